@@ -1,0 +1,31 @@
+/** Shared test set-up: the wasm backend (what users get in Node) and tiny configs. */
+import { initNodeBackend } from '../src/backend/node.js';
+import { defaultConfig, type StyleGANConfig } from '../src/networks/config.js';
+
+export async function setup(): Promise<void> {
+  await initNodeBackend(undefined, true);
+}
+
+/** A few thousand parameters: 16 px, 8 channels, 16-d latents. */
+export function tinyConfig(over: Partial<StyleGANConfig> = {}): StyleGANConfig {
+  return defaultConfig({ zDim: 16, wDim: 16, mappingFmaps: 16, mappingLayers: 2, imgResolution: 16, channelBase: 64, channelMax: 8, ...over });
+}
+
+/** Deterministic uniform RNG for tests (mulberry32). */
+export function testRandom(seed = 1): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
