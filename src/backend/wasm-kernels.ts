@@ -4,7 +4,7 @@
  * kernels, so the work still runs in XNNPACK rather than in a JS loop.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, TensorInfo, Conv2DBackpropFilterAttrs } from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs } from '@tensorflow/tfjs';
 
 type Backend = { disposeData(dataId: object): boolean };
 
@@ -49,11 +49,44 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   return out;
 };
 
+/**
+ * tfjs-wasm's own Conv2DBackpropInput is a scalar loop (~10x slower than its Conv2D). For
+ * stride 1 the input gradient is a 'same'-style conv of dy with the kernel rotated by 180
+ * degrees and in/out swapped, so we run it on XNNPACK; strided cases keep the original.
+ */
+function makeConv2DBackpropInput(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as object as Conv2DBackpropInputAttrs;
+    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
+    if (dataFormat !== 'NHWC' || info.strideHeight !== 1 || info.strideWidth !== 1) return original(args);
+    const be = backend as Backend;
+    const [kh, kw] = filter.shape;
+    const flipped = kernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }) as TensorInfo;
+    const wT = kernel('Transpose')({ inputs: { x: flipped }, backend, attrs: { perm: [0, 1, 3, 2] } }) as TensorInfo; // [kh, kw, Co, Ci]
+    be.disposeData(flipped.dataId);
+    const top = kh - 1 - info.padInfo.top, left = kw - 1 - info.padInfo.left;
+    const bottom = inputShape[1] - info.outHeight + kh - 1 - top, right = inputShape[2] - info.outWidth + kw - 1 - left;
+    const out = kernel('Conv2D')({
+      inputs: { x: dy, filter: wT }, backend,
+      attrs: { strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC' },
+    }) as TensorInfo;
+    be.disposeData(wT.dataId);
+    return out;
+  };
+}
+
 let registered = false;
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm') == null) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter });
+  }
+  const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (original) {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel({ ...original, kernelFunc: makeConv2DBackpropInput(original.kernelFunc) });
   }
 }

@@ -1,0 +1,54 @@
+/**
+ * Our checkpoint: one .safetensors file. Tensors are named `<module>.<path>` (module: G,
+ * G_ema, D, optG, optD); `__metadata__` holds JSON strings `format`, `config`, `training`.
+ * Works on bytes so the browser can load the same file.
+ */
+import { decodeSafetensors, encodeSafetensors, tensorToFloat32, type WritableTensor } from './safetensors.js';
+import type { StyleGANConfig } from '../networks/config.js';
+import type { RawTensor } from '../networks/params.js';
+
+export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_MODULES = ['G', 'G_ema', 'D', 'optG', 'optD'] as const;
+export type SnapshotModule = (typeof SNAPSHOT_MODULES)[number];
+
+export interface Snapshot {
+  config: StyleGANConfig;
+  /** Training state for --resume (absent in converted/imported networks). */
+  training?: Record<string, unknown>;
+  modules: Partial<Record<SnapshotModule, Record<string, RawTensor>>>;
+}
+
+export function encodeSnapshot(s: Snapshot): Uint8Array {
+  const tensors: Record<string, WritableTensor> = {};
+  for (const [mod, params] of Object.entries(s.modules)) {
+    for (const [name, t] of Object.entries(params ?? {})) tensors[`${mod}.${name}`] = { dtype: 'F32', shape: t.shape, data: t.data };
+  }
+  const metadata: Record<string, string> = { format: String(SNAPSHOT_FORMAT), config: JSON.stringify(s.config) };
+  if (s.training) metadata.training = JSON.stringify(s.training);
+  return encodeSafetensors(tensors, metadata);
+}
+
+export function decodeSnapshot(bytes: Uint8Array, source: string): Snapshot {
+  const file = decodeSafetensors(bytes, source);
+  const md = file.metadata;
+  if (md.format === undefined || md.config === undefined) throw new Error(`${source}: not a stylegan checkpoint (no format/config metadata)`);
+  if (md.format !== String(SNAPSHOT_FORMAT)) throw new Error(`${source}: unsupported checkpoint format ${md.format} (this version reads ${SNAPSHOT_FORMAT})`);
+  const parse = <T>(key: string): T => {
+    try {
+      const v = JSON.parse(md[key]);
+      if (v && typeof v === 'object') return v;
+    } catch { /* reported below */ }
+    throw new Error(`${source}: metadata '${key}' is not valid JSON`);
+  };
+  const config = parse<StyleGANConfig>('config');
+  if (config.arch !== 'stylegan') throw new Error(`${source}: unknown architecture '${String(config.arch)}'`);
+  const modules: Snapshot['modules'] = {};
+  for (const [key, t] of Object.entries(file.tensors)) {
+    const dot = key.indexOf('.');
+    const mod = key.slice(0, dot) as SnapshotModule;
+    if (dot < 0 || !SNAPSHOT_MODULES.includes(mod)) throw new Error(`${source}: unknown checkpoint key ${key}`);
+    (modules[mod] ??= {})[key.slice(dot + 1)] = { shape: t.shape, data: tensorToFloat32(t) };
+  }
+  if (!modules.G_ema) throw new Error(`${source}: checkpoint has no G_ema tensors`);
+  return { config, training: md.training ? parse<Record<string, unknown>>('training') : undefined, modules };
+}
