@@ -4,6 +4,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from './index.js';
 
+export type { BackendName };
+
 const require = createRequire(import.meta.url);
 
 /** Registers the tensorflow backend when the user has installed @tensorflow/tfjs-node. */

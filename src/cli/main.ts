@@ -1,0 +1,38 @@
+/** `stylegan <command>`: dispatch and one-line errors. */
+import { trainCommand, TRAIN_HELP } from './train.js';
+import { generateCommand, GENERATE_HELP } from './generate.js';
+import { UsageError } from './args.js';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string; summary: string }> = {
+  train: { run: trainCommand, help: TRAIN_HELP, summary: 'train a StyleGAN on a folder or zip of images (default: emoji)' },
+  generate: { run: generateCommand, help: GENERATE_HELP, summary: 'images for seeds from a checkpoint' },
+};
+
+const HELP = `Usage: stylegan <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run 'stylegan <command> --help' for its options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(HELP);
+    return cmd ? 0 : 1;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    console.error(`stylegan: unknown command '${cmd}'\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    await c.run(rest);
+    return 0;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`stylegan ${cmd}: error: ${msg.split('\n')[0]}`);
+    if (process.env.STYLEGAN_DEBUG && e instanceof Error) console.error(e.stack);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,111 @@
+/** `stylegan train`: flags only; the work is runTraining(). */
+import { parseFlags, parseNumber, parseChoice, parseGrid, UsageError } from './args.js';
+import { runTraining, type Progress } from '../training/loop.js';
+import { DEFAULT_HYPER } from '../training/trainer.js';
+import { NETWORK_PRESETS, presetForResolution, type NetworkPresetName } from '../networks/presets.js';
+import { initNodeBackend, type BackendName } from '../backend/node.js';
+
+export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
+
+Trains a StyleGAN on a folder or .zip of images (default: the bundled emoji set).
+
+Data:
+  --data PATH            folder (searched recursively) or .zip of PNG/JPEG/WebP (default: emoji)
+  --resolution N         training resolution, a power of two (default 32)
+  --mirror               add x-flips
+  --max-images N         use only the first N images
+Network and schedule:
+  --preset NAME          ${Object.keys(NETWORK_PRESETS).join(' | ')} (default: by resolution)
+  --kimg N               thousands of real images to show D (default 40)
+  --batch N              minibatch size (default 16)
+  --grow on|off          progressive growing from --grow-start px (default on)
+  --grow-start N         first resolution when growing (default 8)
+  --fade-kimg N          kimg of each fade-in (default 6)
+  --stab-kimg N          kimg at each resolution before the next fade-in (default 6)
+Optimisation:
+  --loss nsgan-r1|wgan-gp   (default nsgan-r1)
+  --gamma F              R1 weight (default 10)
+  --lr F                 Adam learning rate of G and D (default 0.002)
+  --mixing F             style mixing probability (default 0.9)
+  --ema-kimg F           G_ema half-life in kimg (default 10)
+  --seed N               random seed of the run (default 0)
+Output:
+  --outdir DIR           output folder (required)
+  --tick N               kimg per tick (default 4)
+  --snap N               ticks per network snapshot (default 2)
+  --grid CxR             fakes grid size (default 8x4)
+  --resume FILE|latest   continue a run exactly where it stopped
+  --backend NAME         wasm | cpu | tensorflow (default: fastest available)
+
+Example:
+  stylegan train --outdir runs/emoji
+  stylegan train --data ~/photos --outdir runs/photos --resolution 64 --kimg 500 --mirror`;
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseFlags(argv, {
+    outdir: { type: 'string' }, data: { type: 'string' }, resolution: { type: 'string' }, mirror: { type: 'boolean' },
+    'max-images': { type: 'string' }, preset: { type: 'string' }, kimg: { type: 'string' }, batch: { type: 'string' },
+    grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
+    loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
+    'ema-kimg': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
+    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, 'train');
+  if (v.help) return void console.log(TRAIN_HELP);
+  if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
+  const resolution = parseNumber(v.resolution, 'resolution', { int: true, min: 4, max: 1024, def: 32 });
+  if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
+  const presetName = v.preset as NetworkPresetName | undefined;
+  if (presetName !== undefined && !(presetName in NETWORK_PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(NETWORK_PRESETS).join(', ')}, got '${presetName}'`);
+  const config = { ...(presetName ? NETWORK_PRESETS[presetName] : presetForResolution(resolution)), imgResolution: resolution };
+  const lr = parseNumber(v.lr, 'lr', { min: 1e-8, max: 1, def: DEFAULT_HYPER.lrG });
+  const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 4096, def: 16 });
+  const hyper = {
+    ...DEFAULT_HYPER, batch, lrG: lr, lrD: lr,
+    loss: parseChoice(v.loss, 'loss', ['nsgan-r1', 'wgan-gp'] as const, 'nsgan-r1'),
+    r1Gamma: parseNumber(v.gamma, 'gamma', { min: 0, def: 10 }),
+    mixing: parseNumber(v.mixing, 'mixing', { min: 0, max: 1, def: 0.9 }),
+    emaKimg: parseNumber(v['ema-kimg'], 'ema-kimg', { min: 0, def: 10 }),
+    seed: parseNumber(v.seed, 'seed', { int: true, min: 0, max: 0xffffffff, def: 0 }),
+    growth: {
+      enabled: parseChoice(v.grow, 'grow', ['on', 'off'] as const, 'on') === 'on',
+      initialResolution: parseNumber(v['grow-start'], 'grow-start', { int: true, min: 4, max: resolution, def: Math.min(8, resolution) }),
+      transitionKimg: parseNumber(v['fade-kimg'], 'fade-kimg', { min: 0, def: 6 }),
+      stabilizeKimg: parseNumber(v['stab-kimg'], 'stab-kimg', { min: 0, def: 6 }),
+    },
+  };
+  if (batch % Math.min(4, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size 4, got ${batch}`);
+  const backend = await initNodeBackend(v.backend as BackendName | undefined);
+
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nStopping: writing a snapshot (press Ctrl-C again to quit at once)...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const tty = process.stderr.isTTY;
+  let lastPrint = 0;
+  const progress = (p: Progress) => {
+    const now = Date.now();
+    if (now - lastPrint < (tty ? 500 : 30000)) return;
+    lastPrint = now;
+    const eta = p.etaSec > 3600 ? `${(p.etaSec / 3600).toFixed(1)}h` : `${Math.ceil(p.etaSec / 60)}m`;
+    const line = `kimg ${p.kimg.toFixed(2)}/${p.totalKimg} res ${p.res}${p.alpha < 1 ? ` fade ${p.alpha.toFixed(2)}` : ''} ` +
+      `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
+    process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
+  };
+  const result = await runTraining({
+    outdir: v.outdir, data: v.data, mirror: !!v.mirror, config, hyper,
+    kimg: parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 }),
+    tick: parseNumber(v.tick, 'tick', { min: 0.001, def: 4 }),
+    snap: parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 }),
+    grid: parseGrid(v.grid, [8, 4]), resume: v.resume,
+    maxImages: v['max-images'] === undefined ? undefined : parseNumber(v['max-images'], 'max-images', { int: true, min: 1 }),
+    signal: controller.signal, progress,
+    log: (line) => process.stderr.write((tty ? '\r' + ' '.repeat(100) + '\r' : '') + line + '\n'),
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  console.log(`Done at ${result.kimg.toFixed(3)} kimg on ${backend}: ${result.snapshot}`);
+}

@@ -1,0 +1,182 @@
+/**
+ * A whole training run (Node): data, output folder, ticks, snapshots, grids, stats.jsonl,
+ * log.txt, resume and a clean stop. NVIDIA's layout: network-snapshot-KKKKKK, fakesKKKKKK,
+ * reals, stats.jsonl.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { StyleGANConfig } from '../networks/config.js';
+import { loadDataset, type Dataset } from '../data/dataset.js';
+import { imageGrid, toUint8, writePng } from '../data/grid.js';
+import { decodeSnapshot, encodeSnapshot } from '../io/snapshot.js';
+import { writeFileAtomic } from '../io/fs-atomic.js';
+import { RandomState } from '../sampling/rng.js';
+import { upsample2d } from '../ops/resample.js';
+import { Trainer, type TrainHyperParams, type TrainingState } from './trainer.js';
+
+export interface RunOptions {
+  outdir: string;
+  /** Image folder or zip; undefined = the bundled emoji set. */
+  data?: string;
+  mirror: boolean;
+  /** Stop after this many thousand real images shown to D. */
+  kimg: number;
+  /** kimg per tick (progress line, stats). */
+  tick: number;
+  /** Ticks per snapshot and fakes grid. */
+  snap: number;
+  config: StyleGANConfig;
+  hyper: TrainHyperParams;
+  /** A snapshot file, or 'latest' (the newest in outdir). */
+  resume?: string;
+  /** Grid of fakes: cols x rows. */
+  grid: [number, number];
+  maxImages?: number;
+  /** Set to stop after the current step with a snapshot (Ctrl-C). */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  progress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  kimg: number;
+  totalKimg: number;
+  res: number;
+  alpha: number;
+  lossG: number;
+  lossD: number;
+  penalty: number;
+  imgPerSec: number;
+  etaSec: number;
+}
+
+const SNAPSHOT_RE = /^network-snapshot-(\d{6})\.safetensors$/;
+
+export function snapshotName(kimg: number): string {
+  return `network-snapshot-${String(Math.floor(kimg)).padStart(6, '0')}.safetensors`;
+}
+
+/** The newest complete snapshot in a folder (temp files never match). */
+export function latestSnapshot(dir: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  const names = fs.readdirSync(dir).filter((f) => SNAPSHOT_RE.test(f)).sort();
+  return names.length ? path.join(dir, names[names.length - 1]) : undefined;
+}
+
+/** Fixed latents for the fakes grid, so grids over time show the same samples. */
+function gridLatents(cfg: StyleGANConfig, n: number): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from(new RandomState(123).randn(n, cfg.zDim)), [n, cfg.zDim]);
+}
+
+async function writeFakes(tr: Trainer, z: tf.Tensor2D, cols: number, file: string): Promise<void> {
+  const { res, alpha } = tr.schedule();
+  const full = tr.cfg.imgResolution;
+  const images = tf.tidy(() => {
+    let x = tr.Gema.forward(z, { res, alpha, noiseMode: 'const' });
+    for (let r = res; r < full; r *= 2) x = upsample2d(x);
+    return x;
+  });
+  const data = toUint8((await images.data()) as Float32Array);
+  images.dispose();
+  const g = imageGrid(data, z.shape[0], full, full, cols);
+  await writePng(file, g.data, g.width, g.height);
+}
+
+async function writeReals(ds: Dataset, n: number, cols: number, file: string): Promise<void> {
+  const idx = Array.from({ length: Math.min(n, ds.numImages) }, (_, i) => i);
+  const g = imageGrid(toUint8(ds.sampleBatch(idx)), idx.length, ds.resolution, ds.resolution, cols);
+  await writePng(file, g.data, g.width, g.height);
+}
+
+export async function runTraining(o: RunOptions): Promise<{ snapshot: string; kimg: number }> {
+  const log = (line: string) => {
+    o.log?.(line);
+    fs.appendFileSync(path.join(o.outdir, 'log.txt'), line + '\n');
+  };
+  fs.mkdirSync(o.outdir, { recursive: true });
+
+  let resumeFile = o.resume === 'latest' ? latestSnapshot(o.outdir) : o.resume;
+  if (o.resume === 'latest' && !resumeFile) log('No snapshot in the output folder yet: starting a new run.');
+  const resumed = resumeFile ? decodeSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
+  const cfg = resumed ? resumed.config : o.config;
+  const hyper = resumed ? (resumed.training as unknown as TrainingState | undefined)?.hyper ?? o.hyper : o.hyper;
+  if (resumed && o.config.imgResolution !== cfg.imgResolution) {
+    throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.config.imgResolution}`);
+  }
+
+  const ds = await loadDataset({ path: o.data, resolution: cfg.imgResolution, mirror: o.mirror, maxImages: o.maxImages });
+  for (const w of ds.warnings) log(`warning: ${w}`);
+  log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${o.mirror ? ' (+ x-flips)' : ''}`);
+
+  const tr = new Trainer(cfg, hyper, { numImages: ds.numImages, mirror: o.mirror, sample: (i, f) => ds.sampleBatch(i, f) });
+  if (resumed && resumeFile) {
+    tr.loadSnapshot(resumed, resumeFile);
+    log(`Resumed from ${resumeFile} at ${tr.kimg.toFixed(3)} kimg`);
+  } else {
+    fs.writeFileSync(path.join(o.outdir, 'config.json'), JSON.stringify({ network: cfg, training: hyper, data: ds.sourcePath, kimg: o.kimg }, null, 2));
+  }
+  log(`G: ${tr.G.store.numParams()} parameters, D: ${tr.D.store.numParams()}; batch ${hyper.batch}, loss ${hyper.loss}, backend ${tf.getBackend()}`);
+
+  const [cols, rows] = o.grid;
+  const z = gridLatents(cfg, cols * rows);
+  if (!fs.existsSync(path.join(o.outdir, 'reals.png'))) await writeReals(ds, cols * rows, cols, path.join(o.outdir, 'reals.png'));
+
+  const saveSnapshot = async (): Promise<string> => {
+    const file = path.join(o.outdir, snapshotName(tr.kimg));
+    await writeFileAtomic(file, encodeSnapshot(tr.toSnapshot()));
+    await writeFakes(tr, z, cols, path.join(o.outdir, `fakes-${String(Math.floor(tr.kimg)).padStart(6, '0')}.png`));
+    return file;
+  };
+  if (!resumed) await writeFakes(tr, z, cols, path.join(o.outdir, 'fakes-init.png'));
+
+  const start = Date.now();
+  let tickStartNimg = tr.nimg, tickStartTime = Date.now(), tick = 0;
+  let last = { lossG: 0, lossD: 0, penalty: 0 };
+  let lastSnapshot = '';
+  const sums = { lossG: 0, lossD: 0, penalty: 0, n: 0 };
+  const total = o.kimg * 1000;
+  while (tr.nimg < total && !o.signal?.aborted) {
+    last = tr.trainStep();
+    for (const k of ['lossG', 'lossD', 'penalty'] as const) sums[k] += last[k];
+    sums.n++;
+    if (!Number.isFinite(last.lossG) || !Number.isFinite(last.lossD)) {
+      throw new Error(`Training diverged at ${tr.kimg.toFixed(3)} kimg (step ${tr.step}): loss G ${last.lossG}, loss D ${last.lossD}. ` +
+        `The last snapshot is intact; resume with --resume latest and a lower --lr.`);
+    }
+    const elapsed = (Date.now() - tickStartTime) / 1000;
+    const imgPerSec = (tr.nimg - tickStartNimg) / Math.max(elapsed, 1e-3);
+    const sched = tr.schedule();
+    o.progress?.({ kimg: tr.kimg, totalKimg: o.kimg, res: sched.res, alpha: sched.alpha, ...last, imgPerSec, etaSec: (total - tr.nimg) / Math.max(imgPerSec, 1e-6) });
+
+    const done = tr.nimg >= total;
+    if (tr.nimg - tickStartNimg >= o.tick * 1000 || done) {
+      tick++;
+      const secPerKimg = elapsed / ((tr.nimg - tickStartNimg) / 1000);
+      const stats = {
+        tick, kimg: +tr.kimg.toFixed(3), res: sched.res, alpha: +sched.alpha.toFixed(4),
+        lossG: sums.lossG / sums.n, lossD: sums.lossD / sums.n, penalty: sums.penalty / sums.n,
+        imgPerSec: +imgPerSec.toFixed(2), secPerKimg: +secPerKimg.toFixed(2), totalSec: +((Date.now() - start) / 1000).toFixed(1),
+        timestamp: Date.now() / 1000,
+      };
+      fs.appendFileSync(path.join(o.outdir, 'stats.jsonl'), JSON.stringify(stats) + '\n');
+      log(`tick ${tick} kimg ${stats.kimg.toFixed(1)} res ${sched.res}${sched.alpha < 1 ? ` (fade ${sched.alpha.toFixed(2)})` : ''} ` +
+        `lossG ${stats.lossG.toFixed(3)} lossD ${stats.lossD.toFixed(3)} ${hyper.loss === 'wgan-gp' ? 'gp' : 'r1'} ${stats.penalty.toFixed(4)} ` +
+        `${stats.imgPerSec} img/s ${stats.secPerKimg} sec/kimg`);
+      sums.lossG = sums.lossD = sums.penalty = sums.n = 0;
+      tickStartNimg = tr.nimg;
+      tickStartTime = Date.now();
+      if (tick % o.snap === 0 || done) lastSnapshot = await saveSnapshot();
+    }
+  }
+  if (o.signal?.aborted && tr.nimg < total) {
+    lastSnapshot = await saveSnapshot();
+    log(`Stopped at ${tr.kimg.toFixed(3)} kimg; snapshot ${lastSnapshot}. Continue with --resume latest.`);
+  } else if (!lastSnapshot) {
+    lastSnapshot = resumeFile ?? (await saveSnapshot());
+  }
+  const kimg = tr.kimg;
+  z.dispose();
+  tr.dispose();
+  return { snapshot: lastSnapshot, kimg };
+}
