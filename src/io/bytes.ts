@@ -10,7 +10,8 @@ export const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0]
  * also fixes alignment: file offsets are rarely multiples of the item size.
  */
 export function copyLE(bytes: Uint8Array, itemSize: number): ArrayBuffer {
-  const copy = bytes.slice();
+  // Not bytes.slice(): on a Node Buffer (fs.readFileSync) that is a view, and .buffer would be the whole file.
+  const copy = Uint8Array.prototype.slice.call(bytes);
   if (!LITTLE_ENDIAN_HOST && itemSize > 1) {
     for (let i = 0; i < copy.length; i += itemSize) copy.subarray(i, i + itemSize).reverse();
   }

@@ -242,3 +242,13 @@ test('writeFileAtomic / readSafetensorsFile round trip, replace, and errors name
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('decoding a Node Buffer (fs.readFileSync) gives each tensor its own data, not the whole file', () => {
+  const file = encodeSafetensors({
+    a: { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) },
+    b: { dtype: 'F32', shape: [3], data: Float32Array.of(3, 4, 5) },
+  });
+  const back = decodeSafetensors(Buffer.from(file), 'buf.safetensors');
+  assert.deepEqual(back.tensors.a.data, Float32Array.of(1, 2));
+  assert.deepEqual(back.tensors.b.data, Float32Array.of(3, 4, 5));
+});
