@@ -232,6 +232,8 @@ export interface ImportOptions {
   withG?: boolean;
   /** Also map the discriminator D (default false). */
   withD?: boolean;
+  /** Leave out a G or D that does not map completely instead of throwing (e.g. a partial D); reasons go to `skipped`. */
+  lenient?: boolean;
 }
 
 export interface StyleganTfImport {
@@ -244,6 +246,8 @@ export interface StyleganTfImport {
   G_ema: TensorMap;
   G?: TensorMap;
   D?: TensorMap;
+  /** With `lenient`: one line per requested network left out, saying why. */
+  skipped: string[];
 }
 
 function lodOf(net: TfNetwork | undefined): number {
@@ -255,15 +259,29 @@ function lodOf(net: TfNetwork | undefined): number {
 export function importStyleganTf(bytes: Uint8Array, source: string, opts: ImportOptions = {}): StyleganTfImport {
   const nets = readStyleganTfPickle(bytes, source);
   const kwargs = resolveKwargs(nets, source);
-  if (opts.withD) expectFunc(nets.D, 'D_basic', source, 'D');
-  const config = configFromKwargs(kwargs, source, opts.withD);
+  const config = configFromKwargs(kwargs, source);
   const gen = (g: TfNetwork, label: string) => {
     expectFunc(g, 'G_style', source, label);
     const { mapping, synthesis } = g.components;
     return mapNetwork({ G: g, mapping, synthesis }, config, 'G', label, source);
   };
-  const result: StyleganTfImport = { config, kwargs, lod: lodOf(nets.Gs.components.synthesis), G_ema: gen(nets.Gs, 'Gs') };
-  if (opts.withG) result.G = gen(nets.G, 'G');
-  if (opts.withD) result.D = mapNetwork({ D: nets.D }, config, 'D', 'D', source);
+  const result: StyleganTfImport = { config, kwargs, lod: lodOf(nets.Gs.components.synthesis), G_ema: gen(nets.Gs, 'Gs'), skipped: [] };
+  const optional = (label: string, f: () => TensorMap): TensorMap | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (!opts.lenient) throw e;
+      result.skipped.push(`${label}: ${(e as Error).message.replace(`${source}: `, '')}`);
+      return undefined;
+    }
+  };
+  if (opts.withG) result.G = optional('G', () => gen(nets.G, 'G'));
+  if (opts.withD) {
+    result.D = optional('D', () => {
+      expectFunc(nets.D, 'D_basic', source, 'D');
+      configFromKwargs(kwargs, source, true); // D's own options must fit the config too
+      return mapNetwork({ D: nets.D }, config, 'D', 'D', source);
+    });
+  }
   return result;
 }
