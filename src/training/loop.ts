@@ -137,6 +137,9 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   const sums = { lossG: 0, lossD: 0, penalty: 0, n: 0 };
   const total = o.kimg * 1000;
   while (tr.nimg < total && !o.signal?.aborted) {
+    // trainStep is synchronous: without yielding, a Ctrl-C handler would only run at the next snapshot write.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (o.signal?.aborted) break;
     last = tr.trainStep();
     for (const k of ['lossG', 'lossD', 'penalty'] as const) sums[k] += last[k];
     sums.n++;
