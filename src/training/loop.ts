@@ -84,7 +84,8 @@ async function writeFakes(tr: Trainer, z: tf.Tensor2D, cols: number, file: strin
 }
 
 async function writeReals(ds: Dataset, n: number, cols: number, file: string): Promise<void> {
-  const idx = Array.from({ length: Math.min(n, ds.numImages) }, (_, i) => i);
+  // A fixed random subset: sorted file names would show only one kind of image.
+  const idx = Array.from(new RandomState(0).permutation(ds.numImages).slice(0, Math.min(n, ds.numImages)));
   const g = imageGrid(toUint8(ds.sampleBatch(idx)), idx.length, ds.resolution, ds.resolution, cols);
   await writePng(file, g.data, g.width, g.height);
 }
