@@ -1,10 +1,14 @@
-/** Node-only backend set-up: locates the wasm binaries and the optional tfjs-node. */
+/** Node-only backend set-up: the native addon, the wasm binaries and the optional tfjs-node. */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from './index.js';
+import { registerNativeBackend } from './native.js';
 
 export type { BackendName };
+
+/** What `--backend` accepts in Node. */
+export const NODE_BACKENDS = ['native', 'wasm', 'cpu', 'tensorflow'] as const;
 
 const require = createRequire(import.meta.url);
 
@@ -20,14 +24,34 @@ async function loadTfjsNode(): Promise<boolean> {
 }
 
 let chosen: BackendName | undefined;
+let nativeNoted = false;
+
+/**
+ * The backends usable here, fastest first: tensorflow (when installed), native (when the addon
+ * is built), wasm, cpu. `whyNot` gets the reason native is missing.
+ */
+export async function availableNodeBackends(whyNot?: (reason: string) => void): Promise<BackendName[]> {
+  const out: BackendName[] = [];
+  if (await loadTfjsNode()) out.push('tensorflow');
+  const nativeError = registerNativeBackend();
+  if (nativeError === '') out.push('native');
+  else whyNot?.(nativeError);
+  out.push('wasm', 'cpu');
+  return out;
+}
 
 /** Pick and initialise the Node backend once; returns its name. */
 export async function initNodeBackend(backend?: BackendName, quiet = false): Promise<BackendName> {
   if (chosen && (backend === undefined || backend === chosen)) return chosen;
   const wasmPath = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
-  const order: BackendName[] = [];
-  if ((backend === undefined || backend === 'tensorflow') && (await loadTfjsNode())) order.push('tensorflow');
-  order.push('wasm', 'cpu');
+  let nativeError = '';
+  const order = await availableNodeBackends((reason) => { nativeError = reason; });
+  if (backend === 'native' && nativeError) throw new Error(`Backend 'native' is not available here: ${nativeError}`);
+  // Said once per process, and only when the choice was ours to make.
+  if (nativeError && backend === undefined && !quiet && !nativeNoted) {
+    nativeNoted = true;
+    process.stderr.write(`stylegan: native backend unavailable (${nativeError}); using wasm\n`);
+  }
   // tfjs-backend-cpu prints an advert for tfjs-node on first use in Node; we already say what we run on.
   const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
   if (cpu) cpu.firstUse = false;

@@ -1,0 +1,177 @@
+// N-API bindings: every kernel reads and writes Float32Arrays that the JS side owns (the tfjs
+// cpu backend's own typed arrays), so nothing is copied per call. Geometry comes as an
+// Int32Array; every buffer length is checked against it before any work starts.
+#include <node_api.h>
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+#include "blas.h"
+#include "kernels.h"
+#include "parallel.h"
+
+namespace sgn {
+
+static int g_threads = 0;
+int threads() { return g_threads; }
+void set_threads(int n) { g_threads = std::max(1, std::min(n, kMaxThreads)); }
+
+static std::vector<float> g_scratch[2 * kMaxThreads + 1];
+float* scratch(int slot, size_t floats) {
+  std::vector<float>& v = g_scratch[slot];
+  if (v.size() < floats) v.resize(floats);
+  return v.data();
+}
+
+}  // namespace sgn
+
+namespace {
+
+struct Error {
+  std::string msg;
+};
+
+template <typename T>
+T* typed(napi_env env, napi_value v, napi_typedarray_type want, size_t need, const char* what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  if (!is) throw Error{std::string(what) + " must be a typed array"};
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
+  if (type != want) throw Error{std::string(what) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array")};
+  if (len < need) throw Error{std::string(what) + " is too short (" + std::to_string(len) + " < " + std::to_string(need) + ")"};
+  return static_cast<T*>(data);
+}
+
+std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t n) {
+  std::vector<napi_value> a(n);
+  size_t got = n;
+  napi_get_cb_info(env, info, &got, a.data(), nullptr, nullptr);
+  if (got < n) throw Error{"expected " + std::to_string(n) + " arguments"};
+  return a;
+}
+
+sgn::ConvGeom geom(napi_env env, napi_value v) {
+  const int32_t* g = typed<int32_t>(env, v, napi_int32_array, 15, "geometry");
+  sgn::ConvGeom c{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14]};
+  for (int i = 0; i < 15; i++)
+    if (g[i] < 0 || (i >= 9 && i <= 12 && g[i] < 1)) throw Error{"bad conv geometry"};
+  return c;
+}
+
+size_t sz(int64_t a, int64_t b, int64_t c, int64_t d) { return (size_t)(a * b * c * d); }
+
+// Wraps a C++ body so that errors become JS exceptions rather than aborts.
+template <typename F>
+napi_value guard(napi_env env, F body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    napi_throw_error(env, nullptr, e.msg.c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+enum class Conv { Fwd, BackInput, BackFilter, DwFwd, DwBackInput, DwBackFilter };
+
+template <Conv K>
+napi_value conv(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 4);
+    const sgn::ConvGeom g = geom(env, a[3]);
+    const bool dw = K == Conv::DwFwd || K == Conv::DwBackInput || K == Conv::DwBackFilter;
+    const size_t xs = sz(g.n, g.h, g.w, g.ci), ws = sz(g.kh, g.kw, g.ci, g.co);
+    const size_t ys = sz(g.n, g.oh, g.ow, dw ? (int64_t)g.ci * g.co : g.co);
+    // Argument order follows the kernels: (in0, in1, out).
+    size_t need0, need1, need2;
+    if (K == Conv::Fwd || K == Conv::DwFwd) need0 = xs, need1 = ws, need2 = ys;
+    else if (K == Conv::BackInput || K == Conv::DwBackInput) need0 = ys, need1 = ws, need2 = xs;
+    else need0 = xs, need1 = ys, need2 = ws;
+    const float* p0 = typed<float>(env, a[0], napi_float32_array, need0, "input 0");
+    const float* p1 = typed<float>(env, a[1], napi_float32_array, need1, "input 1");
+    float* out = typed<float>(env, a[2], napi_float32_array, need2, "output");
+    switch (K) {
+      case Conv::Fwd: sgn::conv2d(g, p0, p1, out); break;
+      case Conv::BackInput: sgn::conv2d_backprop_input(g, p0, p1, out); break;
+      case Conv::BackFilter: sgn::conv2d_backprop_filter(g, p0, p1, out); break;
+      case Conv::DwFwd: sgn::depthwise(g, p0, p1, out); break;
+      case Conv::DwBackInput: sgn::depthwise_backprop_input(g, p0, p1, out); break;
+      case Conv::DwBackFilter: sgn::depthwise_backprop_filter(g, p0, p1, out); break;
+    }
+    return nullptr;
+  });
+}
+
+// batchMatMul(a, b, out, Int32Array [batchA, batchB, m, n, k, transA, transB])
+napi_value batch_matmul(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 4);
+    const int32_t* d = typed<int32_t>(env, a[3], napi_int32_array, 7, "dims");
+    const int ba = d[0], bb = d[1], m = d[2], n = d[3], k = d[4];
+    if (ba < 1 || bb < 1 || m < 0 || n < 0 || k < 0) throw Error{"bad matmul dims"};
+    const float* pa = typed<float>(env, a[0], napi_float32_array, (size_t)ba * m * k, "a");
+    const float* pb = typed<float>(env, a[1], napi_float32_array, (size_t)bb * k * n, "b");
+    float* out = typed<float>(env, a[2], napi_float32_array, (size_t)std::max(ba, bb) * m * n, "out");
+    sgn::batch_matmul(pa, pb, out, ba, bb, m, n, k, d[5] != 0, d[6] != 0);
+    return nullptr;
+  });
+}
+
+int32_t int_arg(napi_env env, napi_value v) {
+  int32_t r = 0;
+  if (napi_get_value_int32(env, v, &r) != napi_ok) throw Error{"expected an integer"};
+  return r;
+}
+
+napi_value sgemm_seconds(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 2);
+    const int n = int_arg(env, a[0]), iters = int_arg(env, a[1]);
+    if (n < 1 || n > 8192 || iters < 1) throw Error{"bad sgemm size"};
+    napi_value r;
+    napi_create_double(env, sgn::sgemm_seconds(n, iters), &r);
+    return r;
+  });
+}
+
+napi_value set_threads(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 1);
+    sgn::set_threads(int_arg(env, a[0]));
+    return nullptr;
+  });
+}
+
+napi_value get_threads(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_int32(env, sgn::threads(), &r);
+  return r;
+}
+
+napi_value init(napi_env env, napi_value exports) {
+  // Our own threads split the work; OpenBLAS runs single-threaded inside each of them.
+  openblas_set_num_threads(1);
+  sgn::set_threads((int)std::max(1u, std::thread::hardware_concurrency()));
+  const napi_property_descriptor props[] = {
+      {"conv2d", nullptr, conv<Conv::Fwd>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, conv<Conv::BackInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, conv<Conv::BackFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2d", nullptr, conv<Conv::DwFwd>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseBackpropInput", nullptr, conv<Conv::DwBackInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseBackpropFilter", nullptr, conv<Conv::DwBackFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgemmSeconds", nullptr, sgemm_seconds, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, get_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,44 @@
+/**
+ * Loads the C++ addon in native/ (built by `npm install` through native/build.mjs). Node only.
+ * Every function works in place on Float32Arrays the caller owns.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface NativeAddon {
+  /** geom: Int32Array [n, h, w, ci, kh, kw, co, oh, ow, strideH, strideW, dilH, dilW, padTop, padLeft]. */
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  /** As conv2d with co = the channel multiplier. */
+  depthwiseConv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array): void;
+  depthwiseBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  /** dims: Int32Array [batchA, batchB, m, n, k, transposeA, transposeB]. */
+  batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** Seconds for `iters` n^3 sgemms on all threads (OpenBLAS' own threading): the machine's peak. */
+  sgemmSeconds(n: number, iters: number): number;
+  setThreads(n: number): void;
+  threads(): number;
+}
+
+/** The addon's path, whether or not it has been built. */
+export const NATIVE_ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native/build/Release/stylegan_native.node');
+
+let cached: { addon: NativeAddon | null; error: string } | undefined;
+
+/** The addon, or null with the reason (first line of the loader's error) when it cannot be loaded. */
+export function loadNativeAddon(): { addon: NativeAddon | null; error: string } {
+  if (cached) return cached;
+  try {
+    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
+    const threads = Number(process.env.STYLEGAN_THREADS);
+    if (Number.isInteger(threads) && threads > 0) addon.setThreads(threads);
+    cached = { addon, error: '' };
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    cached = { addon: null, error: /Cannot find module/.test(msg) ? 'the addon is not built (run npm install)' : msg };
+  }
+  return cached;
+}
