@@ -2,12 +2,16 @@
 import { trainCommand, TRAIN_HELP } from './train.js';
 import { generateCommand, GENERATE_HELP } from './generate.js';
 import { convertCommand, CONVERT_HELP } from './convert.js';
+import { serveCommand, SERVE_HELP } from './serve.js';
+import { dashboardCommand, DASHBOARD_HELP } from './dashboard.js';
 import { UsageError } from './args.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string; summary: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP, summary: 'train a StyleGAN on a folder or zip of images (default: emoji)' },
   generate: { run: generateCommand, help: GENERATE_HELP, summary: 'images for seeds from a checkpoint or an official .pkl' },
   convert: { run: convertCommand, help: CONVERT_HELP, summary: 'an official StyleGAN .pkl into a .safetensors checkpoint' },
+  serve: { run: serveCommand, help: SERVE_HELP, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
+  dashboard: { run: dashboardCommand, help: DASHBOARD_HELP, summary: 'a live browser dashboard of a training run folder' },
 };
 
 const HELP = `Usage: stylegan <command> [options]

@@ -1,0 +1,46 @@
+/** `stylegan serve`: the browser playground for a network, run entirely in the browser by tfjs. */
+import path from 'node:path';
+import { parseFlags, parseNumber, UsageError } from './args.js';
+import { readNetworkFile } from './network.js';
+import { encodeSnapshot } from '../io/snapshot.js';
+import { ensureWebBuild } from '../web/build.js';
+import { sendBytes, sendJson, startServer, untilSignal } from '../web/http.js';
+
+export const SERVE_HELP = `Usage: stylegan serve --network FILE [options]
+
+Opens a local playground page that runs the generator in your browser (WebGPU, else WebGL,
+else WebAssembly): seeds, truncation, style mixing, noise, interpolation, PNG download.
+Everything is served from this machine; it works offline.
+
+  --network FILE         a .safetensors checkpoint (ours) or an official StyleGAN .pkl
+  --port N               port to listen on (default 8080; 0 = any free port)
+  --host ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 to share on the network)
+
+Example:
+  stylegan serve --network runs/emoji/network-snapshot-000040.safetensors`;
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseFlags(argv, {
+    network: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, 'serve');
+  if (v.help) return void console.log(SERVE_HELP);
+  if (!v.network) throw new UsageError('serve: --network is required (see stylegan serve --help)');
+  const port = parseNumber(v.port, 'port', { int: true, min: 0, max: 65535, def: 8080 });
+  // The browser needs G_ema only: strip G, D and optimiser state (most of a training snapshot),
+  // and official pickles become our format here so the page reads one thing.
+  const snap = readNetworkFile(v.network);
+  const bytes = encodeSnapshot({ config: snap.config, modules: { G_ema: snap.modules.G_ema } });
+  const name = path.basename(v.network);
+  const dist = await ensureWebBuild({ log: (l) => console.error(l) });
+  const srv = await startServer({
+    dist, page: 'playground', port, host: v.host ?? '127.0.0.1',
+    routes: [(_req, res, url) => {
+      if (url.pathname === '/api/network') return sendJson(res, { name, url: '/network.safetensors', bytes: bytes.length, config: snap.config }), true;
+      if (url.pathname === '/network.safetensors') return sendBytes(res, bytes, 'application/octet-stream'), true;
+      return false;
+    }],
+  });
+  console.log(`Playground for ${name}: ${srv.url}  (Ctrl-C to stop)`);
+  await untilSignal();
+  await srv.close();
+}

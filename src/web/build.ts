@@ -1,0 +1,160 @@
+/**
+ * Builds the browser pages (web/) with Vite on demand into a content-addressed cache folder,
+ * so `serve` and `dashboard` work on a fresh clone and offline, and rebuild only when the page
+ * sources, the library code they bundle or the lockfile change. Node only.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WEB_ROOT = path.join(REPO_ROOT, 'web');
+/** The pages: each becomes <dist>/<name>/index.html. */
+export const PAGES = ['playground', 'dashboard'] as const;
+export type PageName = (typeof PAGES)[number];
+
+const require = createRequire(import.meta.url);
+
+function listFiles(dir: string, keep: (file: string) => boolean): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'dist' && e.name !== 'node_modules') out.push(...listFiles(p, keep));
+    } else if (keep(p)) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Hash of everything that ends up in the bundle: page sources, library sources, locked versions. */
+export function webSourceHash(): string {
+  const h = crypto.createHash('sha256');
+  const files = [
+    ...listFiles(WEB_ROOT, (f) => /\.(ts|html|css)$/.test(f)),
+    ...listFiles(path.join(REPO_ROOT, 'src'), (f) => f.endsWith('.ts')),
+    path.join(REPO_ROOT, 'package-lock.json'),
+  ];
+  for (const f of files) {
+    h.update(path.relative(REPO_ROOT, f)).update('\0');
+    if (fs.existsSync(f)) h.update(fs.readFileSync(f));
+    h.update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+function defaultCacheDir(): string {
+  const local = path.join(REPO_ROOT, 'node_modules', '.cache', 'stylegan-web');
+  try {
+    fs.mkdirSync(local, { recursive: true });
+    fs.accessSync(local, fs.constants.W_OK);
+    return local;
+  } catch {
+    // A read-only install (e.g. global): fall back to a per-user temp folder.
+    return path.join(process.env.TMPDIR ?? '/tmp', 'stylegan-web-cache');
+  }
+}
+
+function isComplete(dir: string): boolean {
+  return PAGES.every((p) => fs.existsSync(path.join(dir, p, 'index.html')));
+}
+
+/** The tfjs wasm binaries, copied into the build so the wasm backend loads from our own server. */
+function wasmFiles(): string[] {
+  const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  return fs.readdirSync(dist).filter((f) => f.endsWith('.wasm')).map((f) => path.join(dist, f));
+}
+
+/** Runs Vite once into outDir. */
+export async function buildWeb(outDir: string): Promise<void> {
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch {
+    throw new Error('the web pages need a one-time build, but Vite is not installed: run `npm install` in the stylegan folder (devDependencies)');
+  }
+  const input = Object.fromEntries(PAGES.map((p) => [p, path.join(WEB_ROOT, p, 'index.html')]));
+  await vite.build({
+    configFile: false,
+    root: WEB_ROOT,
+    base: '/',
+    logLevel: 'warn',
+    publicDir: false,
+    build: {
+      outDir, emptyOutDir: true, rollupOptions: { input },
+      // tfjs is large by nature; the warning would only be noise.
+      chunkSizeWarningLimit: 8000,
+      target: 'es2022',
+    },
+    plugins: [{
+      name: 'stylegan-tfjs-wasm',
+      generateBundle() {
+        for (const f of wasmFiles()) this.emitFile({ type: 'asset', fileName: `wasm/${path.basename(f)}`, source: fs.readFileSync(f) });
+      },
+    }],
+  });
+}
+
+export interface EnsureOptions {
+  cacheDir?: string;
+  log?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The folder of an up-to-date build, building it first if needed. Concurrent callers (two
+ * commands, parallel tests) share one build through a lock folder instead of racing.
+ */
+export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
+  const prebuilt = process.env.STYLEGAN_WEB_DIST;
+  if (prebuilt) {
+    if (!isComplete(prebuilt)) throw new Error(`STYLEGAN_WEB_DIST=${prebuilt} does not hold a complete web build`);
+    return prebuilt;
+  }
+  const cacheDir = o.cacheDir ?? defaultCacheDir();
+  const hash = webSourceHash();
+  const final = path.join(cacheDir, hash);
+  if (isComplete(final)) return final;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const lock = final + '.lock';
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (isComplete(final)) return final;
+    // A builder that died leaves its lock behind; builds take well under this.
+    const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs!;
+    if (age > 5 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+    await sleep(250);
+  }
+  try {
+    if (isComplete(final)) return final;
+    o.log?.('Building the web pages (once per version)...');
+    const t0 = Date.now();
+    const tmp = `${final}.tmp-${process.pid}`;
+    await buildWeb(tmp);
+    fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(tmp, final);
+    o.log?.(`Built the web pages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // Old builds are dead weight once a newer one exists.
+    for (const e of fs.readdirSync(cacheDir)) {
+      if (e !== hash && /^[0-9a-f]{16}$/.test(e)) fs.rmSync(path.join(cacheDir, e), { recursive: true, force: true });
+    }
+    return final;
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+// `npm run build:web [outDir]`: a standalone build (default web/dist), for hosting the pages elsewhere.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const out = path.resolve(process.argv[2] ?? path.join(WEB_ROOT, 'dist'));
+  await buildWeb(out);
+  console.log(`Built the web pages into ${out}`);
+}

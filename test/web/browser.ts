@@ -1,0 +1,76 @@
+/**
+ * Browser-test plumbing: Debian's chromium driven by playwright-core (no browser download),
+ * and `stylegan <command>` started on a free port. A missing chromium fails the test on
+ * purpose: .ci/run installs it, so its absence is a broken set-up, not a reason to skip.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Browser {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught page errors, for assertions. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`);
+  }
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-chromium-'));
+  const context = await chromium.launchPersistentContext(userDir, {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return {
+    page, context, errors,
+    close: async () => {
+      await context.close();
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliServer {
+  url: string;
+  proc: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Runs `stylegan ...args --port 0` and resolves with the URL it prints. */
+export function startCli(args: string[], timeoutMs = 60_000): Promise<CliServer> {
+  const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args, '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const stop = () => new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { void stop(); reject(new Error(`no URL within ${timeoutMs} ms; output:\n${out}`)); }, timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/\S+\/)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], proc, output: () => out, stop });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`stylegan ${args[0]} exited with ${code}:\n${out}`)); });
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * `stylegan serve` end to end in headless chromium: the page loads a checkpoint made here,
+ * the controls change the image, and the browser's image for a seed is the one
+ * `generateImages` makes in Node for the same network, psi and stored noise.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setup, tinyConfig, testRandom } from '../helpers.js';
+import { Generator } from '../../src/networks/generator.js';
+import { encodeSnapshot } from '../../src/io/snapshot.js';
+import { generateImages } from '../../src/sampling/generate.js';
+import { toUint8 } from '../../src/data/uint8.js';
+import { launchBrowser, startCli, REPO } from './browser.js';
+import type { Page } from 'playwright-core';
+
+/** A tiny generator whose images depend on everything the page controls. */
+function tinyNetwork(): Generator {
+  const G = new Generator(tinyConfig(), testRandom(7));
+  const rnd = testRandom(11);
+  const gauss = (n: number, s: number) => Float32Array.from({ length: n }, () => s * (rnd() + rnd() + rnd() - 1.5) * 2);
+  for (const [name, v] of G.store.entries()) {
+    // Fresh networks have zero noise strengths, biases and w_avg: the noise and truncation
+    // controls would then do nothing, so give them values.
+    if (/noiseStrength$/.test(name)) v.assign(tf.tensor(gauss(v.size, 0.6), v.shape));
+    else if (/(\.bias|w_avg)$/.test(name)) v.assign(tf.tensor(gauss(v.size, 0.3), v.shape));
+  }
+  return G;
+}
+
+/** RGB bytes of the page's canvas. */
+async function canvasRgb(page: Page): Promise<Uint8Array> {
+  const rgba = await page.evaluate(() => {
+    const c = document.getElementById('image') as HTMLCanvasElement;
+    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+  });
+  return Uint8Array.from(rgba.filter((_, i) => i % 4 !== 3));
+}
+
+/** Runs an action and waits until the page has drawn after it and gone idle. */
+async function afterRender(page: Page, action: () => Promise<void>): Promise<void> {
+  const before = Number(await page.getAttribute('#image', 'data-renders'));
+  await action();
+  await page.waitForFunction((n) => {
+    const c = document.getElementById('image')!;
+    return Number(c.dataset.renders) > n && c.dataset.busy === '0';
+  }, before, { timeout: 30_000 });
+}
+
+function maxDiff(a: Uint8Array, b: Uint8Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('playground: controls redraw, and the browser image for a seed equals generateImages in Node', { timeout: 120_000 }, async () => {
+  await setup();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-pg-'));
+  const G = tinyNetwork();
+  const file = path.join(dir, 'tiny.safetensors');
+  fs.writeFileSync(file, encodeSnapshot({ config: G.cfg, modules: { G_ema: G.store.toRaw() } }));
+  const [ref] = await generateImages(G, [5], { truncationPsi: 0.7 });
+  const expected = toUint8(ref.data);
+  G.dispose();
+
+  const server = await startCli(['serve', '--network', file]);
+  const browser = await launchBrowser();
+  try {
+    const { page } = browser;
+    await page.goto(server.url);
+    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+    assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
+    const first = await canvasRgb(page);
+    assert.equal(first.length, 16 * 16 * 3);
+
+    await afterRender(page, () => page.fill('#psi', '0.7'));
+    const truncated = await canvasRgb(page);
+    assert.ok(maxDiff(first, truncated) > 10, 'moving the truncation slider did not change the image');
+
+    await afterRender(page, () => page.fill('#seedA', '5'));
+    const seed5 = await canvasRgb(page);
+    const diff = maxDiff(seed5, expected);
+    const backend = (await page.textContent('#status'))!.replace(/^Ready · /, '');
+    assert.ok(diff <= 2, `browser image of seed 5 (${backend}) differs from Node's by ${diff} levels`);
+    assert.match(await page.textContent('#latency') ?? '', /\d+(\.\d+)? ms on \w+/);
+
+    // The other controls each change the image, and going back restores it exactly.
+    for (const [label, on, off] of [
+      ['style mixing (coarse)', () => page.check('#mixCoarse'), () => page.uncheck('#mixCoarse')],
+      ['interpolation', () => page.fill('#interp', '0.5'), () => page.fill('#interp', '0')],
+      ['noise strength', () => page.fill('#noise', '0'), () => page.fill('#noise', '1')],
+      ['noise re-roll', () => page.click('#reroll'), () => page.click('#noiseReset')],
+    ] as const) {
+      await afterRender(page, on);
+      assert.ok(maxDiff(await canvasRgb(page), seed5) > 2, `${label} did not change the image`);
+      await afterRender(page, off);
+      assert.equal(maxDiff(await canvasRgb(page), seed5), 0, `${label} off did not restore the image`);
+    }
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    assert.equal(download.suggestedFilename(), 'seed0005-psi0.70.png');
+    const png = fs.readFileSync((await download.path())!);
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+
+    const shots = path.join(os.tmpdir(), 'stylegan-screenshots');
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'playground.png') });
+    if (process.env.SAVE_SCREENSHOTS) await page.screenshot({ path: path.join(REPO, 'web/screenshot-playground.png') });
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

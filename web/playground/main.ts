@@ -1,0 +1,146 @@
+/** Playground page: wires the controls to the Engine and redraws on every change. */
+import '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../../src/backend/index.js';
+import { loadGeneratorFromBytes } from '../../src/sampling/generate.js';
+import { Engine, type RenderParams } from './engine.js';
+
+const $ = <T extends HTMLElement = HTMLInputElement>(id: string) => document.getElementById(id) as T;
+const canvas = $<HTMLCanvasElement>('image');
+const status = $<HTMLSpanElement>('status');
+const latency = $<HTMLSpanElement>('latency');
+
+function setStatus(state: 'loading' | 'ready' | 'error', text: string): void {
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
+const MAX_SEED = 0xffffffff;
+const randomSeed = () => Math.floor(Math.random() * 100000);
+
+function readSeed(id: string): number {
+  const v = Math.trunc(Number($(id).value));
+  return Number.isFinite(v) ? Math.min(MAX_SEED, Math.max(0, v)) : 0;
+}
+
+let engine: Engine;
+let noiseSeed = 0;
+let mix: boolean[] = [];
+let rendering = false;
+let dirty = false;
+let renders = 0;
+
+function params(): RenderParams {
+  return {
+    seedA: readSeed('seedA'), seedB: readSeed('seedB'),
+    psi: Number($('psi').value), t: Number($('interp').value),
+    mix, noiseStrength: Number($('noise').value), noiseSeed,
+  };
+}
+
+function showValues(): void {
+  $<HTMLOutputElement>('psiOut').value = Number($('psi').value).toFixed(2);
+  $<HTMLOutputElement>('interpOut').value = Number($('interp').value).toFixed(2);
+  $<HTMLOutputElement>('noiseOut').value = Number($('noise').value).toFixed(2);
+  $('noiseSeedOut').textContent = noiseSeed === 0 ? 'stored maps' : `re-rolled #${noiseSeed}`;
+  for (const g of ['coarse', 'middle', 'fine'] as const) {
+    const idx = engine.layers.filter((l) => l.group === g).map((l) => l.index);
+    const box = document.querySelector<HTMLInputElement>(`input[data-group=${g}]`)!;
+    box.disabled = idx.length === 0;
+    const on = idx.filter((i) => mix[i]).length;
+    box.checked = idx.length > 0 && on === idx.length;
+    box.indeterminate = on > 0 && on < idx.length;
+  }
+  document.querySelectorAll<HTMLInputElement>('#layers input').forEach((b, i) => { b.checked = mix[i]; });
+}
+
+/** Coalesces bursts of slider events: at most one render in flight, the latest state wins. */
+async function requestRender(): Promise<void> {
+  showValues();
+  if (rendering) {
+    dirty = true;
+    return;
+  }
+  rendering = true;
+  canvas.dataset.busy = '1';
+  try {
+    do {
+      dirty = false;
+      const t0 = performance.now();
+      const img = await engine.render(params());
+      canvas.getContext('2d')!.putImageData(img, 0, 0);
+      const ms = performance.now() - t0;
+      renders++;
+      canvas.dataset.renders = String(renders);
+      latency.textContent = `${ms.toFixed(1)} ms on ${tf.getBackend()}`;
+      latency.dataset.ms = ms.toFixed(2);
+    } while (dirty);
+  } catch (e) {
+    setStatus('error', `Error: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    rendering = false;
+    canvas.dataset.busy = '0';
+  }
+}
+
+function buildLayerToggles(): void {
+  const box = $<HTMLDivElement>('layers');
+  box.replaceChildren(...engine.layers.map((l) => {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.type = 'checkbox';
+    input.dataset.layer = String(l.index);
+    input.addEventListener('change', () => { mix[l.index] = input.checked; void requestRender(); });
+    label.append(input, ` ${l.res}²${l.index % 2 ? 'b' : 'a'}`);
+    label.title = `style ${l.index} (${l.group}, ${l.res}x${l.res})`;
+    return label;
+  }));
+}
+
+function wireControls(): void {
+  for (const id of ['seedA', 'seedB', 'psi', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
+  $('randomA').addEventListener('click', () => { $('seedA').value = String(randomSeed()); void requestRender(); });
+  $('randomB').addEventListener('click', () => { $('seedB').value = String(randomSeed()); void requestRender(); });
+  $('reroll').addEventListener('click', () => { noiseSeed = 1 + Math.floor(Math.random() * 1e6); void requestRender(); });
+  $('noiseReset').addEventListener('click', () => { noiseSeed = 0; void requestRender(); });
+  document.querySelectorAll<HTMLInputElement>('input[data-group]').forEach((box) => box.addEventListener('change', () => {
+    for (const l of engine.layers) if (l.group === box.dataset.group) mix[l.index] = box.checked;
+    void requestRender();
+  }));
+  $('download').addEventListener('click', () => {
+    const p = params();
+    canvas.toBlob((blob) => {
+      if (!blob) return;
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = `seed${String(p.seedA).padStart(4, '0')}-psi${p.psi.toFixed(2)}.png`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    }, 'image/png');
+  });
+}
+
+async function start(): Promise<void> {
+  // ?backend=wasm|webgl|webgpu forces one; otherwise the fastest this browser has.
+  const forced = new URLSearchParams(location.search).get('backend') as BackendName | null;
+  const backend = await initBackend(['webgpu', 'webgl', 'wasm'], {
+    backend: forced ?? undefined, wasmPath: new URL('/wasm/', location.href).href,
+  });
+  setStatus('loading', `Loading network (${backend})…`);
+  const info = (await (await fetch('/api/network')).json()) as { name: string; url: string };
+  const res = await fetch(info.url);
+  if (!res.ok) throw new Error(`network download failed: HTTP ${res.status}`);
+  const G = loadGeneratorFromBytes(new Uint8Array(await res.arrayBuffer()), info.name);
+  engine = new Engine(G);
+  mix = engine.layers.map(() => false);
+  canvas.width = canvas.height = engine.resolution;
+  $('network').textContent = `${info.name} · ${engine.resolution}×${engine.resolution} · ${G.store.numParams().toLocaleString()} parameters`;
+  buildLayerToggles();
+  wireControls();
+  await requestRender();
+  $<HTMLButtonElement>('download').disabled = false;
+  setStatus('ready', `Ready · ${backend}`);
+}
+
+start().catch((e) => setStatus('error', `Error: ${(e as Error).message}`));
