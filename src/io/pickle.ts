@@ -76,8 +76,25 @@ export function unpickle(bytes: Uint8Array, source: string, opts: UnpickleOption
   }
 }
 
+/**
+ * Unpickles the pickle that starts at byte `start` and also returns where it ended, for
+ * formats that store several pickles back to back (torch's legacy `torch.save`).
+ */
+export function unpickleAt(bytes: Uint8Array, start: number, source: string, opts: UnpickleOptions): { value: unknown; end: number } {
+  const u = new Unpickler(bytes.subarray(start), source, opts);
+  try {
+    return { value: u.load(), end: start + u.end };
+  } catch (e) {
+    if (e instanceof PickleError) throw e;
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+    throw new PickleError(`Cannot read ${source}: ${msg} at byte ${start + u.op}`, start + u.op);
+  }
+}
+
 class Unpickler {
   private pos = 0;
+  /** Bytes consumed so far (the end of the pickle once load() returned). */
+  get end(): number { return this.pos; }
   /** Offset of the opcode being executed, for errors. */
   op = 0;
   private stack: unknown[] = [];

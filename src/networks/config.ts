@@ -70,3 +70,52 @@ export function defaultConfig(over: Partial<StyleGANConfig> = {}): StyleGANConfi
     useNoise: true, mbstdGroupSize: 4, mbstdNumFeatures: 1, cDim: 0, ...over,
   };
 }
+
+/**
+ * StyleGAN2 (Karras et al. 2020) as NVIDIA's stylegan2-ada-pytorch training/networks.py builds it;
+ * names are its constructor arguments, camelCased.
+ */
+export interface StyleGAN2Config {
+  arch: 'stylegan2';
+  zDim: number;
+  /** Class-label size (0 = unconditional). */
+  cDim: number;
+  wDim: number;
+  imgResolution: number;
+  imgChannels: number;
+  mapping: {
+    numLayers: number;
+    /** Label embedding size (w_dim when c_dim > 0, else 0) and hidden width (w_dim by default). */
+    embedFeatures: number;
+    layerFeatures: number;
+    lrMultiplier: number;
+    wAvgBeta: number;
+  };
+  synthesis: {
+    channelBase: number;
+    channelMax: number;
+    /** Blocks NVIDIA runs in fp16; we run every layer in fp32. */
+    numFp16Res: number;
+    convClamp: number | null;
+    architecture: 'orig' | 'skip' | 'resnet';
+    resampleFilter: number[];
+    useNoise: boolean;
+  };
+  discriminator: {
+    channelBase: number;
+    channelMax: number;
+    numFp16Res: number;
+    convClamp: number | null;
+    architecture: 'orig' | 'skip' | 'resnet';
+    resampleFilter: number[];
+    /** Projected label size (0 when unconditional). */
+    cmapDim: number;
+    mappingLayers: number;
+    mappingLrMultiplier: number;
+    mbstdGroupSize: number | null;
+    mbstdNumChannels: number;
+  };
+}
+
+/** Any network this package can build. */
+export type NetworkConfig = StyleGANConfig | StyleGAN2Config;
