@@ -4,6 +4,7 @@ import { runTraining, type Progress } from '../training/loop.js';
 import { DEFAULT_HYPER } from '../training/trainer.js';
 import { NETWORK_PRESETS, presetForResolution, type NetworkPresetName } from '../networks/presets.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
+import { spawnDashboard } from './dashboard.js';
 
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
 
@@ -36,6 +37,7 @@ Output:
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped
   --backend NAME         wasm | cpu | tensorflow (default: fastest available)
+  --dashboard            follow the run live in a browser page on port 8081 (see stylegan dashboard)
 
 Example:
   stylegan train --outdir runs/emoji
@@ -48,7 +50,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
     'ema-kimg': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
-    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
@@ -95,6 +97,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
   };
+  if (v.dashboard) spawnDashboard(v.outdir);
   const result = await runTraining({
     outdir: v.outdir, data: v.data, mirror: !!v.mirror, config, hyper,
     kimg: parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 }),
