@@ -37,7 +37,8 @@ Output:
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped
   --backend NAME         wasm | cpu | tensorflow (default: fastest available)
-  --dashboard            follow the run live in a browser page on port 8081 (see stylegan dashboard)
+  --dashboard            follow the run live in a browser page (see stylegan dashboard)
+  --dashboard-port N     its port (default 8081; 0 = any free port)
 
 Example:
   stylegan train --outdir runs/emoji
@@ -50,7 +51,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
     'ema-kimg': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
-    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
@@ -97,7 +98,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
   };
-  if (v.dashboard) spawnDashboard(v.outdir);
+  if (v.dashboard) spawnDashboard(v.outdir, parseNumber(v['dashboard-port'], 'dashboard-port', { int: true, min: 0, max: 65535, def: 8081 }));
   const result = await runTraining({
     outdir: v.outdir, data: v.data, mirror: !!v.mirror, config, hyper,
     kimg: parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 }),
