@@ -56,6 +56,7 @@ export function truncateWs(ws: tf.Tensor3D, wAvg: tf.Tensor1D, psi = 1, cutoff?:
     if (psi === 1) return tf.clone(ws);
     const num = ws.shape[1];
     const cut = cutoff === undefined || cutoff === null ? num : Math.max(0, Math.min(cutoff, num));
+    if (cut === 0) return tf.clone(ws);
     const coefs = tf.tensor3d(Array.from({ length: num }, (_, i) => (i < cut ? psi : 1)), [1, num, 1]);
     return tf.add(wAvg, tf.mul(tf.sub(ws, wAvg), coefs)) as tf.Tensor3D;
   });
