@@ -18,6 +18,8 @@ export interface Browser {
   context: BrowserContext;
   /** Uncaught page errors, for assertions. */
   errors: string[];
+  /** Every URL the pages requested, to check that nothing leaves the local server. */
+  requests: string[];
   close(): Promise<void>;
 }
 
@@ -33,14 +35,21 @@ export async function launchBrowser(): Promise<Browser> {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
+  const requests: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  context.on('request', (r) => requests.push(r.url()));
   return {
-    page, context, errors,
+    page, context, errors, requests,
     close: async () => {
       await context.close();
       fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Requests that went anywhere but `base` (data: and blob: URLs stay in the page). */
+export function foreignRequests(requests: string[], base: string): string[] {
+  return requests.filter((u) => !u.startsWith(base) && !/^(data|blob):/.test(u));
 }
 
 export interface CliServer {

@@ -14,7 +14,7 @@ import { Generator } from '../../src/networks/generator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';
 import { generateImages } from '../../src/sampling/generate.js';
 import { toUint8 } from '../../src/data/uint8.js';
-import { launchBrowser, startCli, REPO } from './browser.js';
+import { foreignRequests, launchBrowser, startCli, REPO } from './browser.js';
 import type { Page } from 'playwright-core';
 
 /** A tiny generator whose images depend on everything the page controls. */
@@ -57,7 +57,7 @@ function maxDiff(a: Uint8Array, b: Uint8Array): number {
   return m;
 }
 
-test('playground: controls redraw, and the browser image for a seed equals generateImages in Node', { timeout: 120_000 }, async () => {
+test('playground: controls redraw, and the browser image for a seed equals generateImages in Node', { timeout: 120_000 }, async (t) => {
   await setup();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-pg-'));
   const G = tinyNetwork();
@@ -110,7 +110,19 @@ test('playground: controls redraw, and the browser image for a seed equals gener
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, 'playground.png') });
     if (process.env.SAVE_SCREENSHOTS) await page.screenshot({ path: path.join(REPO, 'web/screenshot-playground.png') });
+
+    // The WebAssembly backend (what browsers without WebGL/WebGPU get) from our own server.
+    await page.goto(server.url + '?backend=wasm');
+    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+    assert.equal(await page.textContent('#status'), 'Ready · wasm');
+    await afterRender(page, () => page.fill('#psi', '0.7'));
+    await afterRender(page, () => page.fill('#seedA', '5'));
+    const wasmDiff = maxDiff(await canvasRgb(page), expected);
+    assert.ok(wasmDiff <= 2, `wasm image of seed 5 differs from Node's by ${wasmDiff} levels`);
+
+    t.diagnostic(`seed 5, psi 0.7 vs Node: max ${diff} levels on ${backend}, ${wasmDiff} on wasm`);
     assert.deepEqual(browser.errors, []);
+    assert.deepEqual(foreignRequests(browser.requests, server.url), [], 'the page fetched from outside the local server');
   } finally {
     await browser.close();
     await server.stop();

@@ -15,6 +15,11 @@ const charts = {
   metrics: null as LineChart | null,
 };
 
+/** Enough digits to see tiny test runs move, without noise on long ones. */
+function kimgText(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3);
+}
+
 function duration(sec: number): string {
   if (!Number.isFinite(sec) || sec < 0) return '–';
   if (sec < 60) return `${Math.round(sec)} s`;
@@ -82,7 +87,7 @@ function drawKpis(s: RunState, rs: StatsRow[]): void {
   $('status').dataset.state = 'ready';
   $('status').dataset.run = finished ? 'finished' : last ? 'running' : 'waiting';
   if (!last) return;
-  $('kimg').textContent = `${last.kimg.toFixed(1)}${total !== null ? ` / ${total}` : ''}`;
+  $('kimg').textContent = `${kimgText(last.kimg)}${total !== null ? ` / ${total}` : ''}`;
   $('res').textContent = `${last.res}²${last.alpha < 1 ? ` · fade ${(last.alpha * 100).toFixed(0)}%` : ''}`;
   $('speed').textContent = last.imgPerSec.toFixed(1);
   $('secPerKimg').textContent = last.secPerKimg.toFixed(1);
