@@ -1,0 +1,149 @@
+/**
+ * Latent walks: spherical interpolation in Z (z is Gaussian, so its mass lies near a sphere
+ * and a straight line would cut through the low-density interior), linear interpolation in W
+ * (the paper's PPL uses the same pair, sec. 4.2). Several walks render side by side as a grid,
+ * laid out like NVIDIA's gen_video.py. Browser-safe.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Generator, MappingOptions } from '../networks/generator.js';
+import type { NoiseMode } from '../networks/synthesis-stylegan.js';
+import { seedToZ } from './rng.js';
+
+export type LatentSpace = 'z' | 'w';
+
+function norm(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+}
+
+/**
+ * Unit-norm slerp between the directions of a and b, as NVIDIA's PPL code: the result has norm 1
+ * and its angle from a grows linearly in t. Parallel inputs fall back to a normalised lerp.
+ */
+export function slerp(a: ArrayLike<number>, b: ArrayLike<number>, t: number): Float64Array {
+  const n = a.length;
+  if (b.length !== n) throw new Error(`slerp: lengths ${n} and ${b.length} differ`);
+  const na = norm(a), nb = norm(b);
+  if (na === 0 || nb === 0) throw new Error('slerp: zero vector has no direction');
+  const ua = Float64Array.from(a, (x) => x / na), ub = Float64Array.from(b, (x) => x / nb);
+  let d = 0;
+  for (let i = 0; i < n; i++) d += ua[i] * ub[i];
+  d = Math.max(-1, Math.min(1, d));
+  const omega = Math.acos(d);
+  const out = new Float64Array(n);
+  if (omega < 1e-7) {
+    for (let i = 0; i < n; i++) out[i] = ua[i] + t * (ub[i] - ua[i]);
+  } else {
+    // c: unit vector orthogonal to ua in the (ua, ub) plane.
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) c[i] = ub[i] - d * ua[i];
+    const nc = norm(c);
+    const p = t * omega;
+    for (let i = 0; i < n; i++) out[i] = ua[i] * Math.cos(p) + (c[i] / nc) * Math.sin(p);
+  }
+  const no = norm(out);
+  for (let i = 0; i < n; i++) out[i] /= no;
+  return out;
+}
+
+export function lerp(a: ArrayLike<number>, b: ArrayLike<number>, t: number): Float64Array {
+  if (a.length !== b.length) throw new Error(`lerp: lengths ${a.length} and ${b.length} differ`);
+  return Float64Array.from(a, (x, i) => x + t * (b[i] - x));
+}
+
+/**
+ * Keyframe seeds per grid cell, as gen_video.py: seeds.length must be a multiple of the cell
+ * count, and cell i walks through seeds [i*k, (i+1)*k) with k = seeds.length / cells.
+ */
+export function walkSeeds(seeds: number[], cells: number): number[][] {
+  if (seeds.length === 0 || seeds.length % cells !== 0) {
+    throw new Error(`interpolation: the number of seeds (${seeds.length}) must be a positive multiple of the grid cells (${cells})`);
+  }
+  const k = seeds.length / cells;
+  return Array.from({ length: cells }, (_, i) => seeds.slice(i * k, (i + 1) * k));
+}
+
+export interface InterpolateOptions extends MappingOptions {
+  space?: LatentSpace;
+  /** Frames of the whole (looping) animation. */
+  frames: number;
+  /** Walks side by side, [columns, rows]; default one. */
+  grid?: [number, number];
+  noiseMode?: NoiseMode;
+  batch?: number;
+}
+
+/**
+ * Latent of frame f: the walk visits its keyframes in turn and returns to the first, so the
+ * animation loops; frame 0 is exactly the first keyframe.
+ */
+function frameLatent(keys: Float32Array[], f: number, frames: number, space: LatentSpace): Float64Array {
+  const u = (f / frames) * keys.length;
+  const i = Math.floor(u), t = u - i;
+  const a = keys[i % keys.length], b = keys[(i + 1) % keys.length];
+  if (t === 0 || keys.length === 1) return Float64Array.from(a);
+  if (space === 'w') return lerp(a, b, t);
+  // Unit slerp rescaled by the interpolated length keeps |z| typical of N(0, I) draws.
+  const scale = norm(a) + t * (norm(b) - norm(a));
+  return slerp(a, b, t).map((x) => x * scale);
+}
+
+/**
+ * Renders a looping walk; calls onFrame(index, cellImages) in order, each image [R, R, C] floats.
+ * Z walks are mapped (and truncated) per frame; W walks interpolate the truncated keyframe ws.
+ */
+export async function interpolate(
+  G: Generator, seeds: number[], opts: InterpolateOptions,
+  onFrame: (index: number, cells: Float32Array[]) => void | Promise<void>,
+): Promise<void> {
+  const { frames, space = 'z', grid = [1, 1], noiseMode = 'const', batch = 8 } = opts;
+  if (!Number.isInteger(frames) || frames < 1) throw new Error(`interpolation: frames must be a positive integer, got ${frames}`);
+  const cells = grid[0] * grid[1];
+  const walks = walkSeeds(seeds, cells);
+  const zDim = G.cfg.zDim, wDim = G.cfg.wDim;
+  const toW = (z: Float32Array, n: number): tf.Tensor3D =>
+    tf.tidy(() => G.mappingForward(tf.tensor2d(z, [n, zDim]), opts));
+  // Keyframes per walk in the space being interpolated; a w keyframe keeps all its styles, which
+  // differ when truncation has a cutoff.
+  const keys: Float32Array[][] = [];
+  for (const walk of walks) {
+    const zs = walk.map((s) => seedToZ(s, zDim));
+    if (space === 'z') { keys.push(zs); continue; }
+    const z = new Float32Array(walk.length * zDim);
+    zs.forEach((v, i) => z.set(v, i * zDim));
+    const ws = toW(z, walk.length);
+    const flat = (await ws.data()) as Float32Array;
+    ws.dispose();
+    const stride = G.numWs * wDim;
+    keys.push(walk.map((_, i) => flat.slice(i * stride, (i + 1) * stride)));
+  }
+  const size = G.cfg.imgResolution ** 2 * G.cfg.imgChannels;
+  const total = frames * cells;
+  let pending: Float32Array[] = [];
+  let frame = 0;
+  for (let start = 0; start < total; start += batch) {
+    const k = Math.min(batch, total - start);
+    const dim = space === 'z' ? zDim : G.numWs * wDim;
+    const lat = new Float32Array(k * dim);
+    for (let j = 0; j < k; j++) {
+      const item = start + j, f = Math.floor(item / cells), cell = item % cells;
+      lat.set(frameLatent(keys[cell], f, frames, space), j * dim);
+    }
+    const img = tf.tidy(() => {
+      const ws = space === 'z'
+        ? toW(lat, k)
+        : tf.tensor3d(lat, [k, G.numWs, wDim]);
+      return G.synthesis.forward(ws, { noiseMode });
+    });
+    const data = (await img.data()) as Float32Array;
+    img.dispose();
+    for (let j = 0; j < k; j++) {
+      pending.push(data.slice(j * size, (j + 1) * size));
+      if (pending.length === cells) {
+        await onFrame(frame++, pending);
+        pending = [];
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Effect of the per-pixel noise inputs (paper sec. 3.2, figs. 4 and 5): one w under many
+ * noise draws, the per-pixel standard deviation over them, and the image with noise in all,
+ * none, only fine or only coarse layers. Browser-safe.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Generator } from '../networks/generator.js';
+import { seedsToZ } from './generate.js';
+
+export type NoiseLayers = 'all' | 'none' | 'fine' | 'coarse';
+
+export interface NoiseStudyOptions {
+  /** Noise draws for the std image (paper: 100). */
+  samples?: number;
+  /** How many of the draws to return as images (the rest only feed the statistics). */
+  keep?: number;
+  truncationPsi?: number;
+  /** Seed of the random noise draws, for reproducible studies. */
+  noiseSeed?: number;
+  batch?: number;
+}
+
+export interface NoiseStudy {
+  resolution: number;
+  /** The first `keep` draws, [R, R, C] floats. */
+  samples: Float32Array[];
+  /** Per-pixel std over all draws, averaged over channels, [R, R]. */
+  std: Float32Array;
+  /** std scaled so its maximum is white, as packed RGB [R, R, 3] (all black when std is 0). */
+  stdDisplay: Uint8Array;
+  /** The const-noise image with noise only in the named layers. */
+  variants: Record<NoiseLayers, Float32Array>;
+}
+
+/**
+ * Layers counted as 'fine' for the noise split: the paper's 64 px and up, or for networks
+ * below 64 px their top resolution, so that small networks still show a fine/coarse contrast.
+ */
+export function fineNoiseResolution(imgResolution: number): number {
+  return Math.min(64, imgResolution);
+}
+
+/** Explicit per-layer noise: the stored constant maps where `which` says so, absent elsewhere. */
+export function noiseForLayers(G: Generator, which: NoiseLayers): Array<tf.Tensor4D | null> {
+  const split = fineNoiseResolution(G.cfg.imgResolution);
+  const out: Array<tf.Tensor4D | null> = new Array(G.numWs).fill(null);
+  for (const b of G.synthesis.blocks) {
+    for (const layer of [b.conv0, b.conv1]) {
+      const on = which === 'all' || (which === 'fine' && layer.res >= split) || (which === 'coarse' && layer.res < split);
+      if (on) out[layer.index] = layer.noiseConst as tf.Tensor4D;
+    }
+  }
+  return out;
+}
+
+export async function noiseStudy(G: Generator, seed: number, opts: NoiseStudyOptions = {}): Promise<NoiseStudy> {
+  const samples = opts.samples ?? 100;
+  const keep = Math.min(opts.keep ?? 8, samples);
+  const batch = opts.batch ?? 8;
+  const noiseSeed = opts.noiseSeed ?? 0;
+  if (!Number.isInteger(samples) || samples < 2) throw new Error(`noise study needs at least 2 samples, got ${samples}`);
+  const r = G.cfg.imgResolution, c = G.cfg.imgChannels, size = r * r * c;
+  const w = tf.tidy(() => G.mappingForward(seedsToZ([seed], G.cfg.zDim), { truncationPsi: opts.truncationPsi ?? 1 }));
+  // Shifted float64 sums (shift = first draw): no cancellation, and identical draws give exactly 0.
+  const sum = new Float64Array(size), sumSq = new Float64Array(size);
+  let shift: Float32Array | null = null;
+  const kept: Float32Array[] = [];
+  for (let i = 0, bi = 0; i < samples; i += batch, bi++) {
+    const k = Math.min(batch, samples - i);
+    const img = tf.tidy(() => G.synthesis.forward(tf.tile(w, [k, 1, 1]) as tf.Tensor3D, { noiseMode: 'random', noiseSeed: noiseSeed + bi * 100003 }));
+    const data = (await img.data()) as Float32Array;
+    img.dispose();
+    for (let j = 0; j < k; j++) {
+      const off = j * size;
+      shift ??= data.slice(off, off + size);
+      for (let p = 0; p < size; p++) {
+        const v = data[off + p] - shift[p];
+        sum[p] += v;
+        sumSq[p] += v * v;
+      }
+      if (kept.length < keep) kept.push(data.slice(off, off + size));
+    }
+  }
+  const std = new Float32Array(r * r);
+  let max = 0;
+  for (let p = 0; p < r * r; p++) {
+    let s = 0;
+    for (let ch = 0; ch < c; ch++) {
+      const q = p * c + ch;
+      const mean = sum[q] / samples;
+      s += Math.sqrt(Math.max(0, sumSq[q] / samples - mean * mean));
+    }
+    std[p] = s / c;
+    max = Math.max(max, std[p]);
+  }
+  const stdDisplay = new Uint8Array(r * r * 3);
+  for (let p = 0; p < r * r; p++) {
+    const v = max > 0 ? Math.round((std[p] / max) * 255) : 0;
+    stdDisplay[3 * p] = stdDisplay[3 * p + 1] = stdDisplay[3 * p + 2] = v;
+  }
+  const variants = {} as Record<NoiseLayers, Float32Array>;
+  for (const which of ['all', 'none', 'fine', 'coarse'] as const) {
+    const img = tf.tidy(() => G.synthesis.forward(w, { noiseMode: 'none', noise: noiseForLayers(G, which) }));
+    variants[which] = (await img.data()) as Float32Array;
+    img.dispose();
+  }
+  w.dispose();
+  return { resolution: r, samples: kept, std, stdDisplay, variants };
+}

@@ -1,0 +1,80 @@
+/**
+ * Image distances for projection. NVIDIA's projector.py uses LPIPS on VGG16 features; without
+ * those weights we fall back to a multi-scale pixel MSE, plus a distance between the
+ * discriminator's intermediate features when the checkpoint has D (a trained D's features are
+ * a learned, data-specific perceptual space). Browser-safe.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { LRELU_GAIN, useFused } from '../networks/config.js';
+import type { Discriminator } from '../networks/discriminator-stylegan.js';
+import { addBias, equalizedConv2d, scaledConvWeight } from '../ops/equalized.js';
+import { lrelu } from '../ops/activation.js';
+import { blur2d, conv2dDownsampleFused, downsample2d } from '../ops/resample.js';
+
+/** Distance to a fixed target: images [1, R, R, C] in [-1, 1] -> scalar (differentiable). */
+export interface ImageDistance {
+  readonly name: string;
+  distance(synth: tf.Tensor4D): tf.Scalar;
+  dispose(): void;
+}
+
+/** avg-pool by 2 until `minRes`: the image pyramid [R, R/2, ..., minRes]. */
+function pyramid(x: tf.Tensor4D, minRes: number): tf.Tensor4D[] {
+  const out = [x];
+  while (x.shape[1] / 2 >= minRes) out.push((x = downsample2d(x)));
+  return out;
+}
+
+/**
+ * Sum over scales R, R/2, ..., 8 px of the mean squared pixel error. Coarse scales give the
+ * optimiser a smooth signal about overall colour and layout; the full scale, the details.
+ */
+export function pixelDistance(target: tf.Tensor4D, minRes = 8): ImageDistance {
+  const levels = tf.tidy(() => pyramid(target, Math.min(minRes, target.shape[1])).map((t) => tf.keep(t)));
+  return {
+    name: 'multi-scale pixel MSE',
+    distance: (synth) => tf.tidy(() => {
+      const s = pyramid(synth, Math.min(minRes, target.shape[1]));
+      return tf.addN(s.map((x, i) => tf.mean(tf.squaredDifference(x, levels[i])))) as tf.Scalar;
+    }),
+    dispose: () => levels.forEach((t) => t.dispose()),
+  };
+}
+
+/** D's activations after fromRGB and after each block, down to 4 px (the same ops as D.forward). */
+export function discriminatorFeatures(D: Discriminator, img: tf.Tensor4D): tf.Tensor4D[] {
+  const res = D.cfg.imgResolution;
+  const rgb = D.fromrgb.get(res)!;
+  let x = lrelu(addBias(equalizedConv2d(img, rgb.weight as tf.Tensor4D, { gain: LRELU_GAIN }), rgb.bias as tf.Tensor1D));
+  const feats = [x];
+  for (let r = res; r > 4; r /= 2) {
+    const { conv0, conv1 } = D.blocks.get(r)!;
+    x = lrelu(addBias(equalizedConv2d(x, conv0.weight as tf.Tensor4D, { gain: LRELU_GAIN }), conv0.bias as tf.Tensor1D));
+    x = blur2d(x);
+    const w1 = conv1.weight as tf.Tensor4D;
+    x = useFused(D.cfg, r) ? conv2dDownsampleFused(x, scaledConvWeight(w1, { gain: LRELU_GAIN })) : downsample2d(equalizedConv2d(x, w1, { gain: LRELU_GAIN }));
+    x = lrelu(addBias(x, conv1.bias as tf.Tensor1D));
+    feats.push(x);
+  }
+  return feats;
+}
+
+/** LPIPS-style: unit-normalise each pixel's feature vector, then mean squared difference. */
+function unitChannels(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.div(x, tf.add(tf.sqrt(tf.sum(tf.square(x), -1, true)), 1e-10));
+}
+
+/** Pixel distance plus the summed per-layer distances between D's normalised features. */
+export function discriminatorDistance(D: Discriminator, target: tf.Tensor4D, featureWeight = 1): ImageDistance {
+  const pixel = pixelDistance(target);
+  const tfeat = tf.tidy(() => discriminatorFeatures(D, target).map((f) => tf.keep(unitChannels(f))));
+  return {
+    name: 'multi-scale pixel MSE + discriminator features',
+    distance: (synth) => tf.tidy(() => {
+      const sf = discriminatorFeatures(D, synth);
+      const feat = tf.addN(sf.map((f, i) => tf.mean(tf.squaredDifference(unitChannels(f), tfeat[i]))));
+      return tf.add(pixel.distance(synth), tf.mul(feat, featureWeight)) as tf.Scalar;
+    }),
+    dispose: () => { pixel.dispose(); tfeat.forEach((t) => t.dispose()); },
+  };
+}
