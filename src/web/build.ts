@@ -33,7 +33,7 @@ function listFiles(dir: string, keep: (file: string) => boolean): string[] {
 export function webSourceHash(): string {
   const h = crypto.createHash('sha256');
   const files = [
-    ...listFiles(WEB_ROOT, (f) => /\.(ts|html|css)$/.test(f)),
+    ...listFiles(WEB_ROOT, (f) => /\.(ts|html|css|json)$/.test(f)),
     ...listFiles(path.join(REPO_ROOT, 'src'), (f) => f.endsWith('.ts')),
     path.join(REPO_ROOT, 'package-lock.json'),
   ];
