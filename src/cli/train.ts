@@ -3,6 +3,7 @@ import { parseFlags, parseNumber, parseChoice, parseGrid, UsageError } from './a
 import { runTraining, type Progress } from '../training/loop.js';
 import { DEFAULT_HYPER } from '../training/trainer.js';
 import { NETWORK_PRESETS, presetForResolution, type NetworkPresetName } from '../networks/presets.js';
+import { channelsAt } from '../networks/config.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 import { spawnDashboard } from './dashboard.js';
 
@@ -17,6 +18,8 @@ Data:
   --max-images N         use only the first N images
 Network and schedule:
   --preset NAME          ${Object.keys(NETWORK_PRESETS).join(' | ')} (default: by resolution)
+  --cbase N, --cmax N    override the preset's channels: min(cbase / resolution, cmax) per block
+  --zdim N               override the preset's z, w and mapping widths
   --kimg N               thousands of real images to show D (default 40)
   --batch N              minibatch size (default 16)
   --grow on|off          progressive growing from --grow-start px (default on)
@@ -47,7 +50,7 @@ Example:
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     outdir: { type: 'string' }, data: { type: 'string' }, resolution: { type: 'string' }, mirror: { type: 'boolean' },
-    'max-images': { type: 'string' }, preset: { type: 'string' }, kimg: { type: 'string' }, batch: { type: 'string' },
+    'max-images': { type: 'string' }, preset: { type: 'string' }, cbase: { type: 'string' }, cmax: { type: 'string' }, zdim: { type: 'string' }, kimg: { type: 'string' }, batch: { type: 'string' },
     grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
     'ema-kimg': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
@@ -59,7 +62,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
   const presetName = v.preset as NetworkPresetName | undefined;
   if (presetName !== undefined && !(presetName in NETWORK_PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(NETWORK_PRESETS).join(', ')}, got '${presetName}'`);
-  const config = { ...(presetName ? NETWORK_PRESETS[presetName] : presetForResolution(resolution)), imgResolution: resolution };
+  const preset = presetName ? NETWORK_PRESETS[presetName] : presetForResolution(resolution);
+  const zDim = parseNumber(v.zdim, 'zdim', { int: true, min: 1, max: 4096, def: preset.zDim });
+  const config = {
+    ...preset, imgResolution: resolution, zDim, wDim: v.zdim ? zDim : preset.wDim, mappingFmaps: v.zdim ? zDim : preset.mappingFmaps,
+    channelBase: parseNumber(v.cbase, 'cbase', { int: true, min: 1, def: preset.channelBase }),
+    channelMax: parseNumber(v.cmax, 'cmax', { int: true, min: 1, def: preset.channelMax }),
+  };
+  if (channelsAt(config, resolution) < 1) throw new UsageError(`--cbase ${config.channelBase} gives no channels at ${resolution} px (need cbase >= resolution)`);
   const lr = parseNumber(v.lr, 'lr', { min: 1e-8, max: 1, def: DEFAULT_HYPER.lrG });
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 4096, def: 16 });
   const hyper = {
