@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 #include "blas.h"
+#include "elementwise.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -121,6 +122,91 @@ napi_value batch_matmul(napi_env env, napi_callback_info info) {
   });
 }
 
+// A Float32Array argument that may be absent (null/undefined): nullptr, length 0.
+float* optional_f32(napi_env env, napi_value v, size_t* len) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  *len = 0;
+  if (t == napi_null || t == napi_undefined) return nullptr;
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type;
+  void* data = nullptr;
+  if (is) napi_get_typedarray_info(env, v, &type, len, &data, nullptr, nullptr);
+  if (!is || type != napi_float32_array) throw Error{"expected a Float32Array"};
+  return static_cast<float*>(data);
+}
+
+// nd(op, out, a, b, meta Int32Array [rank, outOff, aOff, bOff, shape x rank, outStrides, aStrides, bStrides], alpha)
+napi_value nd(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 6);
+    int32_t op = 0;
+    napi_get_value_int32(env, a[0], &op);
+    if (!sgn::valid_op(op)) throw Error{"unknown element-wise op " + std::to_string(op)};
+    const int32_t* m = typed<int32_t>(env, a[4], napi_int32_array, 4, "meta");
+    const int rank = m[0];
+    if (rank < 0 || rank > 8) throw Error{"rank must be 0..8"};
+    typed<int32_t>(env, a[4], napi_int32_array, 4 + 4 * (size_t)rank, "meta");
+    double alpha = 0;
+    napi_get_value_double(env, a[5], &alpha);
+    int64_t shape[8];
+    bool empty = false;
+    for (int d = 0; d < rank; d++) shape[d] = m[4 + d], empty |= shape[d] <= 0;
+    size_t lens[3];
+    float* ptrs[3];
+    sgn::View views[3];
+    for (int k = 0; k < 3; k++) {
+      ptrs[k] = optional_f32(env, a[1 + k], &lens[k]);
+      views[k].off = m[1 + k];
+      int64_t last = m[1 + k];
+      for (int d = 0; d < rank; d++) {
+        views[k].strides[d] = m[4 + (1 + k) * rank + d];
+        if (views[k].strides[d] < 0) throw Error{"negative stride"};
+        last += (shape[d] - 1) * views[k].strides[d];
+      }
+      const bool needed = k == 0 || k == 1 ? !(k == 1 && op == sgn::kFill) : !sgn::is_unary(op);
+      if (!needed) { ptrs[k] = nullptr; continue; }
+      if (!ptrs[k]) throw Error{"missing operand " + std::to_string(k)};
+      if (!empty && (views[k].off < 0 || last >= (int64_t)lens[k])) throw Error{"operand " + std::to_string(k) + " is too short"};
+    }
+    if (empty) return nullptr;
+    // Unused operands alias out with zero strides, so the loop needs no special cases.
+    for (int k = 1; k < 3; k++)
+      if (!ptrs[k]) { ptrs[k] = ptrs[0]; views[k].off = 0; for (int d = 0; d < rank; d++) views[k].strides[d] = 0; }
+    for (int k = 0; k < 3; k++) views[k].p = ptrs[k];
+    sgn::nd_apply(op, rank, shape, views[0], views[1], views[2], (float)alpha);
+    return nullptr;
+  });
+}
+
+// reduce(op, x, out, meta Int32Array [rank, shape x rank, reduced flags x rank])
+napi_value reduce(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 4);
+    int32_t op = 0;
+    napi_get_value_int32(env, a[0], &op);
+    if (op < sgn::kSum || op > sgn::kRMin) throw Error{"unknown reduction"};
+    const int32_t* m = typed<int32_t>(env, a[3], napi_int32_array, 1, "meta");
+    const int rank = m[0];
+    if (rank < 0 || rank > 8) throw Error{"rank must be 0..8"};
+    typed<int32_t>(env, a[3], napi_int32_array, 1 + 2 * (size_t)rank, "meta");
+    int64_t shape[8];
+    bool red[8];
+    size_t total = 1, outSize = 1;
+    for (int d = 0; d < rank; d++) {
+      shape[d] = m[1 + d], red[d] = m[1 + rank + d] != 0;
+      if (shape[d] < 0) throw Error{"negative dim"};
+      total *= shape[d];
+      if (!red[d]) outSize *= shape[d];
+    }
+    const float* x = typed<float>(env, a[1], napi_float32_array, total, "x");
+    float* out = typed<float>(env, a[2], napi_float32_array, outSize, "out");
+    sgn::reduce(op, rank, shape, red, x, out);
+    return nullptr;
+  });
+}
+
 int32_t int_arg(napi_env env, napi_value v) {
   int32_t r = 0;
   if (napi_get_value_int32(env, v, &r) != napi_ok) throw Error{"expected an integer"};
@@ -163,6 +249,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"depthwiseConv2d", nullptr, conv<Conv::DwFwd>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"depthwiseBackpropInput", nullptr, conv<Conv::DwBackInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"depthwiseBackpropFilter", nullptr, conv<Conv::DwBackFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"nd", nullptr, nd, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgemmSeconds", nullptr, sgemm_seconds, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},

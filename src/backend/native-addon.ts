@@ -15,6 +15,14 @@ export interface NativeAddon {
   depthwiseConv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array): void;
   depthwiseBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
   depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  /**
+   * out = op(a, b) over an N-d region (rank <= 8): meta is [rank, outOffset, aOffset, bOffset,
+   * shape x rank, outStrides x rank, aStrides x rank, bStrides x rank] in elements; a and b may be
+   * null where the op does not read them; alpha feeds Fill, Step and LeakyRelu. Ops: NdOp.
+   */
+  nd(op: number, out: Float32Array, a: Float32Array | null, b: Float32Array | null, meta: Int32Array, alpha: number): void;
+  /** Reduces contiguous x; meta [rank, shape x rank, reducedFlag x rank]; ops: 0 sum, 1 mean, 2 max, 3 min. */
+  reduce(op: number, x: Float32Array, out: Float32Array, meta: Int32Array): void;
   /** dims: Int32Array [batchA, batchB, m, n, k, transposeA, transposeB]. */
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** Seconds for `iters` n^3 sgemms on all threads (OpenBLAS' own threading): the machine's peak. */
@@ -22,6 +30,13 @@ export interface NativeAddon {
   setThreads(n: number): void;
   threads(): number;
 }
+
+/** Op codes of NativeAddon.nd (native/src/elementwise.h). */
+export const NdOp = {
+  Copy: 0, Add: 1, Sub: 2, Mul: 3, Div: 4, Max: 5, Min: 6, SquaredDifference: 7, Fill: 8,
+  Abs: 20, Square: 21, Sqrt: 22, Rsqrt: 23, Neg: 24, Step: 25, Exp: 26, Log: 27, Relu: 28, LeakyRelu: 29,
+  Sigmoid: 30, Softplus: 31, Tanh: 32, Reciprocal: 33,
+} as const;
 
 /** The addon's path, whether or not it has been built. */
 export const NATIVE_ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native/build/Release/stylegan_native.node');

@@ -45,7 +45,7 @@ test('the addon is built and the native backend is registered', async () => {
   assert.equal(await initNodeBackend('native', true), 'native');
   assert.notEqual(tf.getKernel('Conv2D', 'native')!.kernelFunc, tf.getKernel('Conv2D', 'cpu')!.kernelFunc);
   // Kernels the addon does not replace are the cpu backend's own.
-  assert.equal(tf.getKernel('Add', 'native')!.kernelFunc, tf.getKernel('Add', 'cpu')!.kernelFunc);
+  assert.equal(tf.getKernel('Cast', 'native')!.kernelFunc, tf.getKernel('Cast', 'cpu')!.kernelFunc);
 });
 
 const convCases: Array<{ xs: S4; fs: S4; s: number | [number, number]; pad: Pad; d?: number }> = [
@@ -151,4 +151,36 @@ test('matMul (transposes, batches, broadcasting), its gradients and fused matMul
     ];
   });
   close(got, ref, 'fused ops');
+});
+
+test('element-wise, reduction and data-movement kernels match cpu (broadcasts, odd shapes, axes)', async () => {
+  await initNodeBackend('native', true);
+  const t = (shape: number[], f: number, p = 0) => tf.tensor(fill(size(shape), f, p), shape);
+  const { ref, got } = await onBoth(() => {
+    const a = t([2, 3, 5, 4], 0.9), b = t([3, 1, 4], 0.4, 1), c = t([2, 1, 1, 4], 0.2, 2), s = tf.scalar(0.7);
+    const pos = tf.add(tf.abs(a), 0.5);
+    return [
+      tf.add(a, b), tf.sub(c, a), tf.mul(a, s), tf.div(a, tf.add(tf.abs(b), 1)), tf.maximum(a, c), tf.minimum(b, a),
+      tf.squaredDifference(a, c), tf.mul(t([1, 5, 1], 0.3), t([7, 1, 3], 0.5)), tf.add(t([6], 0.1), t([4, 6], 0.2)),
+      tf.abs(a), tf.square(a), tf.sqrt(pos), tf.rsqrt(pos), tf.neg(a), tf.exp(a), tf.log(pos), tf.relu(a),
+      tf.leakyRelu(a, 0.2), tf.sigmoid(a), tf.softplus(tf.mul(a, 20)), tf.tanh(a), tf.reciprocal(pos), tf.step(a, 0.3),
+      tf.sum(a), tf.sum(a, 0), tf.sum(a, [1, 2], true), tf.mean(a, [1, 2]), tf.mean(a, 3, true), tf.mean(a, [0, 2]),
+      tf.max(a, 1), tf.min(a, [0, 3]), tf.sum(t([1, 1, 7], 0.3), 2),
+      tf.slice(a, [1, 1, 2, 1], [1, 2, 3, 2]), tf.slice(a, [0, 1], [-1, 1]), ...tf.split(a, [1, 3, 1], 2), ...tf.split(a, 2, 3),
+      tf.tile(b, [2, 1, 3]), tf.tile(t([2, 3], 0.8), [3, 2]), tf.transpose(a, [3, 1, 0, 2]), tf.transpose(t([5, 7], 0.6)),
+      tf.pad(a, [[0, 1], [2, 0], [1, 1], [0, 0]]), tf.pad(t([3, 4], 0.5), [[1, 2], [3, 0]], 1.5),
+      tf.concat([a, a, t([2, 3, 5, 2], 0.7)], 3), tf.concat([t([1, 4], 0.3), t([2, 4], 0.4)], 0), tf.concat([b, b], 1),
+    ];
+  });
+  close(got, ref, 'element-wise');
+});
+
+test('big element-wise ops (split over threads) match cpu', async () => {
+  await initNodeBackend('native', true);
+  const a = fill(8 * 32 * 32 * 64, 0.91), b = fill(8 * 64, 0.3);
+  const { ref, got } = await onBoth(() => {
+    const x = tf.tensor4d(a, [8, 32, 32, 64]), y = tf.tensor4d(b, [8, 1, 1, 64]);
+    return [tf.mul(x, y), tf.add(x, 1), tf.mean(x, [1, 2], true), tf.sum(x, [0, 1, 2]), tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), tf.abs(x)];
+  });
+  close(got, ref, 'big element-wise');
 });

@@ -1,0 +1,184 @@
+#include "elementwise.h"
+#include <cmath>
+#include <cstring>
+#include <vector>
+#include "parallel.h"
+
+namespace sgn {
+namespace {
+
+template <int OP>
+inline float f(float a, float b, float alpha) {
+  if constexpr (OP == kCopy) return a;
+  if constexpr (OP == kAdd) return a + b;
+  if constexpr (OP == kSub) return a - b;
+  if constexpr (OP == kMul) return a * b;
+  if constexpr (OP == kDiv) return a / b;
+  // NaN-propagating like tfjs' JS Math.max/min.
+  if constexpr (OP == kMax) return (a != a || b != b) ? NAN : (a > b ? a : b);
+  if constexpr (OP == kMin) return (a != a || b != b) ? NAN : (a < b ? a : b);
+  if constexpr (OP == kSqDiff) return (a - b) * (a - b);
+  if constexpr (OP == kFill) return alpha;
+  if constexpr (OP == kAbs) return std::fabs(a);
+  if constexpr (OP == kSquare) return a * a;
+  if constexpr (OP == kSqrt) return std::sqrt(a);
+  if constexpr (OP == kRsqrt) return 1.f / std::sqrt(a);
+  if constexpr (OP == kNeg) return -a;
+  if constexpr (OP == kStep) return a != a ? NAN : (a > 0.f ? 1.f : alpha);
+  if constexpr (OP == kExp) return std::exp(a);
+  if constexpr (OP == kLog) return std::log(a);
+  if constexpr (OP == kRelu) return a < 0.f ? 0.f : a;
+  if constexpr (OP == kLeakyRelu) return a < 0.f ? alpha * a : a;
+  if constexpr (OP == kSigmoid) return 1.f / (1.f + std::exp(-a));
+  // tfjs' cpu softplus, with its thresholds, so results match it.
+  if constexpr (OP == kSoftplus) {
+    const float thr = std::log(1.1920928955078125e-7f) + 2.f;
+    if (a > -thr) return a;
+    if (a < thr) return std::exp(a);
+    return std::log(std::exp(a) + 1.f);
+  }
+  if constexpr (OP == kTanh) return std::tanh(a);
+  if constexpr (OP == kReciprocal) return 1.f / a;
+  return 0.f;
+}
+
+// The innermost run: the common stride patterns get their own (vectorisable) loops.
+template <int OP>
+void run(int64_t n, float* __restrict o, int64_t so, const float* __restrict a, int64_t sa, const float* __restrict b,
+         int64_t sb, float alpha) {
+  if (so == 1 && sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; i++) o[i] = f<OP>(a[i], b[i], alpha);
+  } else if (so == 1 && sa == 1 && sb == 0) {
+    const float bv = b[0];
+    for (int64_t i = 0; i < n; i++) o[i] = f<OP>(a[i], bv, alpha);
+  } else if (so == 1 && sa == 0 && sb == 1) {
+    const float av = a[0];
+    for (int64_t i = 0; i < n; i++) o[i] = f<OP>(av, b[i], alpha);
+  } else {
+    for (int64_t i = 0; i < n; i++) o[i * so] = f<OP>(a[i * sa], b[i * sb], alpha);
+  }
+}
+
+struct Plan {
+  int rank;
+  int64_t shape[8], so[8], sa[8], sb[8];
+};
+
+// Drops size-1 dims and merges neighbours that are contiguous in all three arrays.
+Plan coalesce(int rank, const int64_t* shape, const View& o, const View& a, const View& b) {
+  Plan p{0, {}, {}, {}, {}};
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 1) continue;
+    const int k = p.rank;
+    if (k > 0 && p.so[k - 1] == o.strides[d] * shape[d] && p.sa[k - 1] == a.strides[d] * shape[d] &&
+        p.sb[k - 1] == b.strides[d] * shape[d]) {
+      p.shape[k - 1] *= shape[d];
+      p.so[k - 1] = o.strides[d], p.sa[k - 1] = a.strides[d], p.sb[k - 1] = b.strides[d];
+      continue;
+    }
+    p.shape[k] = shape[d], p.so[k] = o.strides[d], p.sa[k] = a.strides[d], p.sb[k] = b.strides[d];
+    p.rank++;
+  }
+  if (p.rank == 0) p.rank = 1, p.shape[0] = 1, p.so[0] = p.sa[0] = p.sb[0] = 0;
+  return p;
+}
+
+template <int OP>
+void apply(const Plan& p, View o, View a, View b, float alpha) {
+  const int inner = p.rank - 1;
+  const int64_t n = p.shape[inner];
+  int64_t outer = 1;
+  for (int d = 0; d < inner; d++) outer *= p.shape[d];
+  parallel_for(outer, (double)outer * n * 2, [&](int64_t r0, int64_t r1, int) {
+    int64_t idx[8] = {0};
+    // Position of outer row r0 in the outer dims.
+    int64_t rem = r0;
+    for (int d = inner - 1; d >= 0; d--) idx[d] = rem % p.shape[d], rem /= p.shape[d];
+    for (int64_t r = r0; r < r1; r++) {
+      int64_t io = o.off, ia = a.off, ib = b.off;
+      for (int d = 0; d < inner; d++) io += idx[d] * p.so[d], ia += idx[d] * p.sa[d], ib += idx[d] * p.sb[d];
+      run<OP>(n, o.p + io, p.so[inner], a.p + ia, p.sa[inner], b.p + ib, p.sb[inner], alpha);
+      for (int d = inner - 1; d >= 0; d--) {
+        if (++idx[d] < p.shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+bool valid_op(int op) { return (op >= kCopy && op <= kFill) || (op >= kAbs && op <= kReciprocal); }
+
+void nd_apply(int op, int rank, const int64_t* shape, View o, View a, View b, float alpha) {
+  const Plan p = coalesce(rank, shape, o, a, b);
+  switch (op) {
+#define CASE(OP) case OP: apply<OP>(p, o, a, b, alpha); break;
+    CASE(kCopy) CASE(kAdd) CASE(kSub) CASE(kMul) CASE(kDiv) CASE(kMax) CASE(kMin) CASE(kSqDiff) CASE(kFill)
+    CASE(kAbs) CASE(kSquare) CASE(kSqrt) CASE(kRsqrt) CASE(kNeg) CASE(kStep) CASE(kExp) CASE(kLog) CASE(kRelu)
+    CASE(kLeakyRelu) CASE(kSigmoid) CASE(kSoftplus) CASE(kTanh) CASE(kReciprocal)
+#undef CASE
+  }
+}
+
+void reduce(int op, int rank, const int64_t* shape, const bool* reduced, const float* x, float* out) {
+  // Merge neighbouring dims of the same kind; the out stride of a reduced dim is 0.
+  int64_t dims[8], ostr[8];
+  bool red[8];
+  int r = 0;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 1) continue;
+    if (r > 0 && red[r - 1] == reduced[d]) { dims[r - 1] *= shape[d]; continue; }
+    dims[r] = shape[d], red[r] = reduced[d], r++;
+  }
+  int64_t total = 1, outSize = 1;
+  for (int d = 0; d < r; d++) total *= dims[d], outSize *= red[d] ? 1 : dims[d];
+  for (int d = r - 1, s = 1; d >= 0; d--) {
+    ostr[d] = red[d] ? 0 : s;
+    if (!red[d]) s *= dims[d];
+  }
+  const bool isMax = op == kRMax, isMin = op == kRMin;
+  if (total == 0) {
+    const float v = op == kMean ? NAN : isMax ? -INFINITY : isMin ? INFINITY : 0.f;
+    for (int64_t i = 0; i < outSize; i++) out[i] = v;
+    return;
+  }
+  if (r == 0) { out[0] = x[0]; return; }
+  // Sums accumulate in double, as tfjs' JS reductions do, so long sums that cancel agree with it.
+  std::vector<double> acc(isMax || isMin ? 0 : outSize, 0.0);
+  if (isMax || isMin) for (int64_t i = 0; i < outSize; i++) out[i] = isMax ? -INFINITY : INFINITY;
+  const int inner = r - 1;
+  const int64_t n = dims[inner];
+  int64_t idx[8] = {0};
+  for (int64_t base = 0; base < total; base += n) {
+    int64_t io = 0;
+    for (int d = 0; d < inner; d++) io += idx[d] * ostr[d];
+    const float* xs = x + base;
+    if (isMax || isMin) {
+      float* o = out + io;
+      if (red[inner]) {
+        float m = *o;
+        for (int64_t i = 0; i < n; i++) m = (isMax ? xs[i] > m : xs[i] < m) || xs[i] != xs[i] ? xs[i] : m;
+        *o = m;
+      } else {
+        for (int64_t i = 0; i < n; i++) o[i] = (isMax ? xs[i] > o[i] : xs[i] < o[i]) || xs[i] != xs[i] ? xs[i] : o[i];
+      }
+    } else if (red[inner]) {
+      double s = 0;
+      for (int64_t i = 0; i < n; i++) s += xs[i];
+      acc[io] += s;
+    } else {
+      double* o = acc.data() + io;
+      for (int64_t i = 0; i < n; i++) o[i] += xs[i];
+    }
+    for (int d = inner - 1; d >= 0; d--) {
+      if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  if (isMax || isMin) return;
+  const double count = op == kMean ? (double)(total / outSize) : 1.0;
+  for (int64_t i = 0; i < outSize; i++) out[i] = (float)(acc[i] / count);
+}
+
+}  // namespace sgn
