@@ -1,0 +1,47 @@
+/** Runs `bin/stylegan.js` in a child process, as a user would (helper for the CLI tests). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/stylegan.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Resolves when the process exits (killed after `timeoutMs`). */
+  done: Promise<CliResult>;
+  /** Resolves once stderr matches `re` (rejects if the process exits first). */
+  waitForStderr(re: RegExp): Promise<void>;
+}
+
+export function startCli(args: string[], timeoutMs = 120_000): CliRun {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, STYLEGAN_DEBUG: '' } });
+  let stdout = '', stderr = '';
+  const waiters: Array<{ re: RegExp; resolve: () => void }> = [];
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    for (const w of waiters.splice(0)) (w.re.test(stderr) ? w.resolve() : waiters.push(w));
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => {
+    clearTimeout(timer);
+    resolve({ code, signal, stdout, stderr });
+  }));
+  const waitForStderr = (re: RegExp) => new Promise<void>((resolve, reject) => {
+    if (re.test(stderr)) return resolve();
+    waiters.push({ re, resolve });
+    done.then(() => reject(new Error(`exited before stderr matched ${re}: ${stderr}`)));
+  });
+  return { child, done, waitForStderr };
+}
+
+export function runCli(args: string[], timeoutMs?: number): Promise<CliResult> {
+  return startCli(args, timeoutMs).done;
+}
