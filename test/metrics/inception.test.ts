@@ -49,3 +49,16 @@ test('Inception input: TF1 legacy bilinear resize to 299 and (x - 128) / 128', a
   });
   tf.dispose([x, y]);
 });
+
+test('LPIPS-VGG16 distances match NumPy (32x32, hashed weights)', async () => {
+  const { Vgg16 } = await import('../../src/metrics/vgg16.js');
+  const r = REF.lpips;
+  const net = new Vgg16(new HashWeights(), 'hash');
+  const a = tf.tensor4d(f32(r.a), [2, r.size, r.size, 3]), b = tf.tensor4d(f32(r.b), [2, r.size, r.size, 3]);
+  const d = (await net.lpips(a, b).array()) as number[];
+  d.forEach((v, i) => assert.ok(Math.abs(v - r.distances[i]) < 1e-4 * r.distances[i], `LPIPS ${i}: ${v} vs ${r.distances[i]}`));
+  const zero = (await net.lpips(a, a).array()) as number[];
+  zero.forEach((v) => assert.ok(Math.abs(v) < 1e-9));
+  tf.dispose([a, b]);
+  net.dispose();
+});
