@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
 import { generateImages } from '../sampling/generate.js';
-import { loadNetwork } from './network.js';
+import { loadAnyNetwork } from './network.js';
 import { toUint8, writePng } from '../data/grid.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
@@ -38,7 +38,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 256, def: 8 });
   await initNodeBackend(v.backend as BackendName | undefined);
-  const G = await loadNetwork(v.network);
+  const G = await loadAnyNetwork(v.network);
   fs.mkdirSync(v.outdir, { recursive: true });
   const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch });
   for (const img of images) {

@@ -3,10 +3,13 @@
  * official .pkl files converted on the fly into the same Snapshot shape.
  */
 import fs from 'node:fs';
+import type { NetworkConfig } from '../networks/config.js';
 import type { Generator } from '../networks/generator.js';
-import { decodeSnapshot, type Snapshot } from '../io/snapshot.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
+import { decodeNetworkSnapshot, type Snapshot } from '../io/snapshot.js';
 import { importStyleganTf } from '../io/import-stylegan-tf.js';
-import { generatorFromSnapshot } from '../sampling/generate.js';
+import { importStyleGAN2 } from '../io/import-stylegan2.js';
+import { generatorFromSnapshot, networkFromSnapshot } from '../sampling/generate.js';
 
 export interface ReadNetworkOptions {
   /** Also import the training G and D from pickles that have them (convert); generate needs G_ema only. */
@@ -32,20 +35,34 @@ function snapshotFromStyleganTf(bytes: Uint8Array, file: string, o: ReadNetworkO
   return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
 }
 
-/** The one dispatch point for official pickles, by the classes they reference. */
-function snapshotFromPickle(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot {
-  if (picklesModule(bytes, 'dnnlib.tflib.network')) return snapshotFromStyleganTf(bytes, file, o);
-  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's original TensorFlow StyleGAN)`);
+/** NVIDIA's stylegan2-ada-pytorch dict(G, D, G_ema, ...): G_ema stays G_ema. */
+function snapshotFromStyleGAN2(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
+  const r = importStyleGAN2(bytes, file, { withG: o.full, withD: o.full });
+  return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
 }
 
-export function readNetworkFile(file: string, o: ReadNetworkOptions = {}): Snapshot {
+/** The one dispatch point for official pickles, by the classes they reference. */
+function snapshotFromPickle(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
+  if (picklesModule(bytes, 'dnnlib.tflib.network')) return snapshotFromStyleganTf(bytes, file, o);
+  if (picklesModule(bytes, 'torch_utils.persistence')) return snapshotFromStyleGAN2(bytes, file, o);
+  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's original TensorFlow StyleGAN, stylegan2-ada-pytorch)`);
+}
+
+export function readNetworkFile(file: string, o: ReadNetworkOptions = {}): Snapshot<NetworkConfig> {
   if (!fs.existsSync(file)) throw new Error(`Network file not found: ${file}`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${file} is a folder, not a network file`);
   const bytes = fs.readFileSync(file);
-  return isPickleFile(file) ? snapshotFromPickle(bytes, file, o) : decodeSnapshot(bytes, file);
+  return isPickleFile(file) ? snapshotFromPickle(bytes, file, o) : decodeNetworkSnapshot(bytes, file);
 }
 
-/** G_ema of a network file as a ready generator. */
+/** G_ema of a network file as a ready `stylegan` generator (for the studies that use its internals). */
 export async function loadNetwork(file: string): Promise<Generator> {
-  return generatorFromSnapshot(readNetworkFile(file), file);
+  const s = readNetworkFile(file);
+  if (s.config.arch !== 'stylegan') throw new Error(`${file}: this command supports 'stylegan' networks only, not '${s.config.arch}'`);
+  return generatorFromSnapshot(s as Snapshot, file);
+}
+
+/** G_ema of a network file of any arch ('stylegan', 'stylegan2') as a ready generator. */
+export async function loadAnyNetwork(file: string): Promise<GeneratorLike> {
+  return networkFromSnapshot(readNetworkFile(file), file);
 }

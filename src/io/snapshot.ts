@@ -4,21 +4,22 @@
  * Works on bytes so the browser can load the same file.
  */
 import { decodeSafetensors, encodeSafetensors, tensorToFloat32, type WritableTensor } from './safetensors.js';
-import type { StyleGANConfig } from '../networks/config.js';
+import type { NetworkConfig, StyleGANConfig } from '../networks/config.js';
 import type { RawTensor } from '../networks/params.js';
 
 export const SNAPSHOT_FORMAT = 1;
 export const SNAPSHOT_MODULES = ['G', 'G_ema', 'D', 'optG', 'optD'] as const;
 export type SnapshotModule = (typeof SNAPSHOT_MODULES)[number];
 
-export interface Snapshot {
-  config: StyleGANConfig;
+/** A checkpoint; `C` is the configs it may hold (training reads `stylegan` ones). */
+export interface Snapshot<C extends NetworkConfig = StyleGANConfig> {
+  config: C;
   /** Training state for --resume (absent in converted/imported networks). */
   training?: Record<string, unknown>;
   modules: Partial<Record<SnapshotModule, Record<string, RawTensor>>>;
 }
 
-export function encodeSnapshot(s: Snapshot): Uint8Array {
+export function encodeSnapshot(s: Snapshot<NetworkConfig>): Uint8Array {
   const tensors: Record<string, WritableTensor> = {};
   for (const [mod, params] of Object.entries(s.modules)) {
     for (const [name, t] of Object.entries(params ?? {})) tensors[`${mod}.${name}`] = { dtype: 'F32', shape: t.shape, data: t.data };
@@ -28,7 +29,15 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
   return encodeSafetensors(tensors, metadata);
 }
 
+/** A `stylegan` checkpoint (what training resumes from). */
 export function decodeSnapshot(bytes: Uint8Array, source: string): Snapshot {
+  const s = decodeNetworkSnapshot(bytes, source);
+  if (s.config.arch !== 'stylegan') throw new Error(`${source}: a '${s.config.arch}' checkpoint cannot be used here (only 'stylegan')`);
+  return s as Snapshot;
+}
+
+/** A checkpoint of any architecture we can build ('stylegan', 'stylegan2'). */
+export function decodeNetworkSnapshot(bytes: Uint8Array, source: string): Snapshot<NetworkConfig> {
   const file = decodeSafetensors(bytes, source);
   const md = file.metadata;
   if (md.format === undefined || md.config === undefined) throw new Error(`${source}: not a stylegan checkpoint (no format/config metadata)`);
@@ -40,8 +49,8 @@ export function decodeSnapshot(bytes: Uint8Array, source: string): Snapshot {
     } catch { /* reported below */ }
     throw new Error(`${source}: metadata '${key}' is not valid JSON`);
   };
-  const config = parse<StyleGANConfig>('config');
-  if (config.arch !== 'stylegan') throw new Error(`${source}: unknown architecture '${String(config.arch)}'`);
+  const config = parse<NetworkConfig>('config');
+  if (config.arch !== 'stylegan' && config.arch !== 'stylegan2') throw new Error(`${source}: unknown architecture '${String((config as { arch?: unknown }).arch)}'`);
   const modules: Snapshot['modules'] = {};
   for (const [key, t] of Object.entries(file.tensors)) {
     const dot = key.indexOf('.');

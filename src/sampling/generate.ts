@@ -3,7 +3,11 @@
  * truncation trick, noise mode. Browser-safe (no Node imports).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Generator, type GenerateOptions } from '../networks/generator.js';
+import { Generator } from '../networks/generator.js';
+import type { GeneratorForwardOptions, GeneratorLike } from '../networks/generator-api.js';
+import type { NetworkConfig } from '../networks/config.js';
+import type { RawTensor } from '../networks/params.js';
+import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { decodeSnapshot, type Snapshot } from '../io/snapshot.js';
 import { seedToZ } from './rng.js';
 
@@ -23,6 +27,24 @@ export function loadGeneratorFromBytes(bytes: Uint8Array, source: string): Gener
   return generatorFromSnapshot(decodeSnapshot(bytes, source), source);
 }
 
+/** A generator of the config's arch with `params` loaded (disposed again if they do not fit). */
+export function buildGenerator(config: NetworkConfig, params: Record<string, RawTensor>, source: string): GeneratorLike {
+  const G = config.arch === 'stylegan2' ? new StyleGAN2Generator(config) : new Generator(config);
+  try {
+    G.store.loadRaw(params, source);
+  } catch (e) {
+    G.dispose();
+    throw e;
+  }
+  return G;
+}
+
+/** G_ema of a checkpoint of any arch ('stylegan', 'stylegan2') as a ready generator. */
+export function networkFromSnapshot(s: Snapshot<NetworkConfig>, source: string): GeneratorLike {
+  if (!s.modules.G_ema) throw new Error(`${source}: checkpoint has no G_ema tensors`);
+  return buildGenerator(s.config, s.modules.G_ema, `${source} (G_ema)`);
+}
+
 /** z [N, zDim] for seeds, exactly NumPy's RandomState(seed).randn(1, zDim) per row. */
 export function seedsToZ(seeds: number[], zDim: number): tf.Tensor2D {
   const z = new Float32Array(seeds.length * zDim);
@@ -38,7 +60,7 @@ export interface GeneratedImage {
 }
 
 /** Generates one image per seed, `batch` at a time. Default noise mode 'const', as generate.py. */
-export async function generateImages(G: Generator, seeds: number[], opts: GenerateOptions & { batch?: number } = {}): Promise<GeneratedImage[]> {
+export async function generateImages(G: GeneratorLike, seeds: number[], opts: GeneratorForwardOptions & { batch?: number } = {}): Promise<GeneratedImage[]> {
   const out: GeneratedImage[] = [];
   const batch = opts.batch ?? 8;
   const r = G.cfg.imgResolution;
