@@ -144,6 +144,12 @@ export function tensorToFloat32(t: TorchTensor): Float32Array {
     default: throw new Error(`torch tensor of dtype ${s.dtype} where floats were expected`);
   }
   const n = t.numel, nd = t.shape.length;
+  let expect = 1, contiguous = true;
+  for (let k = nd - 1; k >= 0; k--) {
+    if (t.shape[k] !== 1 && t.stride[k] !== expect) contiguous = false;
+    expect *= t.shape[k];
+  }
+  if (contiguous) return flat.slice(t.offset, t.offset + n);
   const out = new Float32Array(n);
   const idx = new Array<number>(nd).fill(0);
   for (let i = 0; i < n; i++) {
