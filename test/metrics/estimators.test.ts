@@ -133,3 +133,12 @@ test('RandomState.randomInterval reproduces legacy randint(low, high)', () => {
   const r = REF.randint, rng = new RandomState(r.seed);
   assert.deepEqual(r.values.map(() => r.low + rng.randomInterval(r.high - r.low - 1)), r.values);
 });
+
+test('Inception Score and the PPL percentile filter match NumPy', async () => {
+  const { inceptionScore } = await import('../../src/metrics/inception-score.js');
+  const { pplFromDistances } = await import('../../src/metrics/ppl.js');
+  const is = inceptionScore(f32(REF.is.logits), REF.is.classes, 10);
+  close(is.mean, REF.is.mean, 1e-6, 'IS mean');
+  close(is.std, REF.is.std, 1e-5, 'IS std');
+  close(pplFromDistances(REF.ppl.distances), REF.ppl.value, 1e-12, 'PPL filtered mean');
+});
