@@ -4,11 +4,21 @@ import { generateCommand, GENERATE_HELP } from './generate.js';
 import { convertCommand, CONVERT_HELP } from './convert.js';
 import { serveCommand, SERVE_HELP } from './serve.js';
 import { dashboardCommand, DASHBOARD_HELP } from './dashboard.js';
+import { mixCommand, MIX_HELP } from './mix.js';
+import { truncationCommand, TRUNCATION_HELP } from './truncation.js';
+import { noiseCommand, NOISE_HELP } from './noise.js';
+import { interpolateCommand, INTERPOLATE_HELP } from './interpolate.js';
+import { projectCommand, PROJECT_HELP } from './project.js';
 import { UsageError } from './args.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string; summary: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP, summary: 'train a StyleGAN on a folder or zip of images (default: emoji)' },
   generate: { run: generateCommand, help: GENERATE_HELP, summary: 'images for seeds from a checkpoint or an official .pkl' },
+  mix: { run: mixCommand, help: MIX_HELP, summary: 'style-mixing grid: column seeds\' styles into row seeds (style_mixing.py)' },
+  truncation: { run: truncationCommand, help: TRUNCATION_HELP, summary: 'grid of seeds x truncation psi' },
+  noise: { run: noiseCommand, help: NOISE_HELP, summary: 'what the noise inputs do: std over draws, noise in all/none/fine/coarse layers' },
+  interpolate: { run: interpolateCommand, help: INTERPOLATE_HELP, summary: 'looping Z/W latent walks as animated WebP/GIF' },
+  project: { run: projectCommand, help: PROJECT_HELP, summary: 'find the w of an image (projector.py)' },
   convert: { run: convertCommand, help: CONVERT_HELP, summary: 'an official StyleGAN .pkl into a .safetensors checkpoint' },
   serve: { run: serveCommand, help: SERVE_HELP, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
   dashboard: { run: dashboardCommand, help: DASHBOARD_HELP, summary: 'a live browser dashboard of a training run folder' },

@@ -5,8 +5,7 @@
  * laid out like NVIDIA's gen_video.py. Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Generator, MappingOptions } from '../networks/generator.js';
-import type { NoiseMode } from '../networks/synthesis-stylegan.js';
+import type { GeneratorLike, GeneratorMappingOptions } from '../networks/generator-api.js';
 import { seedToZ } from './rng.js';
 
 export type LatentSpace = 'z' | 'w';
@@ -64,13 +63,13 @@ export function walkSeeds(seeds: number[], cells: number): number[][] {
   return Array.from({ length: cells }, (_, i) => seeds.slice(i * k, (i + 1) * k));
 }
 
-export interface InterpolateOptions extends MappingOptions {
+export interface InterpolateOptions extends GeneratorMappingOptions {
   space?: LatentSpace;
   /** Frames of the whole (looping) animation. */
   frames: number;
   /** Walks side by side, [columns, rows]; default one. */
   grid?: [number, number];
-  noiseMode?: NoiseMode;
+  noiseMode?: 'const' | 'random' | 'none';
   batch?: number;
 }
 
@@ -94,7 +93,7 @@ function frameLatent(keys: Float32Array[], f: number, frames: number, space: Lat
  * Z walks are mapped (and truncated) per frame; W walks interpolate the truncated keyframe ws.
  */
 export async function interpolate(
-  G: Generator, seeds: number[], opts: InterpolateOptions,
+  G: GeneratorLike, seeds: number[], opts: InterpolateOptions,
   onFrame: (index: number, cells: Float32Array[]) => void | Promise<void>,
 ): Promise<void> {
   const { frames, space = 'z', grid = [1, 1], noiseMode = 'const', batch = 8 } = opts;

@@ -4,8 +4,9 @@
  * none, only fine or only coarse layers. Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../networks/generator.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
 import { seedsToZ } from './generate.js';
+import { hasStore, withNoiseMaps, type NoiseBuffer } from './noise-buffers.js';
 
 export type NoiseLayers = 'all' | 'none' | 'fine' | 'coarse';
 
@@ -40,20 +41,14 @@ export function fineNoiseResolution(imgResolution: number): number {
   return Math.min(64, imgResolution);
 }
 
-/** Explicit per-layer noise: the stored constant maps where `which` says so, absent elsewhere. */
-export function noiseForLayers(G: Generator, which: NoiseLayers): Array<tf.Tensor4D | null> {
-  const split = fineNoiseResolution(G.cfg.imgResolution);
-  const out: Array<tf.Tensor4D | null> = new Array(G.numWs).fill(null);
-  for (const b of G.synthesis.blocks) {
-    for (const layer of [b.conv0, b.conv1]) {
-      const on = which === 'all' || (which === 'fine' && layer.res >= split) || (which === 'coarse' && layer.res < split);
-      if (on) out[layer.index] = layer.noiseConst as tf.Tensor4D;
-    }
-  }
-  return out;
+/** Whether a noise map takes part in a variant. */
+export function noiseSelected(which: NoiseLayers, res: number, imgResolution: number): boolean {
+  const split = fineNoiseResolution(imgResolution);
+  return which === 'all' || (which === 'fine' && res >= split) || (which === 'coarse' && res < split);
 }
 
-export async function noiseStudy(G: Generator, seed: number, opts: NoiseStudyOptions = {}): Promise<NoiseStudy> {
+export async function noiseStudy(G: GeneratorLike, seed: number, opts: NoiseStudyOptions = {}): Promise<NoiseStudy> {
+  if (!hasStore(G)) throw new Error('noise study: this generator does not expose its noise maps');
   const samples = opts.samples ?? 100;
   const keep = Math.min(opts.keep ?? 8, samples);
   const batch = opts.batch ?? 8;
@@ -100,7 +95,9 @@ export async function noiseStudy(G: Generator, seed: number, opts: NoiseStudyOpt
   }
   const variants = {} as Record<NoiseLayers, Float32Array>;
   for (const which of ['all', 'none', 'fine', 'coarse'] as const) {
-    const img = tf.tidy(() => G.synthesis.forward(w, { noiseMode: 'none', noise: noiseForLayers(G, which) }));
+    // The stored maps with the unselected layers zeroed: the 'const' image restricted to some layers.
+    const keep = (b: NoiseBuffer) => noiseSelected(which, b.res, r);
+    const img = withNoiseMaps(G, keep, () => tf.tidy(() => G.synthesis.forward(w, { noiseMode: 'const' })));
     variants[which] = (await img.data()) as Float32Array;
     img.dispose();
   }

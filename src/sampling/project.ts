@@ -6,8 +6,9 @@
  * renormalised to N(0, 1) after every step. Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../networks/generator.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
 import type { ImageDistance } from './projection-distance.js';
+import { hasStore, noiseBuffers } from './noise-buffers.js';
 import { RandomState } from './rng.js';
 
 export interface ProjectOptions {
@@ -34,7 +35,7 @@ export interface ProjectResult {
   w: Float32Array;
   /** The projection with the optimised noise, [R, R, C] floats. */
   image: Float32Array;
-  /** Optimised noise per layer, [R, R] flat, by style index. */
+  /** Optimised noise maps in layer order, [R, R] flat (the generator's own maps are restored). */
   noise: Float32Array[];
   /** Distance of the final image to the target (without the noise regulariser). */
   distance: number;
@@ -42,14 +43,15 @@ export interface ProjectResult {
 }
 
 /** NVIDIA's w statistics: mean over mapping(RandomState(123).randn(n, zDim)), and the RMS distance to it. */
-export async function wStats(G: Generator, samples = 10000): Promise<{ wAvg: Float32Array; wStd: number }> {
+export async function wStats(G: GeneratorLike, samples = 10000): Promise<{ wAvg: Float32Array; wStd: number }> {
   const rng = new RandomState(123);
   const wDim = G.cfg.wDim, zDim = G.cfg.zDim, chunk = 1000;
   const sum = new Float64Array(wDim);
   const all: Float32Array[] = [];
   for (let i = 0; i < samples; i += chunk) {
     const k = Math.min(chunk, samples - i);
-    const w = tf.tidy(() => G.mapping.forward(tf.tensor2d(Float32Array.from(rng.randn(k, zDim)), [k, zDim])));
+    // Untruncated ws; every style holds the same w, so style 0 is w.
+    const w = tf.tidy(() => tf.slice(G.mappingForward(tf.tensor2d(Float32Array.from(rng.randn(k, zDim)), [k, zDim])), [0, 0, 0], [k, 1, wDim]));
     const data = (await w.data()) as Float32Array;
     w.dispose();
     all.push(data);
@@ -118,40 +120,51 @@ class ListAdam {
   }
 }
 
-/** Projects target [1, R, R, C] in [-1, 1], through `dist` (built for the same target). */
-export async function project(G: Generator, dist: ImageDistance, opts: ProjectOptions = {}): Promise<ProjectResult> {
+/**
+ * Projects target [1, R, R, C] in [-1, 1], through `dist` (built for the same target). Like
+ * projector.py, the generator's stored noise maps are what gets optimised (synthesis in noise
+ * mode 'const'); they are put back as they were before returning.
+ */
+export async function project(G: GeneratorLike, dist: ImageDistance, opts: ProjectOptions = {}): Promise<ProjectResult> {
   const o = {
     numSteps: 1000, seed: 303, wPlus: false, wAvgSamples: 10000, initialLearningRate: 0.1, initialNoiseFactor: 0.05,
     lrRampdownLength: 0.25, lrRampupLength: 0.05, noiseRampLength: 0.75, regularizeNoiseWeight: 1e5, ...opts,
   };
   if (!Number.isInteger(o.numSteps) || o.numSteps < 1) throw new Error(`projection: numSteps must be a positive integer, got ${o.numSteps}`);
+  if (!hasStore(G)) throw new Error('projection: this generator does not expose its noise maps');
   const { wAvg, wStd } = await wStats(G, o.wAvgSamples);
   const numWs = G.numWs, wDim = G.cfg.wDim;
   const styles = o.wPlus ? numWs : 1;
+  const bufs = noiseBuffers(G);
+  const saved = bufs.map((b) => ({ v: b.variable, value: tf.clone(b.variable), trainable: b.variable.trainable }));
+  const noise = bufs.map((b) => b.variable);
   const wOpt = tf.variable(tf.tidy(() => tf.tile(tf.tensor3d(wAvg, [1, 1, wDim]), [1, styles, 1])), true);
-  // One N(0, 1) map per layer, by style index (layer i uses style i).
-  const layers = G.synthesis.blocks.flatMap((b) => [b.conv0, b.conv1]).sort((a, b) => a.index - b.index);
-  const noise = layers.map((l, i) => tf.variable(tf.randomNormal([1, l.res, l.res, 1], 0, 1, 'float32', o.seed * 1000 + i), true));
   const adam = new ListAdam([wOpt, ...noise]);
-  const synth = (w: tf.Tensor3D): tf.Tensor4D => G.synthesis.forward(
-    styles === numWs ? w : (tf.tile(w, [1, numWs, 1]) as tf.Tensor3D), { noiseMode: 'none', noise: noise as tf.Tensor4D[] });
+  const synth = (w: tf.Tensor3D): tf.Tensor4D =>
+    G.synthesis.forward(styles === numWs ? w : (tf.tile(w, [1, numWs, 1]) as tf.Tensor3D), { noiseMode: 'const' });
+  const maps = (): tf.Tensor4D[] => bufs.map((b) => tf.reshape(b.variable, [1, b.res, b.res, 1]) as tf.Tensor4D);
   const every = o.progressFrames ? Math.max(1, o.numSteps / o.progressFrames) : Infinity;
   const progress: ProjectResult['progress'] = [];
   let nextCapture = 0;
   try {
+    bufs.forEach((b, i) => {
+      b.variable.assign(tf.randomNormal(b.variable.shape, 0, 1, 'float32', o.seed * 1000 + i));
+      // Buffers are not trainable; tf.variableGrads only differentiates trainable variables.
+      b.variable.trainable = true;
+    });
     for (let step = 0; step < o.numSteps; step++) {
       const t = step / o.numSteps;
       const wNoiseScale = wStd * o.initialNoiseFactor * Math.max(0, 1 - t / o.noiseRampLength) ** 2;
       const lr = projectionLr(t, o);
       const wNoise = tf.randomNormal(wOpt.shape, 0, 1, 'float32', o.seed * 7919 + step + 1);
-      let d = 0, l = 0;
+      let d = 0;
       const { value, grads } = tf.variableGrads(() => {
-        const img = synth(tf.add(wOpt, tf.mul(wNoise, wNoiseScale)) as tf.Tensor3D);
-        const dv = dist.distance(img);
+        const dv = dist.distance(synth(tf.add(wOpt, tf.mul(wNoise, wNoiseScale)) as tf.Tensor3D));
         d = dv.dataSync()[0];
-        return tf.add(dv, tf.mul(noiseRegularization(noise as tf.Tensor4D[]), o.regularizeNoiseWeight)) as tf.Scalar;
+        const reg = bufs.length ? tf.mul(noiseRegularization(maps()), o.regularizeNoiseWeight) : tf.scalar(0);
+        return tf.add(dv, reg) as tf.Scalar;
       }, [wOpt, ...noise]);
-      l = value.dataSync()[0];
+      const l = value.dataSync()[0];
       adam.step(grads, lr);
       value.dispose();
       wNoise.dispose();
@@ -181,7 +194,11 @@ export async function project(G: Generator, dist: ImageDistance, opts: ProjectOp
   } finally {
     adam.dispose();
     wOpt.dispose();
-    noise.forEach((n) => n.dispose());
+    for (const s of saved) {
+      s.v.assign(s.value);
+      s.v.trainable = s.trainable;
+      s.value.dispose();
+    }
   }
 }
 

@@ -30,7 +30,8 @@ function pyramid(x: tf.Tensor4D, minRes: number): tf.Tensor4D[] {
  * optimiser a smooth signal about overall colour and layout; the full scale, the details.
  */
 export function pixelDistance(target: tf.Tensor4D, minRes = 8): ImageDistance {
-  const levels = tf.tidy(() => pyramid(target, Math.min(minRes, target.shape[1])).map((t) => tf.keep(t)));
+  // Cloned, so the caller may dispose the target (pyramid level 0 is the input itself).
+  const levels = tf.tidy(() => pyramid(tf.clone(target), Math.min(minRes, target.shape[1])).map((t) => tf.keep(t)));
   return {
     name: 'multi-scale pixel MSE',
     distance: (synth) => tf.tidy(() => {

@@ -4,8 +4,9 @@
  * Browser-safe (no Node imports).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../networks/generator.js';
-import type { NoiseMode } from '../networks/synthesis-stylegan.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
+
+type NoiseMode = 'const' | 'random' | 'none';
 import { seedsToZ } from './generate.js';
 
 export type StylePreset = 'coarse' | 'middle' | 'fine';
@@ -75,7 +76,7 @@ export interface StyleMixGrid {
 }
 
 /** Synthesises ws [N, numWs, wDim] in batches; returns one [R, R, C] array per row. */
-export async function synthesizeAll(G: Generator, ws: tf.Tensor3D, noiseMode: NoiseMode, batch = 8): Promise<Float32Array[]> {
+export async function synthesizeAll(G: GeneratorLike, ws: tf.Tensor3D, noiseMode: NoiseMode, batch = 8): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   const n = ws.shape[0];
   const size = G.cfg.imgResolution ** 2 * G.cfg.imgChannels;
@@ -89,7 +90,7 @@ export async function synthesizeAll(G: Generator, ws: tf.Tensor3D, noiseMode: No
   return out;
 }
 
-export async function styleMixGrid(G: Generator, rowSeeds: number[], colSeeds: number[], styles: number[], opts: StyleMixOptions = {}): Promise<StyleMixGrid> {
+export async function styleMixGrid(G: GeneratorLike, rowSeeds: number[], colSeeds: number[], styles: number[], opts: StyleMixOptions = {}): Promise<StyleMixGrid> {
   if (rowSeeds.length === 0 || colSeeds.length === 0) throw new Error('style mixing needs at least one row seed and one column seed');
   for (const s of styles) {
     if (!Number.isInteger(s) || s < 0 || s >= G.numWs) throw new Error(`style index ${s} is out of range [0, ${G.numWs})`);

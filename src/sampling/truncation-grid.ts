@@ -3,25 +3,25 @@
  * psi 0 is the average-w image for every seed, psi 1 the plain image. Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import { truncate, type Generator } from '../networks/generator.js';
-import type { NoiseMode } from '../networks/synthesis-stylegan.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
 import { seedsToZ } from './generate.js';
 import { synthesizeAll } from './style-mixing.js';
 
 export interface TruncationGridOptions {
   /** Truncate only styles [0, cutoff) (undefined = all). */
   truncationCutoff?: number;
-  noiseMode?: NoiseMode;
+  noiseMode?: 'const' | 'random' | 'none';
   batch?: number;
 }
 
 /** Returns rows = seeds, cols = psis as row-major [R, R, C] float images. */
-export async function truncationGrid(G: Generator, seeds: number[], psis: number[], opts: TruncationGridOptions = {}): Promise<Float32Array[][]> {
+export async function truncationGrid(G: GeneratorLike, seeds: number[], psis: number[], opts: TruncationGridOptions = {}): Promise<Float32Array[][]> {
   if (seeds.length === 0 || psis.length === 0) throw new Error('truncation grid needs at least one seed and one psi');
   const ws = tf.tidy(() => {
-    const base = G.mappingForward(seedsToZ(seeds, G.cfg.zDim));
-    // Rows of the result: seed-major, psi-minor, so each image row of the grid is one seed.
-    const per = psis.map((psi) => truncate(base, G.wAvg as tf.Tensor1D, { truncationPsi: psi, truncationCutoff: opts.truncationCutoff }));
+    const z = seedsToZ(seeds, G.cfg.zDim);
+    // The mapping truncates (with each arch's own w_avg); rows of the result are seed-major,
+    // psi-minor, so each image row of the grid is one seed.
+    const per = psis.map((psi) => G.mappingForward(z, { truncationPsi: psi, truncationCutoff: opts.truncationCutoff }));
     const stacked = tf.stack(per, 1); // [seeds, psis, numWs, wDim]
     return tf.reshape(stacked, [seeds.length * psis.length, G.numWs, G.cfg.wDim]) as tf.Tensor3D;
   });

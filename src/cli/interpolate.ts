@@ -1,0 +1,70 @@
+/** `stylegan interpolate`: looping latent walks as an animated WebP/GIF (or MP4 with ffmpeg). */
+import { parseFlags, parseNumber, parseSeeds, parseChoice, parseGrid, UsageError } from './args.js';
+import { loadNetwork } from './network.js';
+import { interpolate, walkSeeds } from '../sampling/interpolate.js';
+import { checkAnimationTarget, tilesToRgb, writeAnimation } from '../sampling/output.js';
+import { initNodeBackend, type BackendName } from '../backend/node.js';
+
+export const INTERPOLATE_HELP = `Usage: stylegan interpolate --network FILE --seeds LIST --out FILE [options]
+
+A looping walk through the seeds' latents: slerp in Z or lerp in W. With --grid CxR, C*R walks
+play side by side; the seeds are split evenly between them (cell i walks through the i-th
+consecutive group, as NVIDIA's gen_video.py), so their number must be a multiple of C*R.
+
+  --network FILE         a .safetensors checkpoint
+  --seeds LIST           keyframe seeds, e.g. 0,5,9
+  --space z|w            interpolation space (default z)
+  --frames N             frames of the whole loop (default 60)
+  --fps N                frames per second (default 30)
+  --grid CxR             walks side by side (default 1x1)
+  --trunc PSI            truncation psi (default 1)
+  --trunc-cutoff N       truncate only the first N styles (default: all)
+  --noise-mode MODE      const | random | none (default const)
+  --out FILE             .webp or .gif (animated, through sharp); .mp4 needs ffmpeg on PATH
+  --backend NAME         wasm | cpu | tensorflow
+
+Example:
+  stylegan interpolate --network net.safetensors --seeds 0-7 --grid 4x2 --space w --frames 90 --out walk.webp`;
+
+export async function interpolateCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseFlags(argv, {
+    network: { type: 'string' }, seeds: { type: 'string' }, space: { type: 'string' }, frames: { type: 'string' },
+    fps: { type: 'string' }, grid: { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' },
+    'noise-mode': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, 'interpolate');
+  if (v.help) return void console.log(INTERPOLATE_HELP);
+  if (!v.network) throw new UsageError('interpolate: --network is required (see stylegan interpolate --help)');
+  if (!v.out) throw new UsageError('interpolate: --out is required (e.g. --out walk.webp)');
+  const seeds = parseSeeds(v.seeds);
+  const space = parseChoice(v.space, 'space', ['z', 'w'] as const, 'z');
+  const frames = parseNumber(v.frames, 'frames', { int: true, min: 1, max: 10000, def: 60 });
+  const fps = parseNumber(v.fps, 'fps', { min: 1, max: 100, def: 30 });
+  const grid = parseGrid(v.grid, [1, 1]);
+  const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
+  const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
+  const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
+  try {
+    walkSeeds(seeds, grid[0] * grid[1]);
+    checkAnimationTarget(v.out);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  await initNodeBackend(v.backend as BackendName | undefined);
+  const G = await loadNetwork(v.network);
+  try {
+    const { imgResolution: r, imgChannels: c } = G.cfg;
+    const out: Uint8Array[] = [];
+    let size = { width: 0, height: 0 };
+    await interpolate(G, seeds, { space, frames, grid, truncationPsi, truncationCutoff, noiseMode }, (i, cells) => {
+      const g = tilesToRgb(cells, r, c, grid[0]);
+      size = g;
+      out.push(g.data);
+      if (process.stdout.isTTY) process.stdout.write(`\rframe ${i + 1}/${frames}`);
+    });
+    if (process.stdout.isTTY) process.stdout.write('\n');
+    await writeAnimation(v.out, out, size.width, size.height, fps);
+    console.log(`Wrote ${v.out}: ${frames} frames, ${size.width}x${size.height}, ${space}-space walk through ${seeds.length} seeds`);
+  } finally {
+    G.dispose();
+  }
+}

@@ -1,0 +1,117 @@
+/** `stylegan project`: find the w of a photo, like NVIDIA's projector.py. */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { parseFlags, parseNumber, UsageError } from './args.js';
+import { loadNetwork } from './network.js';
+import { project, psnr } from '../sampling/project.js';
+import { discriminatorDistance, pixelDistance, type ImageDistance } from '../sampling/projection-distance.js';
+import { floatToRgb, writeAnimation } from '../sampling/output.js';
+import { imageGrid, readImageRgb, writePng } from '../data/grid.js';
+import { encodeNpz } from '../io/npy.js';
+import { decodeSnapshot } from '../io/snapshot.js';
+import { Discriminator } from '../networks/discriminator-stylegan.js';
+import { initNodeBackend, type BackendName } from '../backend/node.js';
+
+export const PROJECT_HELP = `Usage: stylegan project --network FILE --target IMAGE --outdir DIR [options]
+
+Optimises w (and the noise maps) so the generator reproduces IMAGE (NVIDIA's projector.py:
+w_avg start, Adam lr 0.1 with ramp-up/down, decaying w perturbation, noise regularisation).
+Writes target.png, proj.png, projected_w.npz (key 'w', float32 [1, numWs, wDim], the official
+format; proj.png also used the optimised noise maps) and proj.webp (target | projection over
+the optimisation), and prints the final PSNR and distance.
+
+Distance: NVIDIA uses LPIPS on VGG16. Without it this build uses a multi-scale pixel MSE, plus
+the distance between the discriminator's normalised features when the checkpoint holds a
+'stylegan' D (--distance auto); --distance pixel forces pixels only.
+
+  --network FILE         a .safetensors checkpoint (D used when present)
+  --target IMAGE         any image; center-cropped and resized to the network's resolution
+  --num-steps N          optimisation steps (default 1000)
+  --seed N               seed of the noise-map initialisation and w perturbation (default 303)
+  --w-plus               optimise one w per style (w+) instead of one shared w
+  --distance auto|pixel  (default auto)
+  --vgg16 FILE           LPIPS VGG16 weights (not supported yet in this build)
+  --frames N             frames of the progress animation (default 100)
+  --outdir DIR           output folder (required)
+  --backend NAME         wasm | cpu | tensorflow
+
+Example:
+  stylegan project --network net.safetensors --target photo.png --num-steps 1000 --seed 303 --outdir out/proj`;
+
+/** D of a 'stylegan' checkpoint, or null when the file has none (pickles, G-only exports, other archs). */
+function loadDiscriminator(file: string): Discriminator | null {
+  const bytes = fs.readFileSync(file);
+  if (bytes[0] === 0x80) return null; // a pickle; our D reader covers our checkpoints only
+  let snap;
+  try {
+    snap = decodeSnapshot(bytes, file);
+  } catch {
+    return null;
+  }
+  if (!snap.modules.D || snap.config.arch !== 'stylegan') return null;
+  const D = new Discriminator(snap.config);
+  try {
+    D.store.loadRaw(snap.modules.D, `${file} (D)`);
+    return D;
+  } catch (e) {
+    D.dispose();
+    throw e;
+  }
+}
+
+export async function projectCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseFlags(argv, {
+    network: { type: 'string' }, target: { type: 'string' }, 'num-steps': { type: 'string' }, seed: { type: 'string' },
+    'w-plus': { type: 'boolean' }, distance: { type: 'string' }, vgg16: { type: 'string' }, frames: { type: 'string' },
+    outdir: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, 'project');
+  if (v.help) return void console.log(PROJECT_HELP);
+  if (!v.network) throw new UsageError('project: --network is required (see stylegan project --help)');
+  if (!v.target) throw new UsageError('project: --target is required');
+  if (!v.outdir) throw new UsageError('project: --outdir is required');
+  if (v.vgg16 !== undefined) {
+    throw new UsageError('project: --vgg16 (LPIPS VGG16 distance) is not implemented in this build yet; run without it to use the pixel / discriminator-feature distance');
+  }
+  const numSteps = parseNumber(v['num-steps'], 'num-steps', { int: true, min: 1, max: 100000, def: 1000 });
+  const seed = parseNumber(v.seed, 'seed', { int: true, min: 0, max: 2 ** 20, def: 303 });
+  const frames = parseNumber(v.frames, 'frames', { int: true, min: 1, max: 1000, def: 100 });
+  const mode = v.distance ?? 'auto';
+  if (mode !== 'auto' && mode !== 'pixel') throw new UsageError(`--distance must be auto or pixel, got '${mode}'`);
+  await initNodeBackend(v.backend as BackendName | undefined);
+  const G = await loadNetwork(v.network);
+  const D = mode === 'auto' ? loadDiscriminator(v.network) : null;
+  let dist: ImageDistance | null = null;
+  try {
+    const { imgResolution: r, imgChannels: c } = G.cfg;
+    if (c !== 3) throw new Error(`projection needs an RGB network; this one has ${c} channels`);
+    const target = await readImageRgb(v.target, r);
+    // (u8 - 127.5) / 127.5 inverts generate's x * 127.5 + 128 with truncation, on average.
+    const t = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(target.data), [1, r, r, 3]), 127.5), 1) as tf.Tensor4D);
+    dist = D ? discriminatorDistance(D, t) : pixelDistance(t);
+    t.dispose();
+    console.log(`Projecting ${v.target} (${r}x${r}) for ${numSteps} steps, ${v['w-plus'] ? 'w+' : 'w'}, distance: ${dist.name}`);
+    const every = Math.max(1, Math.round(numSteps / 10));
+    const res = await project(G, dist, {
+      numSteps, seed, wPlus: v['w-plus'] ?? false, progressFrames: frames,
+      onStep: (s) => { if (s.step % every === 0 || s.step === s.numSteps) console.log(`step ${String(s.step).padStart(5)}/${s.numSteps}: dist ${s.dist.toFixed(4)} loss ${s.loss.toFixed(4)}`); },
+    });
+    fs.mkdirSync(v.outdir, { recursive: true });
+    const proj = floatToRgb(res.image, c);
+    await writePng(path.join(v.outdir, 'target.png'), target.data, r, r);
+    await writePng(path.join(v.outdir, 'proj.png'), proj, r, r);
+    fs.writeFileSync(path.join(v.outdir, 'projected_w.npz'), encodeNpz({ w: { data: res.w, shape: [1, G.numWs, G.cfg.wDim] } }));
+    const anim = res.progress.map((p) => {
+      const pair = new Uint8Array(2 * r * r * 3);
+      pair.set(target.data);
+      pair.set(floatToRgb(p.image, c), r * r * 3);
+      return imageGrid(pair, 2, r, r, 2).data;
+    });
+    await writeAnimation(path.join(v.outdir, 'proj.webp'), anim, 2 * r, r, 10);
+    console.log(`Final PSNR ${psnr(proj, target.data).toFixed(2)} dB, distance ${res.distance.toFixed(4)} (${dist.name}); wrote ${v.outdir}`);
+  } finally {
+    dist?.dispose();
+    D?.dispose();
+    G.dispose();
+  }
+}
