@@ -13,6 +13,7 @@ import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
 import { StyleGAN2Discriminator } from '../../src/networks/stylegan2/discriminator.js';
 import { parseNpy } from '../../src/io/npy.js';
 import { seedsToZ } from '../../src/sampling/generate.js';
+import { transformData } from '../../src/io/stylegan2-table.js';
 
 before(setup);
 
@@ -53,6 +54,32 @@ for (const name of ['stylegan2-cond-resnet-skip', 'stylegan2-orig-fp16']) {
     const logits = D.forward(x, label([0, 1, 2, 3].map((i) => i % Math.max(cfg.cDim, 1))) ?? null).dataSync();
     const err = maxAbsDiff(logits, parseNpy(read('d_logits.npy')).data as Float32Array);
     assert.ok(err < 1e-4, `D logits: max abs error ${err}`);
+    G.dispose();
+    D.dispose();
+  });
+
+  test(`${name}: gradients equal torch autograd's (dD/dx, and d|G(z)|^2 / dW)`, () => {
+    const r = importStyleGAN2(read('network.pkl'), `${name}/network.pkl`, { withD: true });
+    const cfg = r.config;
+    const G = new StyleGAN2Generator(cfg);
+    G.store.loadRaw(r.G_ema, 'G_ema');
+    const D = new StyleGAN2Discriminator(cfg);
+    D.store.loadRaw(r.D!, 'D');
+    const labels = cfg.cDim ? tf.oneHot([0, 1, 2, 3].map((i) => i % cfg.cDim), cfg.cDim).toFloat() as tf.Tensor2D : null;
+    const relErr = (ours: ArrayLike<number>, ref: Float32Array) => maxAbsDiff(ours, ref) / Math.max(...ref.map(Math.abs));
+    const inp = parseNpy(read('d_input.npy'));
+    const x = tf.transpose(tf.tensor4d(inp.data as Float32Array, inp.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
+    const dx = tf.grad((v: tf.Tensor) => tf.sum(D.forward(v as tf.Tensor4D, labels)))(x);
+    const e1 = relErr(nhwcToNchw(dx.dataSync() as Float32Array, dx.shape), parseNpy(read('d_input_grad.npy')).data as Float32Array);
+    assert.ok(e1 < 1e-4, `dD/dx: relative error ${e1}`);
+    const w = G.store.get('synthesis.b8.conv0.weight'), fc = G.store.get('mapping.fc0.weight');
+    const c0 = labels ? tf.slice(labels, [0, 0], [1, -1]) as tf.Tensor2D : undefined;
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(G.forward(seedsToZ([0], cfg.zDim), { c: c0, noiseMode: 'const' }))) as tf.Scalar, [w, fc]);
+    const official = (f: string, shape: number[], transform: 'oihw' | 'fc') =>
+      transformData({ ours: '', official: f, transform, shape }, parseNpy(read(f)).data as Float32Array);
+    const e2 = relErr(grads[w.name].dataSync(), official('g_grad_b8_conv0_weight.npy', w.shape, 'oihw'));
+    const e3 = relErr(grads[fc.name].dataSync(), official('g_grad_mapping_fc0_weight.npy', fc.shape, 'fc'));
+    assert.ok(e2 < 1e-4 && e3 < 1e-4, `dW: relative errors ${e2}, ${e3}`);
     G.dispose();
     D.dispose();
   });
