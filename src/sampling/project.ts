@@ -26,7 +26,7 @@ export interface ProjectOptions {
   regularizeNoiseWeight?: number;
   /** Called after every step. */
   onStep?: (s: { step: number; numSteps: number; dist: number; loss: number }) => void;
-  /** Capture this many evenly spaced progress images (current w and noise). */
+  /** Capture this many evenly spaced progress images (current w and noise), the last after the final step. */
   progressFrames?: number;
 }
 
@@ -145,7 +145,7 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
   const maps = (): tf.Tensor4D[] => bufs.map((b) => tf.reshape(b.variable, [1, b.res, b.res, 1]) as tf.Tensor4D);
   const every = o.progressFrames ? Math.max(1, o.numSteps / o.progressFrames) : Infinity;
   const progress: ProjectResult['progress'] = [];
-  let nextCapture = 0;
+  let nextCapture = every;
   try {
     bufs.forEach((b, i) => {
       b.variable.assign(tf.randomNormal(b.variable.shape, 0, 1, 'float32', o.seed * 1000 + i));
@@ -175,7 +175,7 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
         n.assign(tf.mul(c, tf.rsqrt(tf.mean(tf.square(c)))));
       }));
       o.onStep?.({ step: step + 1, numSteps: o.numSteps, dist: d, loss: l });
-      if (step + 1 >= nextCapture && o.progressFrames) {
+      if (step + 1 >= nextCapture - 1e-9 && o.progressFrames) {
         const img = tf.tidy(() => synth(wOpt as tf.Tensor3D));
         progress.push({ step: step + 1, image: (await img.data()) as Float32Array });
         img.dispose();
