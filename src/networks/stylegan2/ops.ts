@@ -154,15 +154,16 @@ export function conv2dResample(x: tf.Tensor4D, w: tf.Tensor4D, f: Fir | null, op
       px0 += Math.floor((fw - down + 1) / 2); px1 += Math.floor((fw - down) / 2);
       py0 += Math.floor((fw - down + 1) / 2); py1 += Math.floor((fw - down) / 2);
     }
-    const corrW = flipWeight ? w : tf.reverse(w, [0, 1]);
+    // Only built on the paths that correlate with it (the transposed path flips the other way).
+    const corr = (): tf.Tensor4D => (flipWeight || (kh === 1 && kw === 1) ? w : tf.reverse(w, [0, 1]));
     if (kw === 1 && kh === 1 && down > 1 && up === 1) {
-      return tf.conv2d(upfirdn2d(x, f, { down, padding: [px0, px1, py0, py1] }), corrW, 1, 'valid');
+      return tf.conv2d(upfirdn2d(x, f, { down, padding: [px0, px1, py0, py1] }), corr(), 1, 'valid');
     }
     if (kw === 1 && kh === 1 && up > 1 && down === 1) {
-      return upfirdn2d(tf.conv2d(x, corrW, 1, 'valid'), f, { up, padding: [px0, px1, py0, py1], gain: up * up });
+      return upfirdn2d(tf.conv2d(x, corr(), 1, 'valid'), f, { up, padding: [px0, px1, py0, py1], gain: up * up });
     }
     if (down > 1 && up === 1) {
-      return tf.conv2d(upfirdn2d(x, f, { padding: [px0, px1, py0, py1] }), corrW, down, 'valid');
+      return tf.conv2d(upfirdn2d(x, f, { padding: [px0, px1, py0, py1] }), corr(), down, 'valid');
     }
     if (up > 1) {
       px0 -= kw - 1; px1 -= kw - up; py0 -= kh - 1; py1 -= kh - up;
@@ -176,10 +177,10 @@ export function conv2dResample(x: tf.Tensor4D, w: tf.Tensor4D, f: Fir | null, op
       return down > 1 ? upfirdn2d(y, f, { down }) : y;
     }
     if (px0 === px1 && py0 === py1 && px0 >= 0 && py0 >= 0) {
-      return tf.conv2d(px0 || py0 ? tf.pad(x, [[0, 0], [py0, py0], [px0, px0], [0, 0]]) : x, corrW, 1, 'valid');
+      return tf.conv2d(px0 || py0 ? tf.pad(x, [[0, 0], [py0, py0], [px0, px0], [0, 0]]) : x, corr(), 1, 'valid');
     }
     let y = upfirdn2d(x, null, { padding: [px0, px1, py0, py1] });
-    y = tf.conv2d(y, corrW, 1, 'valid');
+    y = tf.conv2d(y, corr(), 1, 'valid');
     return down > 1 ? upfirdn2d(y, f, { down }) : y;
   });
 }
