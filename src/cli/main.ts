@@ -9,6 +9,7 @@ import { truncationCommand, TRUNCATION_HELP } from './truncation.js';
 import { noiseCommand, NOISE_HELP } from './noise.js';
 import { interpolateCommand, INTERPOLATE_HELP } from './interpolate.js';
 import { projectCommand, PROJECT_HELP } from './project.js';
+import { metricsCommand, METRICS_HELP } from './metrics.js';
 import { UsageError } from './args.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string; summary: string }> = {
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   noise: { run: noiseCommand, help: NOISE_HELP, summary: 'what the noise inputs do: std over draws, noise in all/none/fine/coarse layers' },
   interpolate: { run: interpolateCommand, help: INTERPOLATE_HELP, summary: 'looping Z/W latent walks as animated WebP/GIF' },
   project: { run: projectCommand, help: PROJECT_HELP, summary: 'find the w of an image (projector.py)' },
+  metrics: { run: metricsCommand, help: METRICS_HELP, summary: 'FID, KID, precision/recall, PPL, IS, SWD (calc_metrics.py)' },
   convert: { run: convertCommand, help: CONVERT_HELP, summary: 'an official StyleGAN .pkl into a .safetensors checkpoint' },
   serve: { run: serveCommand, help: SERVE_HELP, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
   dashboard: { run: dashboardCommand, help: DASHBOARD_HELP, summary: 'a live browser dashboard of a training run folder' },

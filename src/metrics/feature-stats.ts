@@ -69,9 +69,28 @@ export class FeatureStats {
     return out;
   }
 
-  /** Plain-data form for caching (mean/cov stats only). */
-  toJSON(): { dim: number; num: number; mean: number[]; cov: number[] } {
-    const { mean, cov } = this.meanCov();
-    return { dim: this.dim, num: this.num, mean: Array.from(mean), cov: Array.from(cov) };
+  /** Raw sums (mean/cov) or all features, for the statistics cache. */
+  toCache(): { num: number; tensors: Record<string, Float64Array | Float32Array> } {
+    const tensors: Record<string, Float64Array | Float32Array> = {};
+    if (this.sumCov) {
+      tensors.sum = this.sum;
+      tensors.sumCov = this.sumCov;
+    }
+    if (this.opts.captureAll) tensors.all = this.getAll();
+    return { num: this.num, tensors };
+  }
+
+  static fromCache(dim: number, c: { num: number; tensors: Record<string, Float64Array | Float32Array> }, capture: 'meancov' | 'all'): FeatureStats {
+    const s = new FeatureStats(dim, { captureMeanCov: capture === 'meancov', captureAll: capture === 'all' });
+    if (capture === 'meancov') {
+      if (!c.tensors.sum || !c.tensors.sumCov) throw new Error('statistics cache: missing sums');
+      s.sum.set(c.tensors.sum);
+      s.sumCov!.set(c.tensors.sumCov);
+    } else {
+      if (!c.tensors.all) throw new Error('statistics cache: missing features');
+      s.all = [Float32Array.from(c.tensors.all)];
+    }
+    s.num = c.num;
+    return s;
   }
 }

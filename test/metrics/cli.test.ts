@@ -1,0 +1,107 @@
+/** `stylegan metrics` end to end on a tiny checkpoint and tiny image folders. */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setup, tinyConfig, testRandom } from '../helpers.js';
+import { runCli } from '../cli/cli.js';
+import { Generator } from '../../src/networks/generator.js';
+import { encodeSnapshot } from '../../src/io/snapshot.js';
+import { encodeSafetensors } from '../../src/io/safetensors.js';
+import { writePng } from '../../src/data/grid.js';
+import { InceptionV3 } from '../../src/metrics/inception.js';
+import { HashWeights } from './hash-weights.js';
+
+let dir = '', net = '', data = '', other = '';
+
+async function imageFolder(p: string, n: number, seed: number): Promise<void> {
+  fs.mkdirSync(p, { recursive: true });
+  const rnd = testRandom(seed);
+  for (let i = 0; i < n; i++) {
+    const base = [rnd() * 255, rnd() * 255, rnd() * 255];
+    const rgb = Uint8Array.from({ length: 16 * 16 * 3 }, (_, k) => Math.min(255, base[k % 3] * 0.7 + rnd() * 80));
+    await writePng(path.join(p, `img${String(i).padStart(3, '0')}.png`), rgb, 16, 16);
+  }
+}
+
+test.before(async () => {
+  await setup();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-metrics-'));
+  const G = new Generator(tinyConfig(), testRandom(1));
+  net = path.join(dir, 'run', 'network-snapshot-000000.safetensors');
+  fs.mkdirSync(path.dirname(net));
+  fs.writeFileSync(net, encodeSnapshot({ config: G.cfg, modules: { G_ema: G.store.toRaw() } }));
+  G.dispose();
+  data = path.join(dir, 'data');
+  other = path.join(dir, 'other');
+  await imageFolder(data, 64, 2);
+  await imageFolder(other, 40, 3);
+});
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('metrics --metrics swd --num 64 prints NAME VALUE lines and appends metric-swd.jsonl', async () => {
+  const r = await runCli(['metrics', '--network', net, '--data', data, '--metrics', 'swd', '--num', '64', '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines.map((l) => l.split(' ')[0]), ['swd', 'swd_16']);
+  const swd = Number(lines[0].split(' ')[1]);
+  assert.ok(Number.isFinite(swd) && swd > 0, r.stdout);
+  const jsonl = fs.readFileSync(path.join(dir, 'run', 'metric-swd.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(jsonl.length, 1);
+  const rec = JSON.parse(jsonl[0]);
+  assert.deepEqual(Object.keys(rec).sort(), ['metric', 'num', 'num_gpus', 'results', 'snapshot_pkl', 'timestamp', 'total_time', 'total_time_str']);
+  assert.equal(rec.metric, 'swd');
+  assert.equal(rec.num_gpus, 1);
+  assert.equal(rec.num, 64);
+  assert.equal(rec.snapshot_pkl, 'network-snapshot-000000.safetensors');
+  assert.equal(rec.results.swd, swd);
+});
+
+test('metrics --real compares two image folders and writes to --outdir', async () => {
+  const outdir = path.join(dir, 'real-out');
+  const r = await runCli(['metrics', '--real', other, '--data', data, '--metrics', 'swd', '--num', '32', '--outdir', outdir, '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  const swd = Number(/^swd (\S+)$/m.exec(r.stdout)![1]);
+  assert.ok(swd > 0);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(outdir, 'metric-swd.jsonl'), 'utf8')).snapshot_pkl, null);
+});
+
+test('missing weights and unsupported metrics: one line, non-zero, nothing computed', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--metrics', 'fid50k_full'], /fid50k_full needs the FID Inception-v3 weights: pass --inception FILE/],
+    [['--metrics', 'swd,kid50k_full'], /kid50k_full needs the FID Inception-v3 weights/],
+    [['--metrics', 'ppl2_wend'], /ppl2_wend needs the VGG16 weights: pass --vgg16 FILE/],
+    [['--metrics', 'pr50k3_full'], /pr50k3_full needs the VGG16 weights/],
+    [['--metrics', 'fid50k_full', '--inception', path.join(dir, 'nope.safetensors')], /weights file not found: .*nope\.safetensors/],
+    [['--metrics', 'ls'], /ls needs NVIDIA's 40 CelebA-HQ attribute classifiers/],
+    [['--metrics', 'fid1k'], /unknown metric 'fid1k'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(['metrics', '--network', net, '--data', data, ...args]);
+    assert.notEqual(r.code, 0, args.join(' '));
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(r.stdout, '');
+  }
+  assert.ok(!fs.existsSync(path.join(dir, 'run', 'metric-fid50k_full.jsonl')));
+});
+
+test('kid50k_full --num 6 with an Inception weights file; real features come from the cache the second time', async () => {
+  const hw = new HashWeights();
+  new InceptionV3(hw, 'hash').dispose();
+  const file = path.join(dir, 'inception.safetensors');
+  const tensors = Object.fromEntries([...hw.made].map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
+  fs.writeFileSync(file, encodeSafetensors(tensors));
+  const cache = path.join(dir, 'cache');
+  const args = ['metrics', '--network', net, '--data', data, '--metrics', 'kid50k_full', '--num', '6', '--inception', file, '--cache', cache, '--batch', '6'];
+  const first = await runCli(args, 300_000);
+  assert.equal(first.code, 0, first.stderr);
+  const kid = Number(/^kid50k_full (\S+)$/m.exec(first.stdout)![1]);
+  assert.ok(Number.isFinite(kid));
+  assert.equal(fs.readdirSync(cache).filter((f) => f.endsWith('.safetensors')).length, 1);
+  const second = await runCli(args, 300_000);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /from cache \(6 images\)/);
+  assert.equal(Number(/^kid50k_full (\S+)$/m.exec(second.stdout)![1]), kid);
+});
