@@ -1,6 +1,7 @@
 /** `stylegan interpolate`: looping latent walks as an animated WebP/GIF (or MP4 with ffmpeg). */
 import { parseFlags, parseNumber, parseSeeds, parseChoice, parseGrid, UsageError } from './args.js';
 import { loadNetwork } from './network.js';
+import { joinNegativeValues } from './negative-values.js';
 import { interpolate, walkSeeds } from '../sampling/interpolate.js';
 import { checkAnimationTarget, tilesToRgb, writeAnimation } from '../sampling/output.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
@@ -27,7 +28,7 @@ Example:
   stylegan interpolate --network net.safetensors --seeds 0-7 --grid 4x2 --space w --frames 90 --out walk.webp`;
 
 export async function interpolateCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseFlags(argv, {
+  const { values: v } = parseFlags(joinNegativeValues(argv, ['trunc']), {
     network: { type: 'string' }, seeds: { type: 'string' }, space: { type: 'string' }, frames: { type: 'string' },
     fps: { type: 'string' }, grid: { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' },
     'noise-mode': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
 import { loadNetwork } from './network.js';
+import { joinNegativeValues } from './negative-values.js';
 import { parseStyles, styleMixGrid, styleMixTiles } from '../sampling/style-mixing.js';
 import { writeImage, writeTiles } from '../sampling/output.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
@@ -27,7 +28,7 @@ Example:
   stylegan mix --network net.safetensors --rows 85,100,75 --cols 55,821,1789 --styles coarse --outdir out/mix`;
 
 export async function mixCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseFlags(argv, {
+  const { values: v } = parseFlags(joinNegativeValues(argv, ['trunc']), {
     network: { type: 'string' }, rows: { type: 'string' }, cols: { type: 'string' }, styles: { type: 'string' },
     trunc: { type: 'string' }, 'noise-mode': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, UsageError } from './args.js';
 import { loadNetwork } from './network.js';
+import { joinNegativeValues } from './negative-values.js';
 import { noiseStudy, fineNoiseResolution } from '../sampling/noise-study.js';
 import { writeImage, writeTiles } from '../sampling/output.js';
 import { writePng } from '../data/grid.js';
@@ -31,7 +32,7 @@ Example:
   stylegan noise --network net.safetensors --seed 3 --samples 100 --outdir out/noise`;
 
 export async function noiseCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseFlags(argv, {
+  const { values: v } = parseFlags(joinNegativeValues(argv, ['trunc']), {
     network: { type: 'string' }, seed: { type: 'string' }, samples: { type: 'string' }, show: { type: 'string' },
     trunc: { type: 'string' }, 'noise-seed': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },

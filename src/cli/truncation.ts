@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
 import { loadNetwork } from './network.js';
+import { joinNegativeValues } from './negative-values.js';
 import { truncationGrid } from '../sampling/truncation-grid.js';
 import { writeTiles } from '../sampling/output.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
@@ -29,7 +30,7 @@ export function parsePsis(v: string | undefined): number[] {
 }
 
 export async function truncationCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseFlags(argv, {
+  const { values: v } = parseFlags(joinNegativeValues(argv, ['psi']), {
     network: { type: 'string' }, seeds: { type: 'string' }, psi: { type: 'string' }, 'trunc-cutoff': { type: 'string' },
     'noise-mode': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'truncation');
