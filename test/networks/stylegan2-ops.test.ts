@@ -27,7 +27,7 @@ const CASES: Array<{ name: string; f: Fir; opts: UpFirDnOptions }> = [
   { name: 'upsample2d-like', f: setupFilter([1, 3, 3, 1]), opts: { up: 2, padding: [2, 1, 2, 1], gain: 4 } },
   { name: 'downsample2d-like', f: setupFilter([1, 3, 3, 1]), opts: { down: 2, padding: [1, 1, 1, 1] } },
   { name: 'asymmetric filter, pad', f: asym, opts: { padding: [2, 0, 1, 2] } },
-  { name: 'asymmetric, flipFilter, negative pad', f: asym, opts: { padding: [-1, 2, 0, -2], flipFilter: true } },
+  { name: 'asymmetric, flipFilter, negative pad', f: asym, opts: { padding: [-1, 2, 1, -1], flipFilter: true } },
   { name: 'asymmetric, up 2 down 2', f: asym, opts: { up: 2, down: 2, padding: [1, 2, 2, 1], gain: 3 } },
   { name: 'asymmetric, up 3', f: asym, opts: { up: 3, padding: [2, 1, 0, 3] } },
   { name: 'no filter, down 2 odd size', f: setupFilter([1]), opts: { down: 2, padding: [0, 0, 1, 0] } },
