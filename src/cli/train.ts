@@ -1,6 +1,7 @@
 /** `stylegan train`: flags only; the work is runTraining(). */
 import { parseFlags, parseNumber, parseChoice, parseGrid, UsageError } from './args.js';
 import { runTraining, type Progress } from '../training/loop.js';
+import { checkTrainingMetrics } from '../metrics/training.js';
 import { DEFAULT_HYPER } from '../training/trainer.js';
 import { NETWORK_PRESETS, presetForResolution, type NetworkPresetName } from '../networks/presets.js';
 import { channelsAt } from '../networks/config.js';
@@ -37,6 +38,8 @@ Output:
   --outdir DIR           output folder (required)
   --tick N               kimg per tick (default 4)
   --snap N               ticks per network snapshot (default 2)
+  --metrics LIST         weight-free metrics during training: swd (to metric-swd.jsonl)
+  --metrics-every N      ticks between metric runs (default 1)
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped
   --backend NAME         wasm | cpu | tensorflow (default: fastest available)
@@ -54,7 +57,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
     'ema-kimg': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
-    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, metrics: { type: 'string' }, 'metrics-every': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
@@ -87,6 +91,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
   };
   if (batch % Math.min(4, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size 4, got ${batch}`);
+  const metrics = v.metrics ? v.metrics.split(',').map((m) => m.trim()).filter(Boolean) : [];
+  try {
+    checkTrainingMetrics(metrics, resolution);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
   const backend = await initNodeBackend(v.backend as BackendName | undefined);
 
   const controller = new AbortController();
@@ -116,7 +127,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     snap: parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 }),
     grid: parseGrid(v.grid, [8, 4]), resume: v.resume,
     maxImages: v['max-images'] === undefined ? undefined : parseNumber(v['max-images'], 'max-images', { int: true, min: 1 }),
-    signal: controller.signal, progress,
+    signal: controller.signal, progress, metrics, metricsEvery,
     log: (line) => process.stderr.write((tty ? '\r' + ' '.repeat(100) + '\r' : '') + line + '\n'),
   });
   process.off('SIGINT', onSignal);

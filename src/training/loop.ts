@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../io/fs-atomic.js';
 import { RandomState } from '../sampling/rng.js';
 import { upsample2d } from '../ops/resample.js';
 import { Trainer, type TrainHyperParams, type TrainingState } from './trainer.js';
+import { tickMetrics } from '../metrics/training.js';
 
 export interface RunOptions {
   outdir: string;
@@ -37,6 +38,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   progress?: (p: Progress) => void;
+  /** Weight-free metrics (swd) every `metricsEvery` ticks, appended to metric-NAME.jsonl (src/metrics/training.ts). */
+  metrics?: string[];
+  metricsEvery?: number;
 }
 
 export interface Progress {
@@ -171,6 +175,10 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
       tickStartNimg = tr.nimg;
       tickStartTime = Date.now();
       if (tick % o.snap === 0 || done) lastSnapshot = await saveSnapshot();
+      if (o.metrics?.length && tick % (o.metricsEvery ?? 1) === 0) {
+        const snapshot = tick % o.snap === 0 || done ? lastSnapshot : null;
+        await tickMetrics({ metrics: o.metrics, G: tr.Gema, res: sched.res, alpha: sched.alpha, ds, outdir: o.outdir, snapshot, kimg: tr.kimg, log });
+      }
     }
   }
   if (o.signal?.aborted && tr.nimg < total) {

@@ -1,0 +1,84 @@
+/**
+ * Training-time metrics (`stylegan train --metrics swd --metrics-every N`): metrics that need
+ * no external weights, computed on G_ema every N ticks and appended to metric-NAME.jsonl in
+ * the run folder (NVIDIA's format), so quality can be monitored on any machine.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Generator } from '../networks/generator.js';
+import type { Dataset } from '../data/dataset.js';
+import { RandomState } from '../sampling/rng.js';
+import { upsample2d } from '../ops/resample.js';
+import { SwdDescriptors, swdFromDescriptors, floatToUint8Range, swdResolutions } from './swd.js';
+import { appendMetricJsonl } from './run.js';
+
+/** Metrics `train --metrics` accepts. */
+export const TRAINING_METRICS = ['swd'] as const;
+/** Images per side for training-time SWD: fixed for a run, since SWD depends on the count. */
+export const TRAINING_SWD_IMAGES = 2048;
+
+export interface TickMetricsOptions {
+  metrics: string[];
+  G: Generator;
+  /** Current growing resolution and fade-in; fakes are upsampled to the full resolution. */
+  res: number;
+  alpha: number;
+  ds: Dataset;
+  outdir: string;
+  /** Snapshot written at this tick (file name relative to outdir), if any. */
+  snapshot: string | null;
+  kimg: number;
+  log?: (line: string) => void;
+}
+
+export function checkTrainingMetrics(names: string[], resolution: number): void {
+  for (const n of names) {
+    if (!(TRAINING_METRICS as readonly string[]).includes(n)) {
+      throw new Error(`--metrics: '${n}' cannot run during training (available: ${TRAINING_METRICS.join(', ')}; use stylegan metrics on snapshots for the others)`);
+    }
+    if (n === 'swd' && swdResolutions(resolution).length === 0) throw new Error(`--metrics swd needs a resolution of at least 16, got ${resolution}`);
+  }
+}
+
+/** SWD of G_ema against the training images, at the full resolution. */
+export async function trainingSwd(o: TickMetricsOptions, seed = 0): Promise<Record<string, number>> {
+  const full = o.ds.resolution;
+  const n = Math.min(o.ds.numImages, TRAINING_SWD_IMAGES);
+  const rng = new RandomState(seed);
+  const real = new SwdDescriptors(full, rng);
+  const size = full * full * 3;
+  const batch = 64;
+  for (let i = 0; i < n; i += batch) {
+    const b = Math.min(batch, n - i);
+    real.feed(o.ds.images.subarray(i * size, (i + b) * size), b);
+  }
+  const fake = new SwdDescriptors(full, rng);
+  const zr = new RandomState(seed + 1);
+  for (let i = 0; i < n; i += batch) {
+    const b = Math.min(batch, n - i);
+    const img = tf.tidy(() => {
+      let x = o.G.forward(tf.tensor2d(Float32Array.from(zr.randn(b, o.G.cfg.zDim)), [b, o.G.cfg.zDim]), { res: o.res, alpha: o.alpha, noiseMode: 'random' });
+      for (let r = o.res; r < full; r *= 2) x = upsample2d(x);
+      return x;
+    });
+    fake.feed(floatToUint8Range((await img.data()) as Float32Array), b);
+    img.dispose();
+  }
+  const r = swdFromDescriptors(real.finalize(), fake.finalize(), real.resolutions, rng);
+  const results: Record<string, number> = { swd: r.avg };
+  for (const l of r.levels) results[`swd_${l.resolution}`] = l.swd;
+  return results;
+}
+
+/** Runs the requested training metrics and appends one JSON line per metric. */
+export async function tickMetrics(o: TickMetricsOptions): Promise<void> {
+  fs.mkdirSync(o.outdir, { recursive: true });
+  for (const name of o.metrics) {
+    const start = Date.now();
+    const results = await trainingSwd(o);
+    const totalTime = (Date.now() - start) / 1000;
+    appendMetricJsonl(o.outdir, { metric: name, results, totalTime, num: Math.min(o.ds.numImages, TRAINING_SWD_IMAGES) }, o.snapshot && path.basename(o.snapshot));
+    o.log?.(`${name} ${results.swd.toFixed(4)} at kimg ${o.kimg.toFixed(1)} (${totalTime.toFixed(1)}s)`);
+  }
+}

@@ -1,0 +1,36 @@
+/** `stylegan train --metrics swd --metrics-every N`: SWD lines in the run folder while training. */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../cli/cli.js';
+
+const NET = ['--max-images', '32', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
+  '--grow', 'off', '--backend', 'wasm'];
+
+test('train --metrics swd --metrics-every 2 appends metric-swd.jsonl every second tick', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-train-metrics-'));
+  try {
+    const r = await runCli(['train', '--outdir', dir, '--kimg', '0.016', '--tick', '0.004', '--snap', '2', '--metrics', 'swd', '--metrics-every', '2', ...NET], 300_000);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = fs.readFileSync(path.join(dir, 'metric-swd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2, JSON.stringify(lines));
+    for (const l of lines) {
+      assert.equal(l.metric, 'swd');
+      assert.equal(l.num, 32);
+      assert.ok(l.results.swd > 0 && l.results.swd === l.results.swd_16);
+      assert.match(l.snapshot_pkl, /^network-snapshot-\d{6}\.safetensors$/);
+    }
+    assert.match(r.stderr, /swd \d+\.\d{4} at kimg/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train --metrics rejects metrics that need weights, in one line', async () => {
+  const r = await runCli(['train', '--outdir', path.join(os.tmpdir(), 'never-created'), '--metrics', 'fid50k_full', ...NET]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /'fid50k_full' cannot run during training \(available: swd/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
