@@ -15,6 +15,7 @@ Writes seedSSSS.png for each seed; z = NumPy's RandomState(seed).randn(1, zDim),
   --seeds LIST           e.g. 0-7,12
   --trunc PSI            truncation psi (default 1)
   --trunc-cutoff N       truncate only the first N styles (default: all)
+  --class N              class index, for conditional networks (StyleGAN2-ADA with labels)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
   --batch N              images per forward pass (default 8)
@@ -25,7 +26,7 @@ Example:
 
 export async function generateCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
-    network: { type: 'string' }, seeds: { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' },
+    network: { type: 'string' }, seeds: { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
     'noise-mode': { type: 'string' }, outdir: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, 'generate');
@@ -35,12 +36,13 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const seeds = parseSeeds(v.seeds);
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
+  const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 256, def: 8 });
   await initNodeBackend(v.backend as BackendName | undefined);
   const G = await loadAnyNetwork(v.network);
   fs.mkdirSync(v.outdir, { recursive: true });
-  const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch });
+  const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch, classIdx });
   for (const img of images) {
     const file = path.join(v.outdir, `seed${String(img.seed).padStart(4, '0')}.png`);
     await writePng(file, toUint8(img.data), img.resolution, img.resolution);

@@ -9,6 +9,8 @@ export interface GeneratorMappingOptions {
   truncationPsi?: number;
   /** Truncate only styles [0, cutoff); undefined = all. */
   truncationCutoff?: number;
+  /** Labels [N, cDim] for a conditional network (cDim > 0); ignored otherwise. */
+  c?: tf.Tensor2D;
 }
 
 export interface GeneratorSynthesisOptions {

@@ -8,7 +8,7 @@ import type { GeneratorForwardOptions, GeneratorLike } from '../networks/generat
 import type { NetworkConfig } from '../networks/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
-import { decodeSnapshot, type Snapshot } from '../io/snapshot.js';
+import { decodeNetworkSnapshot, decodeSnapshot, type Snapshot } from '../io/snapshot.js';
 import { seedToZ } from './rng.js';
 
 /** G_ema of a checkpoint as a ready generator. */
@@ -39,6 +39,11 @@ export function buildGenerator(config: NetworkConfig, params: Record<string, Raw
   return G;
 }
 
+/** G_ema of a checkpoint of any arch from its bytes (browser-safe). */
+export function loadAnyGeneratorFromBytes(bytes: Uint8Array, source: string): GeneratorLike {
+  return networkFromSnapshot(decodeNetworkSnapshot(bytes, source), source);
+}
+
 /** G_ema of a checkpoint of any arch ('stylegan', 'stylegan2') as a ready generator. */
 export function networkFromSnapshot(s: Snapshot<NetworkConfig>, source: string): GeneratorLike {
   if (!s.modules.G_ema) throw new Error(`${source}: checkpoint has no G_ema tensors`);
@@ -59,15 +64,25 @@ export interface GeneratedImage {
   resolution: number;
 }
 
+/** One-hot labels [n, cDim] for class `classIdx`, as generate.py's `--class`; undefined when unconditional. */
+export function classLabels(G: GeneratorLike, n: number, classIdx?: number): tf.Tensor2D | undefined {
+  const cDim = G.cfg.cDim ?? 0;
+  if (cDim === 0) return undefined;
+  if (classIdx === undefined) throw new Error(`this is a conditional network with ${cDim} classes: give a class index (--class)`);
+  if (!Number.isInteger(classIdx) || classIdx < 0 || classIdx >= cDim) throw new Error(`class ${classIdx} is out of range [0, ${cDim})`);
+  return tf.oneHot(tf.fill([n], classIdx, 'int32') as tf.Tensor1D, cDim).toFloat() as tf.Tensor2D;
+}
+
 /** Generates one image per seed, `batch` at a time. Default noise mode 'const', as generate.py. */
-export async function generateImages(G: GeneratorLike, seeds: number[], opts: GeneratorForwardOptions & { batch?: number } = {}): Promise<GeneratedImage[]> {
+export async function generateImages(G: GeneratorLike, seeds: number[], opts: GeneratorForwardOptions & { batch?: number; classIdx?: number } = {}): Promise<GeneratedImage[]> {
   const out: GeneratedImage[] = [];
   const batch = opts.batch ?? 8;
   const r = G.cfg.imgResolution;
   const size = r * r * G.cfg.imgChannels;
+  classLabels(G, 1, opts.classIdx)?.dispose(); // a conditional network without a class fails before any work
   for (let i = 0; i < seeds.length; i += batch) {
     const chunk = seeds.slice(i, i + batch);
-    const img = tf.tidy(() => G.forward(seedsToZ(chunk, G.cfg.zDim), { noiseMode: 'const', ...opts }));
+    const img = tf.tidy(() => G.forward(seedsToZ(chunk, G.cfg.zDim), { noiseMode: 'const', ...opts, c: opts.c ?? classLabels(G, chunk.length, opts.classIdx) }));
     const data = (await img.data()) as Float32Array;
     img.dispose();
     chunk.forEach((seed, j) => out.push({ seed, data: data.slice(j * size, (j + 1) * size), resolution: r }));

@@ -70,3 +70,32 @@ test('stylegan generate --network file.pkl writes the official PNGs', async () =
   }
   fs.rmSync(out, { recursive: true, force: true });
 });
+
+test('conditional networks: --class picks the label; without one, a one-line error', async () => {
+  const cdir = path.join(dir, '../stylegan2-cond-resnet-skip');
+  const G = await loadAnyNetwork(path.join(cdir, 'network.pkl'));
+  const [img] = await generateImages(G, [0], { classIdx: 1 });
+  const ref = parseNpy(fs.readFileSync(path.join(cdir, 'seed0000-psi1.0-const.npy')));
+  const [c, h, w] = ref.shape, d = ref.data as Float32Array, hwc = new Float32Array(d.length);
+  for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) hwc[i * c + ch] = d[ch * h * w + i];
+  assert.ok(maxAbsDiff(img.data, hwc) < 1e-3);
+  await assert.rejects(generateImages(G, [0]), /conditional network with 4 classes: give a class index \(--class\)/);
+  await assert.rejects(generateImages(G, [0], { classIdx: 4 }), /class 4 is out of range \[0, 4\)/);
+  G.dispose();
+});
+
+test('no tensors leak from generating or from D', async () => {
+  const { StyleGAN2Discriminator } = await import('../../src/networks/stylegan2/discriminator.js');
+  const tf = await import('@tensorflow/tfjs');
+  const snap = readNetworkFile(pkl, { full: true });
+  const G = networkFromSnapshot(snap, 'pkl');
+  const D = new StyleGAN2Discriminator(snap.config as never);
+  D.store.loadRaw(snap.modules.D!, 'D');
+  await generateImages(G, [0, 1]);
+  const before = tf.memory().numTensors;
+  await generateImages(G, [2, 3], { noiseMode: 'random', truncationPsi: 0.5, truncationCutoff: 4 });
+  tf.dispose(tf.tidy(() => D.forward(tf.zeros([4, 32, 32, 3]) as never)));
+  assert.equal(tf.memory().numTensors, before);
+  G.dispose();
+  D.dispose();
+});

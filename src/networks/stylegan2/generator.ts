@@ -6,10 +6,7 @@ import type { GeneratorForwardOptions, GeneratorLike, GeneratorMappingOptions } 
 import { MappingNetwork, truncateWs } from './mapping.js';
 import { SynthesisNetwork2 } from './synthesis.js';
 
-export interface Mapping2Options extends GeneratorMappingOptions {
-  /** Labels [N, cDim] for a conditional network. */
-  c?: tf.Tensor2D;
-}
+export type Mapping2Options = GeneratorMappingOptions;
 
 export class StyleGAN2Generator implements GeneratorLike {
   readonly store: ParamStore;
