@@ -67,15 +67,19 @@ export function flattenModule(m: TorchModuleRecord, prefix = '', out = new Map<s
 // Constructor arguments with NVIDIA's defaults (training/networks.py signatures).
 
 type Kw = Record<string, unknown>;
-const G_ARGS = ['z_dim', 'c_dim', 'w_dim', 'img_resolution', 'img_channels', 'mapping_kwargs', 'synthesis_kwargs'];
-const D_ARGS = ['c_dim', 'img_resolution', 'img_channels', 'architecture', 'channel_base', 'channel_max', 'num_fp16_res',
-  'conv_clamp', 'cmap_dim', 'block_kwargs', 'mapping_kwargs', 'epilogue_kwargs'];
+/** Positional order as in the signatures; undefined = required. */
+const G_DEFAULTS: Kw = {
+  z_dim: undefined, c_dim: undefined, w_dim: undefined, img_resolution: undefined, img_channels: undefined, mapping_kwargs: null, synthesis_kwargs: null,
+};
+const D_DEFAULTS: Kw = {
+  c_dim: undefined, img_resolution: undefined, img_channels: undefined, architecture: 'resnet', channel_base: 32768, channel_max: 512,
+  num_fp16_res: 0, conv_clamp: null, cmap_dim: null, block_kwargs: null, mapping_kwargs: null, epilogue_kwargs: null,
+};
 const MAPPING_DEFAULTS: Kw = { num_layers: 8, embed_features: null, layer_features: null, activation: 'lrelu', lr_multiplier: 0.01, w_avg_beta: 0.995 };
 const SYNTHESIS_DEFAULTS: Kw = {
   channel_base: 32768, channel_max: 512, num_fp16_res: 0, architecture: 'skip', resample_filter: [1, 3, 3, 1], conv_clamp: null,
   fp16_channels_last: false, kernel_size: 3, use_noise: true, activation: 'lrelu',
 };
-const D_DEFAULTS: Kw = { architecture: 'resnet', channel_base: 32768, channel_max: 512, num_fp16_res: 0, conv_clamp: null, cmap_dim: null };
 const D_BLOCK_DEFAULTS: Kw = { activation: 'lrelu', resample_filter: [1, 3, 3, 1], fp16_channels_last: false, freeze_layers: 0 };
 const D_EPILOGUE_DEFAULTS: Kw = { mbstd_group_size: 4, mbstd_num_channels: 1, activation: 'lrelu' };
 
@@ -117,11 +121,10 @@ const taps = (v: unknown, what: string): number[] => {
 /** Our config from G's and D's constructor arguments; options we cannot express are errors naming them. */
 export function configFromInitKwargs(G: TorchModuleRecord, D: TorchModuleRecord | null, source: string): StyleGAN2Config {
   const problems: string[] = [];
-  const g = resolve(Object.fromEntries(G_ARGS.map((k) => [k, k.endsWith('kwargs') ? null : undefined])), initKwargs(G, G_ARGS, 'G'), 'G', problems);
+  const g = resolve(G_DEFAULTS, initKwargs(G, Object.keys(G_DEFAULTS), 'G'), 'G', problems);
   const m = resolve(MAPPING_DEFAULTS, toKw(g.mapping_kwargs, 'G mapping_kwargs'), 'G.mapping_kwargs', problems);
   const s = resolve(SYNTHESIS_DEFAULTS, toKw(g.synthesis_kwargs, 'G synthesis_kwargs'), 'G.synthesis_kwargs', problems);
-  const dk = D ? resolve({ ...D_DEFAULTS, ...Object.fromEntries(D_ARGS.slice(0, 3).concat(['block_kwargs', 'mapping_kwargs', 'epilogue_kwargs']).map((k) => [k, null])) },
-    initKwargs(D, D_ARGS, 'D'), 'D', problems) : D_DEFAULTS;
+  const dk = D ? resolve(D_DEFAULTS, initKwargs(D, Object.keys(D_DEFAULTS), 'D'), 'D', problems) : { ...D_DEFAULTS, ...g };
   const db = resolve(D_BLOCK_DEFAULTS, toKw(dk.block_kwargs, 'D block_kwargs'), 'D.block_kwargs', problems);
   const dm = resolve(MAPPING_DEFAULTS, toKw(dk.mapping_kwargs, 'D mapping_kwargs'), 'D.mapping_kwargs', problems);
   const de = resolve(D_EPILOGUE_DEFAULTS, toKw(dk.epilogue_kwargs, 'D epilogue_kwargs'), 'D.epilogue_kwargs', problems);
@@ -203,7 +206,13 @@ export interface StyleGAN2Import {
 /** Reads a stylegan2-ada-pytorch `.pkl` and maps G_ema (and optionally G, D) onto our parameters. */
 export function importStyleGAN2(bytes: Uint8Array, source: string, opts: { withG?: boolean; withD?: boolean } = {}): StyleGAN2Import {
   const nets = readStyleGAN2Pickle(bytes, source);
-  const config = configFromInitKwargs(nets.G_ema, nets.D, source);
+  let config: StyleGAN2Config;
+  try {
+    config = configFromInitKwargs(nets.G_ema, nets.D, source);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.startsWith(`${source}:`) ? msg : `${source}: ${msg}`);
+  }
   const result: StyleGAN2Import = { config, G_ema: mapStyleGAN2Network(nets.G_ema, config, 'G', 'G_ema', source) };
   if (opts.withG) result.G = mapStyleGAN2Network(nets.G, config, 'G', 'G', source);
   if (opts.withD) result.D = mapStyleGAN2Network(nets.D, config, 'D', 'D', source);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { setup, maxAbsDiff } from '../helpers.js';
-import { importStyleGAN2, mapStyleGAN2Network, readStyleGAN2Pickle, flattenModule } from '../../src/io/import-stylegan2.js';
+import { configFromInitKwargs, importStyleGAN2, mapStyleGAN2Network, readStyleGAN2Pickle, flattenModule } from '../../src/io/import-stylegan2.js';
 import { TorchTensor, tensorToFloat32 } from '../../src/io/torch.js';
 import type { StyleGAN2Config } from '../../src/networks/config.js';
 import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
@@ -197,6 +197,15 @@ test('unknown, missing and mis-shaped tensors are named', () => {
     oneLine(/b32\.conv1\.weight has shape \[64,32,3,3\], expected \[32,32,3,3\]/));
   assert.throws(() => mapStyleGAN2Network(nets.G_ema, cfg((c) => { c.synthesis.resampleFilter = [1, 2, 1]; }), 'G', 'G_ema', 'n.pkl'),
     oneLine(/resample_filter is not the configured resample filter/));
+});
+
+test('constructor arguments we cannot express are named', () => {
+  const nets = readStyleGAN2Pickle(pkl, 'network.pkl');
+  const kw = nets.G_ema.state._init_kwargs as Map<string, unknown>;
+  kw.set('magnitude_ema_beta', 0.999); // a StyleGAN3 argument
+  (kw.get('synthesis_kwargs') as Map<string, unknown>).set('activation', 'relu');
+  assert.throws(() => configFromInitKwargs(nets.G_ema, nets.D, 'n.pkl'),
+    oneLine(/^n\.pkl: unsupported StyleGAN2 options: unknown argument G\.magnitude_ema_beta; activation other than lrelu$/));
 });
 
 test('strided torch tensors are read in C order', () => {
