@@ -1,13 +1,14 @@
 /** `stylegan metrics`: NVIDIA's calc_metrics.py for our checkpoints (and two image folders). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseFlags, parseNumber, UsageError } from './args.js';
+import { parseFlags, parseNumber, parseChoice, UsageError } from './args.js';
 import { loadNetwork } from './network.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 import { METRICS, parseMetricList } from '../metrics/registry.js';
 import { MetricsRunner, appendMetricJsonl, checkRequirements } from '../metrics/run.js';
 import { openImageSource } from '../data/dataset.js';
 import { decodeRgb } from '../data/grid.js';
+import { FEATURE_RANGES } from '../metrics/custom-features.js';
 
 export const METRICS_HELP = `Usage: stylegan metrics --network FILE --data PATH --metrics LIST [options]
        stylegan metrics --real DIR --data PATH --metrics LIST [options]
@@ -25,6 +26,8 @@ ${Object.values(METRICS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join(
   --num N            fewer samples than the definition (generated and real), for quick checks
   --inception FILE   FID Inception-v3 weights (fid*, kid*, is50k)
   --vgg16 FILE       VGG16 weights: LPIPS for ppl*, fc2 for pr*
+  --feature-net FILE  fid_custom: a TF.js model.json (Layers or Graph) mapping [N, H, W, 3] images to features
+  --feature-range R   pixel range that network expects: 0,1 | -1,1 | 0,255 (default 0,1)
   --resolution N     image size for --real (default: the first image of --data)
   --seed N           latents and subset sampling (default 0)
   --batch N          images per forward pass (default 8)
@@ -58,6 +61,7 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, real: { type: 'string' }, data: { type: 'string' }, metrics: { type: 'string' },
     num: { type: 'string' }, inception: { type: 'string' }, vgg16: { type: 'string' }, resolution: { type: 'string' },
+    'feature-net': { type: 'string' }, 'feature-range': { type: 'string' },
     seed: { type: 'string' }, batch: { type: 'string' }, cache: { type: 'string' }, outdir: { type: 'string' },
     backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'metrics');
@@ -74,7 +78,8 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const seed = parseNumber(v.seed, 'seed', { int: true, min: 0, max: 0xffffffff, def: 0 });
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 1024, def: 8 });
   // Everything a metric needs is checked before the network or any image is read.
-  checkRequirements(specs, { hasGenerator: !!v.network, data: v.data, inception: v.inception, vgg16: v.vgg16 });
+  const featureRange = parseChoice(v['feature-range'], 'feature-range', FEATURE_RANGES, '0,1');
+  checkRequirements(specs, { hasGenerator: !!v.network, data: v.data, inception: v.inception, vgg16: v.vgg16, featureNet: v['feature-net'] });
   if (v.network && !fs.existsSync(v.network)) throw new Error(`Network file not found: ${v.network}`);
 
   await initNodeBackend(v.backend as BackendName | undefined);
@@ -85,6 +90,7 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const outdir = v.outdir ?? (v.network ? path.dirname(v.network) : undefined);
   const runner = new MetricsRunner({
     G, networkFile: v.network, fakeData: v.real, data: v.data, resolution, num, inception: v.inception, vgg16: v.vgg16,
+    featureNet: v['feature-net'], featureRange,
     cacheDir: v.cache, batch, seed, log: (line) => process.stderr.write(line + '\n'),
   });
   try {

@@ -5,7 +5,7 @@
  */
 
 export type MetricKind = 'fid' | 'kid' | 'pr' | 'ppl' | 'is' | 'swd' | 'ls';
-export type WeightsNeeded = 'inception' | 'vgg16' | 'classifiers' | null;
+export type WeightsNeeded = 'inception' | 'vgg16' | 'classifiers' | 'custom' | null;
 
 export interface MetricSpec {
   name: string;
@@ -53,6 +53,7 @@ const LIST: MetricSpec[] = [
   kid('kid50k', 50000),
   pr('pr50k3', 50000),
   { name: 'swd', kind: 'swd', weights: null, numGen: 16384, maxReal: 16384, needsReal: true, summary: 'multi-scale sliced Wasserstein distance x1e3 (ProGAN; no weights needed), 16k images' },
+  { name: 'fid_custom', kind: 'fid', weights: 'custom', numGen: 50000, needsReal: true, summary: 'Frechet distance on features of your own TF.js network (--feature-net), 50k vs all real' },
   { name: 'ls', kind: 'ls', weights: 'classifiers', numGen: 200000, needsReal: false, summary: 'linear separability (StyleGAN paper; needs the 40 CelebA-HQ attribute classifiers)' },
 ];
 

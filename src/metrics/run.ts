@@ -21,6 +21,7 @@ import { inceptionScore } from './inception-score.js';
 import { perceptualPathLength } from './ppl.js';
 import { SwdDescriptors, swdFromDescriptors, floatToUint8Range } from './swd.js';
 import { cacheKey, datasetFingerprint, defaultCacheDir, readCache, writeCache } from './cache.js';
+import { CustomFeatureNet, modelHash, type FeatureRange } from './custom-features.js';
 
 export interface MetricsOptions {
   /** The generator to evaluate (or `fakeData`, a folder standing in for generated images). */
@@ -34,6 +35,9 @@ export interface MetricsOptions {
   num?: number;
   inception?: string;
   vgg16?: string;
+  /** TF.js model.json for fid_custom, and the pixel range it expects. */
+  featureNet?: string;
+  featureRange?: FeatureRange;
   cacheDir?: string;
   batch?: number;
   /** Seed of the latents and of the metrics' own randomness. */
@@ -52,17 +56,18 @@ const INCEPTION_HELP = 'the FID Inception-v3 weights: pass --inception FILE (pt_
 const VGG16_HELP = 'the VGG16 weights: pass --vgg16 FILE (torchvision vgg16 + LPIPS v0.1 lin layers as .safetensors or .npz; see stylegan metrics --help)';
 
 /** One-line check, before any work, that every metric asked for can run with what was given. */
-export function checkRequirements(specs: MetricSpec[], o: Pick<MetricsOptions, 'data' | 'inception' | 'vgg16'> & { hasGenerator: boolean }): void {
+export function checkRequirements(specs: MetricSpec[], o: Pick<MetricsOptions, 'data' | 'inception' | 'vgg16' | 'featureNet'> & { hasGenerator: boolean }): void {
   for (const m of specs) {
     if (m.kind === 'ls') {
       throw new MissingWeightsError(`${m.name} needs NVIDIA's 40 CelebA-HQ attribute classifiers (celebahq-classifier-00..39.pkl), which this version cannot load yet`);
     }
     if (m.weights === 'inception' && !o.inception) throw new MissingWeightsError(`${m.name} needs ${INCEPTION_HELP}`);
     if (m.weights === 'vgg16' && !o.vgg16) throw new MissingWeightsError(`${m.name} needs ${VGG16_HELP}`);
+    if (m.weights === 'custom' && !o.featureNet) throw new MissingWeightsError(`${m.name} needs a feature network: pass --feature-net model.json (a TF.js Layers or Graph model)`);
     if (m.needsReal && !o.data) throw new Error(`${m.name} compares with real images: pass --data PATH`);
     if (m.kind === 'ppl' && !o.hasGenerator) throw new Error(`${m.name} walks the latent space of a generator: pass --network FILE`);
   }
-  for (const file of [o.inception, o.vgg16]) if (file && !fs.existsSync(file)) throw new MissingWeightsError(`weights file not found: ${file}`);
+  for (const file of [o.inception, o.vgg16, o.featureNet]) if (file && !fs.existsSync(file)) throw new MissingWeightsError(`weights file not found: ${file}`);
 }
 
 /** NVIDIA's uint8 conversion of generated images: (x * 127.5 + 128).clamp(0, 255).to(uint8). */
@@ -73,6 +78,7 @@ export function nvidiaToUint8(x: Float32Array): Uint8Array {
 }
 
 type Batch = { data: Uint8Array; n: number };
+type Detector = 'inception' | 'vgg16-fc2' | 'custom';
 
 /** NVIDIA's dnnlib.util.format_time. */
 export function formatTime(seconds: number): string {
@@ -101,6 +107,7 @@ export class MetricsRunner {
   dispose(): void {
     this.inceptionNet?.dispose();
     this.vggNet?.dispose();
+    this.customNet?.dispose();
   }
 
   /** A folder loaded once; with --num only its first num images (no metric reads more). */
@@ -181,30 +188,41 @@ export class MetricsRunner {
     };
   }
 
+  private customNet?: CustomFeatureNet;
+
+  /** Feature network by name: its dimension, identity for the cache, and extractor. */
+  private async detector(d: Detector): Promise<{ dim: number; id: string; extract: (b: Batch) => tf.Tensor2D }> {
+    if (d === 'inception') return { dim: InceptionV3.FEATURES, id: fileHash(this.o.inception!), extract: this.inceptionExtract() };
+    if (d === 'vgg16-fc2') return { dim: 4096, id: fileHash(this.o.vgg16!), extract: (b) => this.vgg(true).fc2(b.data, b.n, this.o.resolution) };
+    this.customNet ??= await CustomFeatureNet.load(this.o.featureNet!, this.o.featureRange);
+    const net = this.customNet;
+    const probe = net.features(new Uint8Array(this.o.resolution * this.o.resolution * 3), 1, this.o.resolution);
+    const dim = probe.shape[1];
+    probe.dispose();
+    return { dim, id: `${modelHash(this.o.featureNet!)}-${net.range}`, extract: (b) => net.features(b.data, b.n, this.o.resolution) };
+  }
+
   /** Real-image features through a detector, cached per data set, resolution, weights and cap. */
-  private async realStats(detector: 'inception' | 'vgg16-fc2', capture: 'meancov' | 'all', maxReal: number | undefined): Promise<FeatureStats> {
-    const dim = detector === 'inception' ? InceptionV3.FEATURES : 4096;
-    const weights = detector === 'inception' ? this.o.inception! : this.o.vgg16!;
-    const meta = { detector, weights: fileHash(weights), data: await datasetFingerprint(this.o.data!), resolution: this.o.resolution, maxReal: maxReal ?? null, capture };
+  private async realStats(detector: Detector, capture: 'meancov' | 'all', maxReal: number | undefined): Promise<FeatureStats> {
+    const det = await this.detector(detector);
+    const meta = { detector, weights: det.id, data: await datasetFingerprint(this.o.data!), resolution: this.o.resolution, maxReal: maxReal ?? null, capture };
     const name = `${detector}-${capture}-${cacheKey(meta)}`;
     const cached = readCache(this.cacheDir, name);
-    const stats = new FeatureStats(dim, { captureMeanCov: capture === 'meancov', captureAll: capture === 'all', maxItems: maxReal });
     if (cached) {
       this.log(`Real ${detector} statistics from cache (${cached.num} images): ${path.join(this.cacheDir, name)}.safetensors`);
-      return FeatureStats.fromCache(dim, cached, capture);
+      return FeatureStats.fromCache(det.dim, cached, capture);
     }
+    const stats = new FeatureStats(det.dim, { captureMeanCov: capture === 'meancov', captureAll: capture === 'all', maxItems: maxReal });
     const total = Math.min(await this.availableReal(), maxReal ?? Infinity);
-    const extract = detector === 'inception' ? this.inceptionExtract() : (b: Batch) => this.vgg(true).fc2(b.data, b.n, this.o.resolution);
-    await this.features(this.folder(this.o.data!, maxReal), stats, extract, `real ${detector} features`, total);
+    await this.features(this.folder(this.o.data!, maxReal), stats, det.extract, `real ${detector} features`, total);
     await writeCache(this.cacheDir, name, stats.toCache(), meta);
     return stats;
   }
 
-  private async genStats(detector: 'inception' | 'vgg16-fc2', capture: 'meancov' | 'all', numGen: number): Promise<FeatureStats> {
-    const dim = detector === 'inception' ? InceptionV3.FEATURES : 4096;
-    const stats = new FeatureStats(dim, { captureMeanCov: capture === 'meancov', captureAll: capture === 'all', maxItems: numGen });
-    const extract = detector === 'inception' ? this.inceptionExtract() : (b: Batch) => this.vgg(true).fc2(b.data, b.n, this.o.resolution);
-    await this.features(this.generated(numGen, nvidiaToUint8), stats, extract, `generated ${detector} features`, numGen);
+  private async genStats(detector: Detector, capture: 'meancov' | 'all', numGen: number): Promise<FeatureStats> {
+    const det = await this.detector(detector);
+    const stats = new FeatureStats(det.dim, { captureMeanCov: capture === 'meancov', captureAll: capture === 'all', maxItems: numGen });
+    await this.features(this.generated(numGen, nvidiaToUint8), stats, det.extract, `generated ${detector} features`, numGen);
     return stats;
   }
 
@@ -217,8 +235,9 @@ export class MetricsRunner {
     let used = numGen;
     switch (m.kind) {
       case 'fid': {
-        const real = (await this.realStats('inception', 'meancov', maxReal)).meanCov();
-        const gen = (await this.genStats('inception', 'meancov', numGen)).meanCov();
+        const det: Detector = m.weights === 'custom' ? 'custom' : 'inception';
+        const real = (await this.realStats(det, 'meancov', maxReal)).meanCov();
+        const gen = (await this.genStats(det, 'meancov', numGen)).meanCov();
         this.log('  matrix square root...');
         results = { [m.name]: frechetDistance(gen.mean, gen.cov, real.mean, real.cov) };
         break;

@@ -12,6 +12,7 @@ import { encodeSafetensors } from '../../src/io/safetensors.js';
 import { writePng } from '../../src/data/grid.js';
 import { InceptionV3 } from '../../src/metrics/inception.js';
 import { HashWeights } from './hash-weights.js';
+import * as tf from '@tensorflow/tfjs';
 
 let dir = '', net = '', data = '', other = '';
 
@@ -104,4 +105,55 @@ test('kid50k_full --num 6 with an Inception weights file; real features come fro
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stderr, /from cache \(6 images\)/);
   assert.equal(Number(/^kid50k_full (\S+)$/m.exec(second.stdout)![1]), kid);
+});
+
+/** A small TF.js Layers model (conv + global average pool: 6 features) saved as model.json + weights.bin. */
+async function saveFeatureNet(dirPath: string): Promise<string> {
+  const model = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 6, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+    tf.layers.globalAveragePooling2d({}),
+  ] });
+  fs.mkdirSync(dirPath, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    fs.writeFileSync(path.join(dirPath, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
+    fs.writeFileSync(path.join(dirPath, 'model.json'), JSON.stringify({
+      format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy, modelTopology: a.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+    }));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  model.dispose();
+  return path.join(dirPath, 'model.json');
+}
+
+test('fid_custom on a user TF.js network: 0 for a folder against itself, and the CLI value equals an in-process FID', async () => {
+  const { loadDataset } = await import('../../src/data/dataset.js');
+  const { CustomFeatureNet } = await import('../../src/metrics/custom-features.js');
+  const { FeatureStats } = await import('../../src/metrics/feature-stats.js');
+  const { frechetDistance } = await import('../../src/metrics/frechet.js');
+  const model = await saveFeatureNet(path.join(dir, 'featnet'));
+  const base = ['metrics', '--data', data, '--metrics', 'fid_custom', '--feature-net', model, '--num', '40', '--cache', path.join(dir, 'cache2'), '--backend', 'wasm'];
+  const self = await runCli([...base, '--real', data]);
+  assert.equal(self.code, 0, self.stderr);
+  assert.ok(Math.abs(Number(/^fid_custom (\S+)$/m.exec(self.stdout)![1])) < 1e-6, self.stdout);
+  const r = await runCli([...base, '--real', other]);
+  assert.equal(r.code, 0, r.stderr);
+  const got = Number(/^fid_custom (\S+)$/m.exec(r.stdout)![1]);
+  const fnet = await CustomFeatureNet.load(model, '0,1');
+  const stats = async (p: string) => {
+    const ds = await loadDataset({ path: p, resolution: 16, maxImages: 40 });
+    const s = new FeatureStats(6, { captureMeanCov: true });
+    const f = fnet.features(ds.images, ds.numImages, 16);
+    s.append((await f.data()) as Float32Array);
+    f.dispose();
+    return s.meanCov();
+  };
+  const a = await stats(other), b = await stats(data);
+  const want = frechetDistance(a.mean, a.cov, b.mean, b.cov);
+  fnet.dispose();
+  assert.ok(want > 1e-4, `FID ${want}`);
+  assert.ok(Math.abs(got - want) < 1e-5 * want, `CLI ${got} vs in-process ${want}`);
+  const missing = await runCli(['metrics', '--network', net, '--data', data, '--metrics', 'fid_custom']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /fid_custom needs a feature network: pass --feature-net model\.json/);
 });
