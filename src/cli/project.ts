@@ -6,6 +6,7 @@ import { parseFlags, parseNumber, UsageError } from './args.js';
 import { loadNetwork } from './network.js';
 import { project, psnr } from '../sampling/project.js';
 import { discriminatorDistance, pixelDistance, type ImageDistance } from '../sampling/projection-distance.js';
+import { loadLpipsWeights, lpipsDistance, disposeLpips, LPIPS_EXPORT_HINT, type LpipsWeights } from '../sampling/lpips.js';
 import { floatToRgb, writeAnimation } from '../sampling/output.js';
 import { imageGrid, readImageRgb, writePng } from '../data/grid.js';
 import { encodeNpz } from '../io/npy.js';
@@ -21,9 +22,11 @@ Writes target.png, proj.png, projected_w.npz (key 'w', float32 [1, numWs, wDim],
 format; proj.png also used the optimised noise maps) and proj.webp (target | projection over
 the optimisation), and prints the final PSNR and distance.
 
-Distance: NVIDIA uses LPIPS on VGG16. Without it this build uses a multi-scale pixel MSE, plus
-the distance between the discriminator's normalised features when the checkpoint holds a
-'stylegan' D (--distance auto); --distance pixel forces pixels only.
+Distance: with --vgg16, LPIPS on VGG16 as NVIDIA's projector.py. The weights are not bundled;
+export them once from the Python 'lpips' package (NVIDIA's TorchScript vgg16.pt cannot be read):
+  ${LPIPS_EXPORT_HINT}
+Without them: a multi-scale pixel MSE, plus the distance between the discriminator's normalised
+features when the checkpoint holds a 'stylegan' D (--distance auto); --distance pixel: pixels only.
 
   --network FILE         a .safetensors checkpoint (D used when present)
   --target IMAGE         any image; center-cropped and resized to the network's resolution
@@ -31,7 +34,7 @@ the distance between the discriminator's normalised features when the checkpoint
   --seed N               seed of the noise-map initialisation and w perturbation (default 303)
   --w-plus               optimise one w per style (w+) instead of one shared w
   --distance auto|pixel  (default auto)
-  --vgg16 FILE           LPIPS VGG16 weights (not supported yet in this build)
+  --vgg16 FILE           LPIPS VGG16 weights (.npz or .safetensors, lpips state_dict names)
   --frames N             frames of the progress animation (default 100)
   --outdir DIR           output folder (required)
   --backend NAME         wasm | cpu | tensorflow
@@ -70,17 +73,16 @@ export async function projectCommand(argv: string[]): Promise<void> {
   if (!v.network) throw new UsageError('project: --network is required (see stylegan project --help)');
   if (!v.target) throw new UsageError('project: --target is required');
   if (!v.outdir) throw new UsageError('project: --outdir is required');
-  if (v.vgg16 !== undefined) {
-    throw new UsageError('project: --vgg16 (LPIPS VGG16 distance) is not implemented in this build yet; run without it to use the pixel / discriminator-feature distance');
-  }
+  if (v.vgg16 !== undefined && !fs.existsSync(v.vgg16)) throw new UsageError(`--vgg16: file not found: ${v.vgg16}`);
   const numSteps = parseNumber(v['num-steps'], 'num-steps', { int: true, min: 1, max: 100000, def: 1000 });
   const seed = parseNumber(v.seed, 'seed', { int: true, min: 0, max: 2 ** 20, def: 303 });
   const frames = parseNumber(v.frames, 'frames', { int: true, min: 1, max: 1000, def: 100 });
   const mode = v.distance ?? 'auto';
   if (mode !== 'auto' && mode !== 'pixel') throw new UsageError(`--distance must be auto or pixel, got '${mode}'`);
   await initNodeBackend(v.backend as BackendName | undefined);
+  const vgg: LpipsWeights | null = v.vgg16 ? loadLpipsWeights(fs.readFileSync(v.vgg16), v.vgg16) : null;
   const G = await loadNetwork(v.network);
-  const D = mode === 'auto' ? loadDiscriminator(v.network) : null;
+  const D = mode === 'auto' && !vgg ? loadDiscriminator(v.network) : null;
   let dist: ImageDistance | null = null;
   try {
     const { imgResolution: r, imgChannels: c } = G.cfg;
@@ -88,7 +90,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
     const target = await readImageRgb(v.target, r);
     // (u8 - 127.5) / 127.5 inverts generate's x * 127.5 + 128 with truncation, on average.
     const t = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(target.data), [1, r, r, 3]), 127.5), 1) as tf.Tensor4D);
-    dist = D ? discriminatorDistance(D, t) : pixelDistance(t);
+    dist = vgg ? lpipsDistance(vgg, t) : D ? discriminatorDistance(D, t) : pixelDistance(t);
     t.dispose();
     console.log(`Projecting ${v.target} (${r}x${r}) for ${numSteps} steps, ${v['w-plus'] ? 'w+' : 'w'}, distance: ${dist.name}`);
     const every = Math.max(1, Math.round(numSteps / 10));
@@ -111,6 +113,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
     console.log(`Final PSNR ${psnr(proj, target.data).toFixed(2)} dB, distance ${res.distance.toFixed(4)} (${dist.name}); wrote ${v.outdir}`);
   } finally {
     dist?.dispose();
+    if (vgg) disposeLpips(vgg);
     D?.dispose();
     G.dispose();
   }

@@ -62,7 +62,8 @@ export function discriminatorFeatures(D: Discriminator, img: tf.Tensor4D): tf.Te
 
 /** LPIPS-style: unit-normalise each pixel's feature vector, then mean squared difference. */
 function unitChannels(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.div(x, tf.add(tf.sqrt(tf.sum(tf.square(x), -1, true)), 1e-10));
+  // The 1e-24 inside the sqrt keeps the gradient finite for all-zero (dead ReLU) feature vectors.
+  return tf.div(x, tf.add(tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-24)), 1e-10));
 }
 
 /** Pixel distance plus the summed per-layer distances between D's normalised features. */

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { setup } from '../helpers.js';
 import { tinyGenerator, writeTinyCheckpoint } from './tiny-net.js';
-import { parseNpz } from '../../src/io/npy.js';
+import { encodeNpz, parseNpz } from '../../src/io/npy.js';
+import { narrowLpipsArrays } from './lpips-fixture.js';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/stylegan.js');
@@ -102,7 +103,19 @@ test('stylegan project writes target, proj, projected_w.npz and proj.webp, and p
   const m = await sharp(path.join(out, 'proj.webp'), { animated: true }).metadata();
   assert.equal(m.width, 32);
   assert.ok((m.pages ?? 0) >= 2);
-  const vgg = await stylegan(['project', '--network', net, '--target', target, '--vgg16', 'vgg16.pt', '--outdir', out]);
-  assert.equal(vgg.code, 2);
-  assert.match(vgg.stderr, /--vgg16 .* not implemented/);
+  const missing = await stylegan(['project', '--network', net, '--target', target, '--vgg16', 'nope.npz', '--outdir', out]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--vgg16: file not found/);
+});
+
+test('stylegan project --vgg16 uses LPIPS with user-supplied weights', async () => {
+  const out = path.join(dir, 'proj-lpips');
+  const weights = path.join(dir, 'lpips.npz');
+  fs.writeFileSync(weights, encodeNpz(narrowLpipsArrays()));
+  const target = path.join(dir, 'mix', '85-55.png');
+  const r = await stylegan(['project', '--network', net, '--target', target, '--num-steps', '20', '--frames', '2', '--vgg16', weights, '--outdir', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /distance: LPIPS \(VGG16\)/);
+  assert.match(r.stdout, /Final PSNR .*LPIPS/);
+  assert.ok(fs.existsSync(path.join(out, 'projected_w.npz')));
 });
