@@ -84,3 +84,11 @@ for (const name of ['stylegan2-cond-resnet-skip', 'stylegan2-orig-fp16']) {
     D.dispose();
   });
 }
+
+test('a pickle shaped like training_loop.py\'s network-snapshot (AugmentPipe, training_set_kwargs, separate G/G_ema) imports', () => {
+  const bytes = Uint8Array.from(readFileSync(new URL('../fixtures/stylegan2-snapshot-shape/network.pkl', import.meta.url)));
+  const r = importStyleGAN2(bytes, 'snapshot.pkl', { withG: true, withD: true });
+  assert.equal(r.config.imgResolution, 8);
+  assert.deepEqual(Object.keys(r.G!).sort(), Object.keys(r.G_ema).sort());
+  assert.ok(r.D!['b8.conv1.weight'] && r.D!['b4.out.bias']);
+});
