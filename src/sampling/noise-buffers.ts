@@ -42,7 +42,7 @@ export function withNoiseMaps<T>(G: StoredGenerator, keep: (b: NoiseBuffer) => b
     for (const b of noiseBuffers(G)) {
       if (keep(b)) continue;
       saved.push([b.variable, tf.clone(b.variable)]);
-      b.variable.assign(tf.zerosLike(b.variable));
+      tf.tidy(() => b.variable.assign(tf.zerosLike(b.variable)));
     }
     return fn();
   } finally {

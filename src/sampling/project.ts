@@ -101,8 +101,9 @@ class ListAdam {
   private readonly v: tf.Variable[];
   private t = 0;
   constructor(private readonly params: tf.Variable[]) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    // Inside tidy so the zero tensors the variables were made from are released.
+    this.m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
   step(grads: tf.NamedTensorMap, lr: number): void {
     this.t++;
@@ -138,7 +139,7 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
   const bufs = noiseBuffers(G);
   const saved = bufs.map((b) => ({ v: b.variable, value: tf.clone(b.variable), trainable: b.variable.trainable }));
   const noise = bufs.map((b) => b.variable);
-  const wOpt = tf.variable(tf.tidy(() => tf.tile(tf.tensor3d(wAvg, [1, 1, wDim]), [1, styles, 1])), true);
+  const wOpt = tf.tidy(() => tf.variable(tf.tile(tf.tensor3d(wAvg, [1, 1, wDim]), [1, styles, 1]), true));
   const adam = new ListAdam([wOpt, ...noise]);
   const synth = (w: tf.Tensor3D): tf.Tensor4D =>
     G.synthesis.forward(styles === numWs ? w : (tf.tile(w, [1, numWs, 1]) as tf.Tensor3D), { noiseMode: 'const' });
@@ -148,7 +149,7 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
   let nextCapture = every;
   try {
     bufs.forEach((b, i) => {
-      b.variable.assign(tf.randomNormal(b.variable.shape, 0, 1, 'float32', o.seed * 1000 + i));
+      tf.tidy(() => b.variable.assign(tf.randomNormal(b.variable.shape, 0, 1, 'float32', o.seed * 1000 + i)));
       // Buffers are not trainable; tf.variableGrads only differentiates trainable variables.
       b.variable.trainable = true;
     });

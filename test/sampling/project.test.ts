@@ -65,11 +65,14 @@ test('projection recovers an image of the network (PSNR >= 25 dB) and restores t
   G.dispose();
 });
 
-test('w+ projection optimises one w per style', async () => {
+test('w+ projection optimises one w per style and leaks no tensors', async () => {
   const G = tinyGenerator(3);
   const t = tf.tidy(() => G.forward(seedsToZ([2], G.cfg.zDim), { noiseMode: 'const' }));
   const dist = pixelDistance(t);
-  const r = await project(G, dist, { numSteps: 20, wAvgSamples: 200, wPlus: true });
+  await project(G, dist, { numSteps: 3, wAvgSamples: 50, wPlus: true, progressFrames: 2 });
+  const tensors = tf.memory().numTensors;
+  const r = await project(G, dist, { numSteps: 20, wAvgSamples: 200, wPlus: true, progressFrames: 2 });
+  assert.equal(tf.memory().numTensors, tensors, 'no tensors leak');
   assert.ok(maxAbsDiff(r.w.subarray(0, G.cfg.wDim), r.w.subarray((G.numWs - 1) * G.cfg.wDim)) > 1e-4);
   dist.dispose();
   G.dispose();

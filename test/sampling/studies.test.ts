@@ -85,7 +85,9 @@ test('noise: const and none differ with nonzero strengths; the study isolates la
   const [c] = await generateImages(G, [4], { noiseMode: 'const' });
   const [n] = await generateImages(G, [4], { noiseMode: 'none' });
   assert.ok(maxAbsDiff(c.data, n.data) > 1e-3);
+  const tensors = tf.memory().numTensors;
   const s = await noiseStudy(G, 4, { samples: 12, keep: 3, batch: 5 });
+  assert.equal(tf.memory().numTensors, tensors, 'no tensors leak');
   assert.equal(s.samples.length, 3);
   assert.ok(maxAbsDiff(s.samples[0], s.samples[1]) > 1e-3, 'draws differ');
   assert.ok(Math.max(...s.std) > 1e-3);
