@@ -26,8 +26,8 @@ ${Object.values(METRICS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join(
   --num N            fewer samples than the definition (generated and real), for quick checks
   --inception FILE   FID Inception-v3 weights (fid*, kid*, is50k)
   --vgg16 FILE       VGG16 weights: LPIPS for ppl*, fc2 for pr*
-  --feature-net FILE  fid_custom: a TF.js model.json (Layers or Graph) mapping [N, H, W, 3] images to features
-  --feature-range R   pixel range that network expects: 0,1 | -1,1 | 0,255 (default 0,1)
+  --feature-net FILE fid_custom: a TF.js model.json (Layers or Graph) mapping [N, H, W, 3] images to features
+  --feature-range R  pixel range that network expects: 0,1 | -1,1 | 0,255 (default 0,1)
   --resolution N     image size for --real (default: the first image of --data)
   --seed N           latents and subset sampling (default 0)
   --batch N          images per forward pass (default 8)
@@ -35,12 +35,14 @@ ${Object.values(METRICS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join(
   --outdir DIR       where metric-NAME.jsonl goes (default: the network's folder; none for --real)
   --backend NAME     native | wasm | cpu | tensorflow
 
-Weights are never downloaded. Formats read: .safetensors or .npz state dicts with PyTorch key
-names (float32/16). Convert once with Python, e.g.
-  Inception (pytorch-fid's pt_inception-2015-12-05-6726825d.pth):
-    python -c "import torch,numpy as np; sd=torch.load('pt_inception-2015-12-05-6726825d.pth'); np.savez('inception.npz', **{k: v.numpy() for k, v in sd.items()})"
-  VGG16 (torchvision + LPIPS v0.1 lin layers from the lpips package's weights/v0.1/vgg.pth):
-    python -c "import torch,torchvision,numpy as np; sd=torchvision.models.vgg16(weights='IMAGENET1K_V1').state_dict(); sd.update(torch.load('vgg.pth')); np.savez('vgg16.npz', **{k: v.numpy() for k, v in sd.items()})"
+Weights are never downloaded. Formats read: PyTorch state dicts as torch.save writes them
+(.pth/.pt, zip or legacy), or the same tensors in .safetensors or .npz under the same key names.
+  --inception: pytorch-fid's pt_inception-2015-12-05-6726825d.pth as is (keys such as
+    Mixed_5b.branch1x1.conv.weight, fc.weight).
+  --vgg16: torchvision vgg16 weights (features.N.*, classifier.0/3.* for pr*) merged with the LPIPS
+    v0.1 lin layers (lin0..4.model.1.weight, from the lpips package's weights/v0.1/vgg.pth), e.g.
+    python -c "import torch,torchvision; sd=torchvision.models.vgg16(weights='IMAGENET1K_V1').state_dict(); sd.update(torch.load('vgg.pth')); torch.save(sd, 'vgg16-lpips.pth')"
+
 Real-image statistics are cached per data set, resolution, weights and --num.
 
 Example:

@@ -1,13 +1,14 @@
 /**
  * Weights of the feature networks (Inception-v3, VGG16/LPIPS), read from a file the user
- * supplies: a `.safetensors` or NumPy `.npz` holding a PyTorch state dict under its own key
- * names (F32/F64/F16/BF16). Nothing is downloaded; a missing file is a one-line error that
+ * supplies: a PyTorch state dict as saved by torch.save (`.pth`/`.pt`, zip or legacy format),
+ * or converted to `.safetensors` or NumPy `.npz` under the same key names (F32/F64/F16/BF16). Nothing is downloaded; a missing file is a one-line error that
  * names the file wanted.
  */
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { decodeSafetensors, tensorToFloat32 } from '../io/safetensors.js';
 import { parseNpz } from '../io/npy.js';
+import { readTorchStateDict } from './torch-state-dict.js';
 
 export interface WeightTensor { shape: number[]; data: Float32Array }
 export type WeightMap = Map<string, WeightTensor>;
@@ -31,8 +32,10 @@ export function readWeightFile(file: string): WeightMap {
       if (a.data instanceof BigInt64Array) continue; // e.g. num_batches_tracked
       out.set(k.replace(/\.npy$/, ''), { shape: [...a.shape], data: Float32Array.from(a.data as ArrayLike<number>) });
     }
+  } else if (/\.(pth|pt)$/i.test(file)) {
+    return readTorchStateDict(bytes, file);
   } else {
-    throw new MissingWeightsError(`${file}: weights must be a .safetensors or .npz state dict (see stylegan metrics --help for how to convert a .pth)`);
+    throw new MissingWeightsError(`${file}: weights must be a .pth/.pt, .safetensors or .npz state dict`);
   }
   return out;
 }
