@@ -27,6 +27,12 @@ export interface TrainHyperParams {
   mixing: number;
   /** G_ema half-life in kimg (10). */
   emaKimg: number;
+  /**
+   * Half-life ramp-up (NVIDIA's ema_rampup): the half-life is at most this fraction of the
+   * images seen so far, so early G_ema is not an average over long-gone (lower-resolution)
+   * generators. 0 = off (the 2019 paper).
+   */
+  emaRampup?: number;
   /** w_avg tracking decay (0.995). */
   wAvgBeta: number;
   growth: GrowthOptions;
@@ -35,7 +41,7 @@ export interface TrainHyperParams {
 }
 
 export const DEFAULT_HYPER: TrainHyperParams = {
-  batch: 16, lrG: 0.002, lrD: 0.002, loss: 'nsgan-r1', r1Gamma: 10, mixing: 0.9, emaKimg: 10, wAvgBeta: 0.995,
+  batch: 16, lrG: 0.002, lrD: 0.002, loss: 'nsgan-r1', r1Gamma: 10, mixing: 0.9, emaKimg: 10, emaRampup: 0.05, wAvgBeta: 0.995,
   growth: { enabled: false, initialResolution: 8, stabilizeKimg: 600, transitionKimg: 600 }, seed: 0,
 };
 
@@ -165,7 +171,9 @@ export class Trainer {
 
   /** G_ema <- lerp(G, G_ema, 0.5^(batch / half-life)); buffers (w_avg, stored noise) are copied. */
   private updateEma(n: number): void {
-    const beta = 0.5 ** (n / Math.max(this.hyper.emaKimg * 1000, 1e-8));
+    let emaNimg = this.hyper.emaKimg * 1000;
+    if (this.hyper.emaRampup) emaNimg = Math.min(emaNimg, this.nimg * this.hyper.emaRampup);
+    const beta = 0.5 ** (n / Math.max(emaNimg, 1e-8));
     tf.tidy(() => {
       for (const [name, p] of this.G.store.vars) {
         const e = this.Gema.store.vars.get(name)!;
