@@ -41,7 +41,8 @@ Output:
   --metrics LIST         weight-free metrics during training: swd (to metric-swd.jsonl)
   --metrics-every N      ticks between metric runs (default 1)
   --grid CxR             fakes grid size (default 8x4)
-  --resume FILE|latest   continue a run exactly where it stopped
+  --resume FILE|latest   continue a run exactly where it stopped (network, schedule and data
+                         options come from the checkpoint; --kimg sets the new total)
   --backend NAME         wasm | cpu | tensorflow (default: fastest available)
   --dashboard            follow the run live in a browser page (see stylegan dashboard)
   --dashboard-port N     its port (default 8081; 0 = any free port)
@@ -121,7 +122,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
   if (v.dashboard) spawnDashboard(v.outdir, parseNumber(v['dashboard-port'], 'dashboard-port', { int: true, min: 0, max: 65535, def: 8081 }));
   const result = await runTraining({
-    outdir: v.outdir, data: v.data, mirror: !!v.mirror, config, hyper,
+    outdir: v.outdir, data: v.data, mirror: v.mirror, config, hyper, resolution: v.resolution === undefined ? undefined : resolution,
     kimg: parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 }),
     tick: parseNumber(v.tick, 'tick', { min: 0.001, def: 4 }),
     snap: parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 }),

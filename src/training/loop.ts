@@ -18,9 +18,12 @@ import { tickMetrics } from '../metrics/training.js';
 
 export interface RunOptions {
   outdir: string;
-  /** Image folder or zip; undefined = the bundled emoji set. */
+  /** Image folder or zip; undefined = the resumed run's, else the bundled emoji set. */
   data?: string;
-  mirror: boolean;
+  /** x-flips; undefined = the resumed run's setting, else off. */
+  mirror?: boolean;
+  /** The resolution asked for, if any: a resumed run keeps its own and must match it. */
+  resolution?: number;
   /** Stop after this many thousand real images shown to D. */
   kimg: number;
   /** kimg per tick (progress line, stats). */
@@ -33,6 +36,7 @@ export interface RunOptions {
   resume?: string;
   /** Grid of fakes: cols x rows. */
   grid: [number, number];
+  /** Use only the first N images; undefined = the resumed run's setting, else all. */
   maxImages?: number;
   /** Set to stop after the current step with a snapshot (Ctrl-C). */
   signal?: AbortSignal;
@@ -41,6 +45,13 @@ export interface RunOptions {
   /** Weight-free metrics (swd) every `metricsEvery` ticks, appended to metric-NAME.jsonl (src/metrics/training.ts). */
   metrics?: string[];
   metricsEvery?: number;
+}
+
+/** What a run trains on, kept in its snapshots so that --resume sees the same images in the same order. */
+export interface DataChoice {
+  path?: string;
+  mirror: boolean;
+  maxImages?: number;
 }
 
 export interface Progress {
@@ -106,15 +117,21 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   const resumed = resumeFile ? decodeSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
   const cfg = resumed ? resumed.config : o.config;
   const hyper = resumed ? (resumed.training as unknown as TrainingState | undefined)?.hyper ?? o.hyper : o.hyper;
-  if (resumed && o.config.imgResolution !== cfg.imgResolution) {
-    throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.config.imgResolution}`);
+  if (resumed && o.resolution !== undefined && o.resolution !== cfg.imgResolution) {
+    throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.resolution}`);
   }
+  const before = (resumed?.training as { data?: DataChoice } | undefined)?.data;
+  const choice: DataChoice = {
+    path: o.data !== undefined ? path.resolve(o.data) : before?.path,
+    mirror: o.mirror ?? before?.mirror ?? false,
+    maxImages: o.maxImages ?? before?.maxImages,
+  };
 
-  const ds = await loadDataset({ path: o.data, resolution: cfg.imgResolution, mirror: o.mirror, maxImages: o.maxImages });
+  const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages });
   for (const w of ds.warnings) log(`warning: ${w}`);
-  log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${o.mirror ? ' (+ x-flips)' : ''}`);
+  log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${choice.mirror ? ' (+ x-flips)' : ''}`);
 
-  const tr = new Trainer(cfg, hyper, { numImages: ds.numImages, mirror: o.mirror, sample: (i, f) => ds.sampleBatch(i, f) });
+  const tr = new Trainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f) });
   if (resumed && resumeFile) {
     tr.loadSnapshot(resumed, resumeFile);
     log(`Resumed from ${resumeFile} at ${tr.kimg.toFixed(3)} kimg`);
@@ -129,7 +146,9 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   const saveSnapshot = async (): Promise<string> => {
     const file = path.join(o.outdir, snapshotName(tr.kimg));
-    await writeFileAtomic(file, encodeSnapshot(tr.toSnapshot()));
+    const snapshot = tr.toSnapshot();
+    snapshot.training = { ...snapshot.training, data: choice };
+    await writeFileAtomic(file, encodeSnapshot(snapshot));
     await writeFakes(tr, z, cols, path.join(o.outdir, `fakes-${String(Math.floor(tr.kimg)).padStart(6, '0')}.png`));
     return file;
   };
