@@ -3,9 +3,14 @@
  * metrics/precision_recall.py: each manifold point's radius is the distance to its k-th
  * nearest neighbour in its own set (kthvalue(k + 1): the point itself is the first);
  * precision = share of generated points inside some real ball, recall = share of real
- * points inside some generated ball. Distances are Euclidean, computed in Float64 from
- * |a|^2 + |b|^2 - 2 a.b (as torch.cdist on large inputs).
+ * points inside some generated ball. Distances are Euclidean from |a|^2 + |b|^2 - 2 a.b (as
+ * torch.cdist on large inputs): in Float64 JS for small sets, in blocks of float32 tfjs
+ * matMuls for large ones (NVIDIA itself uses float16 features).
  */
+import * as tf from '@tensorflow/tfjs';
+
+export type DistanceMode = 'js' | 'tfjs' | 'auto';
+const ROW_BLOCK = 512;
 
 function sqNorms(x: Float32Array, d: number): Float64Array {
   const n = x.length / d;
@@ -29,15 +34,66 @@ function rowDistances(a: Float32Array, na: Float64Array, i: number, b: Float32Ar
   }
 }
 
-/** k-th smallest (0-based) of a Float64Array, by partial sort of a copy. */
-function kthSmallest(v: Float64Array, k: number): number {
-  return Float64Array.from(v).sort()[k];
+/** k-th smallest (0-based) of v[0..n), keeping the k+1 smallest in a small sorted buffer. */
+function kthSmallest(v: ArrayLike<number>, k: number, n = v.length): number {
+  const best = new Float64Array(k + 1).fill(Infinity);
+  for (let j = 0; j < n; j++) {
+    const x = v[j];
+    if (x >= best[k]) continue;
+    let p = k;
+    while (p > 0 && best[p - 1] > x) {
+      best[p] = best[p - 1];
+      p--;
+    }
+    best[p] = x;
+  }
+  return best[k];
+}
+
+/** Squared distances of rows [r0, r0 + rows) of a to all of b, [rows, nb], via one tfjs matMul. */
+function blockDistancesTf(a: tf.Tensor2D, na: Float64Array, r0: number, rows: number, b: tf.Tensor2D, nb: Float64Array): Float32Array {
+  const g = tf.tidy(() => tf.matMul(tf.slice(a, [r0, 0], [rows, -1]), b, false, true));
+  const out = g.dataSync() as Float32Array;
+  g.dispose();
+  const n = nb.length;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) out[i * n + j] = Math.max(na[r0 + i] + nb[j] - 2 * out[i * n + j], 0);
+  return out;
+}
+
+function coverageTf(manifold: Float32Array, probes: Float32Array, d: number, k: number, nm: Float64Array, np: Float64Array): number {
+  const M = tf.tensor2d(manifold, [nm.length, d]), P = tf.tensor2d(probes, [np.length, d]);
+  try {
+    const radii = new Float64Array(nm.length);
+    for (let r = 0; r < nm.length; r += ROW_BLOCK) {
+      const rows = Math.min(ROW_BLOCK, nm.length - r);
+      const dist = blockDistancesTf(M, nm, r, rows, M, nm);
+      for (let i = 0; i < rows; i++) radii[r + i] = kthSmallest(dist.subarray(i * nm.length, (i + 1) * nm.length), k);
+    }
+    let inside = 0;
+    for (let r = 0; r < np.length; r += ROW_BLOCK) {
+      const rows = Math.min(ROW_BLOCK, np.length - r);
+      const dist = blockDistancesTf(P, np, r, rows, M, nm);
+      for (let i = 0; i < rows; i++) {
+        const o = i * nm.length;
+        for (let j = 0; j < nm.length; j++) {
+          if (dist[o + j] <= radii[j]) {
+            inside++;
+            break;
+          }
+        }
+      }
+    }
+    return inside / np.length;
+  } finally {
+    tf.dispose([M, P]);
+  }
 }
 
 /** Share of probes within the k-NN radius of some manifold point. */
-export function manifoldCoverage(manifold: Float32Array, probes: Float32Array, d: number, k: number): number {
+export function manifoldCoverage(manifold: Float32Array, probes: Float32Array, d: number, k: number, mode: DistanceMode = 'auto'): number {
   const nm = sqNorms(manifold, d), np = sqNorms(probes, d);
   if (nm.length <= k) throw new Error(`precision/recall: need more than k=${k} features, got ${nm.length}`);
+  if (mode === 'tfjs' || (mode === 'auto' && nm.length * (nm.length + np.length) * d > 1e8)) return coverageTf(manifold, probes, d, k, nm, np);
   const radii = new Float64Array(nm.length);
   const row = new Float64Array(nm.length);
   for (let i = 0; i < nm.length; i++) {
@@ -57,6 +113,6 @@ export function manifoldCoverage(manifold: Float32Array, probes: Float32Array, d
   return inside / np.length;
 }
 
-export function precisionRecall(real: Float32Array, gen: Float32Array, d: number, k = 3): { precision: number; recall: number } {
-  return { precision: manifoldCoverage(real, gen, d, k), recall: manifoldCoverage(gen, real, d, k) };
+export function precisionRecall(real: Float32Array, gen: Float32Array, d: number, k = 3, mode: DistanceMode = 'auto'): { precision: number; recall: number } {
+  return { precision: manifoldCoverage(real, gen, d, k, mode), recall: manifoldCoverage(gen, real, d, k, mode) };
 }

@@ -142,3 +142,19 @@ test('Inception Score and the PPL percentile filter match NumPy', async () => {
   close(is.std, REF.is.std, 1e-5, 'IS std');
   close(pplFromDistances(REF.ppl.distances), REF.ppl.value, 1e-12, 'PPL filtered mean');
 });
+
+test('KID and precision/recall: the tfjs matMul paths agree with the Float64 JS paths', async () => {
+  const { setup } = await import('../helpers.js');
+  await setup();
+  const rng = new RandomState(21), d = 64;
+  // Non-negative, Inception-like features; two slightly different distributions.
+  const x = Float32Array.from(rng.randn(300, d), (v) => Math.max(0, v + 0.3));
+  const y = Float32Array.from(rng.randn(250, d), (v) => Math.max(0, v + 0.5));
+  const o = { numSubsets: 4, maxSubsetSize: 200 };
+  const js = kernelInceptionDistance(x, y, d, { ...o, gram: 'js', rng: new RandomState(1) });
+  const tfv = kernelInceptionDistance(x, y, d, { ...o, gram: 'tfjs', rng: new RandomState(1) });
+  assert.ok(Math.abs(js - tfv) < 1e-5 * Math.abs(js) + 1e-9, `KID js ${js} vs tfjs ${tfv}`);
+  const a = precisionRecall(x, y, d, 3, 'js'), b = precisionRecall(x, y, d, 3, 'tfjs');
+  assert.ok(a.precision > 0 && a.precision < 1 && a.recall > 0 && a.recall < 1, JSON.stringify(a));
+  assert.deepEqual(b, a);
+});
