@@ -87,7 +87,7 @@ test('Ctrl-C (SIGINT) stops after the current step with exit code 0 and a snapsh
     assert.fail('still training 20 s after SIGINT');
   }
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(secs < 10, `took ${secs} s to stop`);
+  assert.ok(secs < 15, `took ${secs} s to stop`); // one tiny step, even on a loaded machine
   assert.match(r.stderr, /^Stopped at 0\.\d+ kimg; snapshot .*network-snapshot-000000\.safetensors\. Continue with --resume latest\.$/m);
   assert.equal(snapshots(dir).length, 1);
   const snap = path.join(dir, snapshots(dir)[0]);
