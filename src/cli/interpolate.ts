@@ -1,6 +1,6 @@
 /** `stylegan interpolate`: looping latent walks as an animated WebP/GIF (or MP4 with ffmpeg). */
 import { parseFlags, parseNumber, parseSeeds, parseChoice, parseGrid, UsageError } from './args.js';
-import { loadNetwork } from './network.js';
+import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { interpolate, walkSeeds } from '../sampling/interpolate.js';
 import { checkAnimationTarget, tilesToRgb, writeAnimation } from '../sampling/output.js';
@@ -12,7 +12,7 @@ A looping walk through the seeds' latents: slerp in Z or lerp in W. With --grid 
 play side by side; the seeds are split evenly between them (cell i walks through the i-th
 consecutive group, as NVIDIA's gen_video.py), so their number must be a multiple of C*R.
 
-  --network FILE         a .safetensors checkpoint
+  --network FILE         a .safetensors checkpoint or an official StyleGAN / StyleGAN2-ADA .pkl
   --seeds LIST           keyframe seeds, e.g. 0,5,9
   --space z|w            interpolation space (default z)
   --frames N             frames of the whole loop (default 60)
@@ -51,7 +51,7 @@ export async function interpolateCommand(argv: string[]): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   await initNodeBackend(v.backend as BackendName | undefined);
-  const G = await loadNetwork(v.network);
+  const G = await loadAnyNetwork(v.network);
   try {
     const { imgResolution: r, imgChannels: c } = G.cfg;
     const out: Uint8Array[] = [];

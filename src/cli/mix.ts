@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
-import { loadNetwork } from './network.js';
+import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { parseStyles, styleMixGrid, styleMixTiles } from '../sampling/style-mixing.js';
 import { writeImage, writeTiles } from '../sampling/output.js';
@@ -14,7 +14,7 @@ Each cell takes the row seed's w and copies the column seed's w into the chosen 
 (NVIDIA's style_mixing.py). Writes grid.png (top row: column sources, left column: row
 sources) and ROW-COL.png per cell.
 
-  --network FILE         a .safetensors checkpoint
+  --network FILE         a .safetensors checkpoint or an official StyleGAN / StyleGAN2-ADA .pkl
   --rows LIST            row seeds, e.g. 85,100,75
   --cols LIST            column seeds, e.g. 55,821,1789
   --styles SPEC          style indices from the columns: 0-6 (default), 0,2,4-5, or a preset:
@@ -41,7 +41,7 @@ export async function mixCommand(argv: string[]): Promise<void> {
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   await initNodeBackend(v.backend as BackendName | undefined);
-  const G = await loadNetwork(v.network);
+  const G = await loadAnyNetwork(v.network);
   try {
     let styles: number[];
     try {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, UsageError } from './args.js';
-import { loadNetwork } from './network.js';
+import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { noiseStudy, fineNoiseResolution } from '../sampling/noise-study.js';
 import { writeImage, writeTiles } from '../sampling/output.js';
@@ -19,7 +19,7 @@ One w under many noise draws. Writes
   noise-fine.png     noise only in the fine layers (64 px and up; the top resolution below 64 px)
   noise-coarse.png   noise only in the coarser layers
 
-  --network FILE         a .safetensors checkpoint
+  --network FILE         a .safetensors checkpoint or an official StyleGAN / StyleGAN2-ADA .pkl
   --seed S               latent seed (default 0)
   --samples N            noise draws for std.png (default 100)
   --show N               draws shown in samples.png (default 8)
@@ -46,7 +46,7 @@ export async function noiseCommand(argv: string[]): Promise<void> {
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const noiseSeed = parseNumber(v['noise-seed'], 'noise-seed', { int: true, min: 0, def: 0 });
   await initNodeBackend(v.backend as BackendName | undefined);
-  const G = await loadNetwork(v.network);
+  const G = await loadAnyNetwork(v.network);
   try {
     fs.mkdirSync(v.outdir, { recursive: true });
     const s = await noiseStudy(G, seed, { samples, keep, truncationPsi, noiseSeed });

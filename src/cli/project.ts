@@ -3,15 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseFlags, parseNumber, UsageError } from './args.js';
-import { loadNetwork } from './network.js';
+import { readNetworkFile } from './network.js';
 import { project, psnr } from '../sampling/project.js';
 import { discriminatorDistance, pixelDistance, type ImageDistance } from '../sampling/projection-distance.js';
 import { loadLpipsWeights, lpipsDistance, disposeLpips, LPIPS_EXPORT_HINT, type LpipsWeights } from '../sampling/lpips.js';
 import { floatToRgb, writeAnimation } from '../sampling/output.js';
 import { imageGrid, readImageRgb, writePng } from '../data/grid.js';
 import { encodeNpz } from '../io/npy.js';
-import { decodeSnapshot } from '../io/snapshot.js';
 import { Discriminator } from '../networks/discriminator-stylegan.js';
+import { networkFromSnapshot } from '../sampling/generate.js';
+import type { Snapshot } from '../io/snapshot.js';
+import type { NetworkConfig } from '../networks/config.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
 export const PROJECT_HELP = `Usage: stylegan project --network FILE --target IMAGE --outdir DIR [options]
@@ -28,7 +30,7 @@ export them once from the Python 'lpips' package (NVIDIA's TorchScript vgg16.pt 
 Without them: a multi-scale pixel MSE, plus the distance between the discriminator's normalised
 features when the checkpoint holds a 'stylegan' D (--distance auto); --distance pixel: pixels only.
 
-  --network FILE         a .safetensors checkpoint (D used when present)
+  --network FILE         a .safetensors checkpoint or official .pkl (a 'stylegan' D is used when present)
   --target IMAGE         any image; center-cropped and resized to the network's resolution
   --num-steps N          optimisation steps (default 1000)
   --seed N               seed of the noise-map initialisation and w perturbation (default 303)
@@ -42,16 +44,8 @@ features when the checkpoint holds a 'stylegan' D (--distance auto); --distance 
 Example:
   stylegan project --network net.safetensors --target photo.png --num-steps 1000 --seed 303 --outdir out/proj`;
 
-/** D of a 'stylegan' checkpoint, or null when the file has none (pickles, G-only exports, other archs). */
-function loadDiscriminator(file: string): Discriminator | null {
-  const bytes = fs.readFileSync(file);
-  if (bytes[0] === 0x80) return null; // a pickle; our D reader covers our checkpoints only
-  let snap;
-  try {
-    snap = decodeSnapshot(bytes, file);
-  } catch {
-    return null;
-  }
+/** D of a 'stylegan' network, or null when there is none (G-only files, other archs). */
+function discriminatorOf(snap: Snapshot<NetworkConfig>, file: string): Discriminator | null {
   if (!snap.modules.D || snap.config.arch !== 'stylegan') return null;
   const D = new Discriminator(snap.config);
   try {
@@ -81,8 +75,10 @@ export async function projectCommand(argv: string[]): Promise<void> {
   if (mode !== 'auto' && mode !== 'pixel') throw new UsageError(`--distance must be auto or pixel, got '${mode}'`);
   await initNodeBackend(v.backend as BackendName | undefined);
   const vgg: LpipsWeights | null = v.vgg16 ? loadLpipsWeights(fs.readFileSync(v.vgg16), v.vgg16) : null;
-  const G = await loadNetwork(v.network);
-  const D = mode === 'auto' && !vgg ? loadDiscriminator(v.network) : null;
+  // One read gives G_ema and, where the file has it, D (official pickles included).
+  const snap = readNetworkFile(v.network, { full: mode === 'auto' && !vgg });
+  const G = networkFromSnapshot(snap, v.network);
+  const D = mode === 'auto' && !vgg ? discriminatorOf(snap, v.network) : null;
   let dist: ImageDistance | null = null;
   try {
     const { imgResolution: r, imgChannels: c } = G.cfg;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
-import { loadNetwork } from './network.js';
+import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { truncationGrid } from '../sampling/truncation-grid.js';
 import { writeTiles } from '../sampling/output.js';
@@ -13,7 +13,7 @@ export const TRUNCATION_HELP = `Usage: stylegan truncation --network FILE --seed
 Writes grid.png: one row per seed, one column per psi (w' = w_avg + psi (w - w_avg));
 psi 0 is the average face/emoji for every seed, psi 1 the untruncated image.
 
-  --network FILE         a .safetensors checkpoint
+  --network FILE         a .safetensors checkpoint or an official StyleGAN / StyleGAN2-ADA .pkl
   --seeds LIST           e.g. 0-5
   --psi LIST             comma-separated psi values (default -1,-0.5,0,0.5,0.7,1)
   --trunc-cutoff N       truncate only the first N styles (default: all)
@@ -42,7 +42,7 @@ export async function truncationCommand(argv: string[]): Promise<void> {
   const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   await initNodeBackend(v.backend as BackendName | undefined);
-  const G = await loadNetwork(v.network);
+  const G = await loadAnyNetwork(v.network);
   try {
     fs.mkdirSync(v.outdir, { recursive: true });
     const rows = await truncationGrid(G, seeds, psis, { truncationCutoff, noiseMode });

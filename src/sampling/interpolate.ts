@@ -60,6 +60,7 @@ export function walkSeeds(seeds: number[], cells: number): number[][] {
     throw new Error(`interpolation: the number of seeds (${seeds.length}) must be a positive multiple of the grid cells (${cells})`);
   }
   const k = seeds.length / cells;
+  if (k < 2) throw new Error(`interpolation: each of the ${cells} walks needs at least 2 seeds to move between, got ${seeds.length} seeds`);
   return Array.from({ length: cells }, (_, i) => seeds.slice(i * k, (i + 1) * k));
 }
 

@@ -40,6 +40,7 @@ test('lerp: endpoints and midpoint', () => {
 test('walkSeeds splits the seeds into consecutive groups per cell, as gen_video.py', () => {
   assert.deepEqual(walkSeeds([0, 1, 2, 3, 4, 5], 2), [[0, 1, 2], [3, 4, 5]]);
   assert.throws(() => walkSeeds([0, 1, 2], 2), /multiple of the grid cells/);
+  assert.throws(() => walkSeeds([0, 1, 2, 3], 4), /at least 2 seeds/);
 });
 
 test('interpolation: frame 0 is each walk\'s first seed image, frames change, the loop returns', async () => {
