@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, UsageError } from './args.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/build.js';
-import { sendFileUnder, sendJson, startServer, untilSignal } from '../web/http.js';
+import { exitWithParent, sendFileUnder, sendJson, startServer, untilSignal } from '../web/http.js';
 import { isRunImage, readRunState } from '../web/run-folder.js';
 
 export const DASHBOARD_HELP = `Usage: stylegan dashboard --run DIR [options]
@@ -28,6 +28,11 @@ export async function dashboardCommand(argv: string[]): Promise<void> {
     run: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'dashboard');
   if (v.help) return void console.log(DASHBOARD_HELP);
+  // Started by `train --dashboard`: go when the trainer goes, even while the pages are still
+  // being built. Ctrl-C reaches the whole process group, but the page should stay up while the
+  // trainer writes its last snapshot, so only the trainer's exit ends it then.
+  exitWithParent();
+  if (process.send) process.on('SIGINT', () => {});
   if (!v.run) throw new UsageError('dashboard: --run is required (see stylegan dashboard --help)');
   if (!fs.existsSync(v.run) || !fs.statSync(v.run).isDirectory()) throw new Error(`run folder not found: ${v.run}`);
   const port = parseNumber(v.port, 'port', { int: true, min: 0, max: 65535, def: DEFAULT_DASHBOARD_PORT });
@@ -52,14 +57,8 @@ export async function dashboardCommand(argv: string[]): Promise<void> {
     }],
   });
   console.log(`Dashboard for ${v.run}: ${srv.url}  (Ctrl-C to stop)`);
-  if (process.send) {
-    // Started by `train --dashboard`: Ctrl-C reaches the whole process group, but the page should
-    // stay up while the trainer writes its last snapshot; go when the trainer goes (IPC closes).
-    process.on('SIGINT', () => {});
-    await new Promise<void>((resolve) => process.once('disconnect', resolve));
-  } else {
-    await untilSignal();
-  }
+  if (process.send) await new Promise<never>(() => {}); // ends with the trainer (exitWithParent)
+  await untilSignal();
   await srv.close();
 }
 

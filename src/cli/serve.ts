@@ -4,7 +4,7 @@ import { parseFlags, parseNumber, UsageError } from './args.js';
 import { readNetworkFile } from './network.js';
 import { encodeSnapshot } from '../io/snapshot.js';
 import { ensureWebBuild } from '../web/build.js';
-import { sendBytes, sendJson, startServer, untilSignal } from '../web/http.js';
+import { exitWithParent, sendBytes, sendJson, startServer, untilSignal } from '../web/http.js';
 
 export const SERVE_HELP = `Usage: stylegan serve --network FILE [options]
 
@@ -25,6 +25,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }, 'serve');
   if (v.help) return void console.log(SERVE_HELP);
   if (!v.network) throw new UsageError('serve: --network is required (see stylegan serve --help)');
+  exitWithParent();
   const port = parseNumber(v.port, 'port', { int: true, min: 0, max: 65535, def: 8080 });
   // The browser needs G_ema only: strip G, D and optimiser state (most of a training snapshot),
   // and official pickles become our format here so the page reads one thing.

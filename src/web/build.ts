@@ -97,6 +97,28 @@ export async function buildWeb(outDir: string): Promise<void> {
   });
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lock whose builder is gone, or older than any build takes. */
+function lockIsStale(lock: string): boolean {
+  const st = fs.statSync(lock, { throwIfNoEntry: false });
+  if (!st) return false;
+  let pid = NaN;
+  try {
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8').trim());
+  } catch { /* not written yet */ }
+  if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) return true;
+  // No pid yet (just created) is normal for a moment; a lock this old is abandoned whatever it says.
+  return Date.now() - st.mtimeMs > 5 * 60_000;
+}
+
 export interface EnsureOptions {
   cacheDir?: string;
   log?: (line: string) => void;
@@ -123,14 +145,14 @@ export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
   for (;;) {
     try {
       fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     if (isComplete(final)) return final;
-    // A builder that died leaves its lock behind; builds take well under this.
-    const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs!;
-    if (age > 5 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+    // A builder that died (killed, or a dashboard whose trainer ended) leaves its lock behind.
+    if (lockIsStale(lock)) fs.rmSync(lock, { recursive: true, force: true });
     await sleep(250);
   }
   try {
@@ -144,7 +166,9 @@ export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
     o.log?.(`Built the web pages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     // Old builds are dead weight once a newer one exists.
     for (const e of fs.readdirSync(cacheDir)) {
-      if (e !== hash && /^[0-9a-f]{16}$/.test(e)) fs.rmSync(path.join(cacheDir, e), { recursive: true, force: true });
+      const tmpOf = /\.tmp-(\d+)$/.exec(e);
+      const abandoned = tmpOf !== null && !processAlive(Number(tmpOf[1]));
+      if ((e !== hash && /^[0-9a-f]{16}$/.test(e)) || abandoned) fs.rmSync(path.join(cacheDir, e), { recursive: true, force: true });
     }
     return final;
   } finally {

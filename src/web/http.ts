@@ -98,6 +98,18 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   };
 }
 
+/**
+ * When started by another Node process with an IPC channel (train --dashboard, the tests), end
+ * with it: a server nobody can stop would otherwise outlive its parent.
+ */
+export function exitWithParent(): void {
+  if (!process.send) return;
+  if (!process.connected) process.exit(0);
+  process.once('disconnect', () => process.exit(0));
+  // The channel itself must not keep this process alive once its server has closed.
+  process.channel?.unref();
+}
+
 /** Resolves on the first Ctrl-C / SIGTERM, so a command can run its server until then. */
 export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {

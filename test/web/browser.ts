@@ -61,12 +61,15 @@ export interface CliServer {
 
 /** Runs `stylegan ...args --port 0` and resolves with the URL it prints. */
 export function startCli(args: string[], timeoutMs = 60_000): Promise<CliServer> {
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args, '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The IPC channel makes the server end with this test process, however that ends.
+  const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args, '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let out = '';
   const stop = () => new Promise<void>((resolve) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
     proc.once('exit', () => resolve());
     proc.kill('SIGTERM');
+    // A server that does not stop in time is not a reason to hang the test run.
+    setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { void stop(); reject(new Error(`no URL within ${timeoutMs} ms; output:\n${out}`)); }, timeoutMs);

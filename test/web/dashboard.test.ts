@@ -10,12 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { ensureWebBuild } from '../../src/web/build.js';
 import { foreignRequests, launchBrowser, startCli, REPO } from './browser.js';
 
 /** Runs a tiny training to the end with its dashboard; returns everything it printed. */
 function trainTiny(outdir: string): Promise<string> {
   const args = ['train', '--outdir', outdir, '--max-images', '16', '--resolution', '8', '--batch', '4',
-    '--kimg', '0.02', '--tick', '0.004', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
+    '--kimg', '0.04', '--tick', '0.008', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
   const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
@@ -60,6 +61,8 @@ const polls = (page: Page) => page.evaluate(() => Number(document.body.dataset.p
 test('dashboard: a finished run renders, the scrubber walks the grids, new ticks appear live', { timeout: 150_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-dash-'));
   const run = path.join(dir, 'run');
+  // Built first, so the trainer's dashboard is up within its start-up time rather than racing a build.
+  await ensureWebBuild();
   const trainOut = await trainTiny(run);
   const live = /Dashboard for .*: (http:\/\/\S+\/)/.exec(trainOut);
   assert.ok(live, `train --dashboard printed no dashboard URL:\n${trainOut}`);
@@ -69,7 +72,7 @@ test('dashboard: a finished run renders, the scrubber walks the grids, new ticks
   const stats = fs.readFileSync(path.join(run, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(stats.length, 5);
   fs.writeFileSync(path.join(run, 'metric-fid50k.jsonl'),
-    [{ metric: 'fid50k', value: 310.5, kimg: 0.008 }, { metric: 'fid50k', value: 250.25, kimg: 0.02 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    [{ metric: 'fid50k', value: 310.5, kimg: 0.008 }, { metric: 'fid50k', value: 250.25, kimg: 0.04 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
 
   const server = await startCli(['dashboard', '--run', run]);
   const browser = await launchBrowser();
@@ -78,7 +81,7 @@ test('dashboard: a finished run renders, the scrubber walks the grids, new ticks
     await page.goto(server.url);
     await page.waitForFunction(() => Number(document.body.dataset.polls) >= 1, null, { timeout: 30_000 });
     assert.equal(await page.getAttribute('#status', 'data-run'), 'finished');
-    assert.equal(await page.textContent('#kimg'), '0.020 / 0.02');
+    assert.equal(await page.textContent('#kimg'), '0.040 / 0.04');
     assert.equal(await page.textContent('#eta'), 'done');
     assert.equal(await page.textContent('#res'), '8²');
     for (const id of ['chartLoss', 'chartPenalty', 'chartSpeed', 'chartMetrics']) {
@@ -106,7 +109,7 @@ test('dashboard: a finished run renders, the scrubber walks the grids, new ticks
     await page.check('#follow');
     const before = await polls(page);
     await page.waitForFunction((n) => Number(document.body.dataset.polls) > n + 1, before, { timeout: 15_000 });
-    assert.equal(await page.textContent('#kimg'), '1.5 / 0.02');
+    assert.equal(await page.textContent('#kimg'), '1.5 / 0.04');
     assert.equal(await page.getAttribute('#scrub', 'max'), '2');
     assert.equal(await page.getAttribute('#fakes', 'data-file'), 'fakes-000001.png');
 

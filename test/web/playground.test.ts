@@ -75,6 +75,7 @@ test('playground: controls redraw, and the browser image for a seed equals gener
     await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
     assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
     const first = await canvasRgb(page);
+    const tensors = await page.getAttribute('#image', 'data-tensors');
     assert.equal(first.length, 16 * 16 * 3);
 
     await afterRender(page, () => page.fill('#psi', '0.7'));
@@ -100,6 +101,8 @@ test('playground: controls redraw, and the browser image for a seed equals gener
       await afterRender(page, off);
       assert.equal(maxDiff(await canvasRgb(page), seed5), 0, `${label} off did not restore the image`);
     }
+
+    assert.equal(await page.getAttribute('#image', 'data-tensors'), tensors, 'redraws leak tensors');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     assert.equal(download.suggestedFilename(), 'seed0005-psi0.70.png');

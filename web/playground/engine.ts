@@ -54,10 +54,13 @@ export class Engine {
 
   /** Explicit noise maps for a strength and re-roll seed; undefined = the stored maps as they are. */
   private noiseFor(p: RenderParams): tf.Tensor4D[] | undefined {
-    if (p.noiseStrength === 1 && p.noiseSeed === 0) return undefined;
+    if (p.noiseStrength === 1 && p.noiseSeed === 0) {
+      this.dropNoise();
+      return undefined;
+    }
     const key = `${p.noiseStrength}/${p.noiseSeed}`;
     if (key === this.noiseKey && this.noise) return this.noise;
-    this.noise?.forEach((t) => t.dispose());
+    this.dropNoise();
     const rng = p.noiseSeed === 0 ? undefined : new RandomState(p.noiseSeed);
     this.noise = this.layers.map((l) => tf.tidy(() => {
       const base = rng
@@ -67,6 +70,12 @@ export class Engine {
     }));
     this.noiseKey = key;
     return this.noise;
+  }
+
+  private dropNoise(): void {
+    this.noise?.forEach((t) => t.dispose());
+    this.noise = undefined;
+    this.noiseKey = '';
   }
 
   /** [R, R, 3] floats in about [-1, 1]. */

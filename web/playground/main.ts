@@ -74,6 +74,8 @@ async function requestRender(): Promise<void> {
       canvas.dataset.renders = String(renders);
       latency.textContent = `${ms.toFixed(1)} ms on ${tf.getBackend()}`;
       latency.dataset.ms = ms.toFixed(2);
+      // Lets tests see that redraws free their tensors (a live slider would otherwise leak GPU memory).
+      canvas.dataset.tensors = String(tf.memory().numTensors);
     } while (dirty);
   } catch (e) {
     setStatus('error', `Error: ${(e as Error).message}`);
@@ -135,6 +137,8 @@ async function start(): Promise<void> {
   engine = new Engine(G);
   mix = engine.layers.map(() => false);
   canvas.width = canvas.height = engine.resolution;
+  // Small images are shown enlarged with crisp pixels; large ones are smoothed when scaled down.
+  canvas.style.imageRendering = engine.resolution < 384 ? 'pixelated' : 'auto';
   $('network').textContent = `${info.name} · ${engine.resolution}×${engine.resolution} · ${G.store.numParams().toLocaleString()} parameters`;
   buildLayerToggles();
   wireControls();
