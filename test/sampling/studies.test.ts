@@ -111,3 +111,18 @@ test('noise: the std image is exactly zero when every noise strength is zero', a
   assert.ok(maxAbsDiff(s.variants.all, s.variants.none) === 0);
   G.dispose();
 });
+
+test('studies work on a StyleGAN2 generator too (official pickle fixture): noise maps found by name', async () => {
+  const { loadAnyNetwork } = await import('../../src/cli/network.js');
+  const G = await loadAnyNetwork('test/fixtures/stylegan2-ada-tiny/network.pkl');
+  assert.equal(G.cfg.arch, 'stylegan2');
+  const [c] = await generateImages(G, [1], { noiseMode: 'const' });
+  const s = await noiseStudy(G, 1, { samples: 4 });
+  assert.ok(maxAbsDiff(s.variants.all, c.data) < 1e-5, 'all = const');
+  assert.ok(maxAbsDiff(s.variants.all, s.variants.none) > 1e-3);
+  const g = await styleMixGrid(G, [1], [2], parseStyles('coarse', G.numWs));
+  assert.ok(maxAbsDiff(g.cells[0][0], g.rows[0]) > 1e-3);
+  const t = await truncationGrid(G, [1, 2], [0]);
+  assert.ok(maxAbsDiff(t[0][0], t[1][0]) < 1e-5, 'psi 0: same image for every seed');
+  G.dispose();
+});
