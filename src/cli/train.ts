@@ -91,6 +91,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       stabilizeKimg: parseNumber(v['stab-kimg'], 'stab-kimg', { min: 0, def: 6 }),
     },
   };
+  if (!Number.isInteger(Math.log2(hyper.growth.initialResolution))) throw new UsageError(`--grow-start must be a power of two, got ${hyper.growth.initialResolution}`);
   if (batch % Math.min(4, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size 4, got ${batch}`);
   const metrics = v.metrics ? v.metrics.split(',').map((m) => m.trim()).filter(Boolean) : [];
   try {
