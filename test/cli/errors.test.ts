@@ -26,7 +26,8 @@ test('bad flags, seeds, numbers, files and data sets: exit code != 0 and one std
   const notNet = path.join(tmp, 'dict.pkl');
   fs.writeFileSync(notNet, Uint8Array.from([0x80, 2, 0x7d, 0x71, 0, 0x58, 1, 0, 0, 0, 0x61, 0x71, 1, 0x4b, 1, 0x73, 0x2e])); // pickle of {'a': 1}
   const gen = (...a: string[]) => ['generate', '--outdir', out, '--backend', 'wasm', ...a];
-  const train = (...a: string[]) => ['train', '--outdir', path.join(tmp, `run${a.length}`), '--backend', 'wasm', '--kimg', '0.004', ...a];
+  let runs = 0;
+  const train = (...a: string[]) => ['train', '--outdir', path.join(tmp, `run${runs++}`), '--backend', 'wasm', '--kimg', '0.004', ...a];
 
   const cases: Array<[string[], RegExp]> = [
     [train('--bogus'), /^stylegan train: error: train: Unknown option '--bogus'/],
