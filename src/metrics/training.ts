@@ -74,6 +74,11 @@ export async function trainingSwd(o: TickMetricsOptions, seed = 0): Promise<Reco
 /** Runs the requested training metrics and appends one JSON line per metric. */
 export async function tickMetrics(o: TickMetricsOptions): Promise<void> {
   fs.mkdirSync(o.outdir, { recursive: true });
+  if (swdResolutions(o.ds.resolution).length === 0) {
+    // A resumed run can be smaller than the --resolution checked up front: say so, keep training.
+    o.log?.(`warning: swd skipped: it needs images of at least 16x16, the run is ${o.ds.resolution}x${o.ds.resolution}`);
+    return;
+  }
   for (const name of o.metrics) {
     const start = Date.now();
     const results = await trainingSwd(o);
