@@ -1,6 +1,7 @@
 /** `stylegan <command>`: dispatch and one-line errors. */
 import { trainCommand, TRAIN_HELP } from './train.js';
 import { generateCommand, GENERATE_HELP } from './generate.js';
+import { benchCommand, BENCH_HELP } from './bench.js';
 import { convertCommand, CONVERT_HELP } from './convert.js';
 import { serveCommand, SERVE_HELP } from './serve.js';
 import { dashboardCommand, DASHBOARD_HELP } from './dashboard.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   project: { run: projectCommand, help: PROJECT_HELP, summary: 'find the w of an image (projector.py)' },
   metrics: { run: metricsCommand, help: METRICS_HELP, summary: 'FID, KID, precision/recall, PPL, IS, SWD (calc_metrics.py)' },
   convert: { run: convertCommand, help: CONVERT_HELP, summary: 'an official StyleGAN .pkl into a .safetensors checkpoint' },
+  bench: { run: benchCommand, help: BENCH_HELP, summary: 'images/s (generation, training) and conv GFLOP/s for each backend' },
   serve: { run: serveCommand, help: SERVE_HELP, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
   dashboard: { run: dashboardCommand, help: DASHBOARD_HELP, summary: 'a live browser dashboard of a training run folder' },
 };

@@ -1,0 +1,35 @@
+/** The benchmark's result as plain-text tables. */
+import type { BenchResult } from './run.js';
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+const f = (v: number, d = 1) => v.toFixed(d);
+const pct = (v: number | null) => (v === null ? 'n/a' : `${f(v, 0)}%`);
+
+export function formatBench(r: BenchResult): string {
+  const out: string[] = [];
+  out.push(`${r.machine.cpu}, ${r.machine.cores} threads, Node ${r.machine.node}${r.quick ? ' (quick: tiny sizes, numbers meaningless)' : ''}`);
+  out.push(r.sgemm ? `sgemm peak (OpenBLAS, ${r.sgemm.n}^3, all threads): ${f(r.sgemm.gflops)} GFLOP/s` : 'sgemm peak: n/a (native addon not built)');
+  if (r.nativeMissing) out.push(`native backend unavailable: ${r.nativeMissing}`);
+  out.push('', 'Generation (noise const, fp32): images/s');
+  out.push(table(['backend', 'preset', 'px', 'batch', 'ms/batch', 'img/s'],
+    r.backends.flatMap((b) => b.generation.map((g) => [b.backend, g.preset, g.resolution, g.batch, f(g.msPerBatch), f(g.imagesPerSec, 2)]))));
+  out.push('', 'Training (D step with R1 + G step, every minibatch): images/s');
+  out.push(table(['backend', 'preset', 'px', 'batch', 'ms/step', 'img/s'],
+    r.backends.flatMap((b) => b.training.map((t) => [b.backend, t.preset, t.resolution, t.batch, f(t.msPerStep, 0), f(t.imagesPerSec, 2)]))));
+  out.push('', 'Conv kernels on the networks\' 3x3 shapes: GFLOP/s (% of sgemm peak), all shapes together');
+  out.push(table(['backend', 'Conv2D', 'BackpropInput', 'BackpropFilter'],
+    r.backends.map((b) => [b.backend, ...b.convSummary.map((s) => `${f(s.gflops)} (${pct(s.percentOfPeak)})`)])));
+  out.push('', 'Per shape: GFLOP/s');
+  const shapes = r.backends[0]?.conv.filter((c) => c.kernel === 'Conv2D') ?? [];
+  out.push(table(['shape', 'x', 'ci->co', ...r.backends.flatMap((b) => [`${b.backend} fwd`, 'bwd-in', 'bwd-w'])],
+    shapes.map((s) => [s.where, s.x.join('x'), `${s.filter[2]}->${s.filter[3]}`,
+      ...r.backends.flatMap((b) => ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'].map((k) =>
+        f(b.conv.find((c) => c.kernel === k && c.x.join() === s.x.join() && c.filter.join() === s.filter.join())?.gflops ?? NaN)))])));
+  return out.join('\n');
+}

@@ -1,0 +1,179 @@
+/**
+ * `stylegan bench`: per available backend, generator images/s, training images/s and conv-kernel
+ * GFLOP/s on the networks' own shapes, against the machine's sgemm peak measured in the same run.
+ * Node only (it picks backends through backend/node.ts).
+ */
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { availableNodeBackends, initNodeBackend, type BackendName } from '../backend/node.js';
+import { loadNativeAddon } from '../backend/native-addon.js';
+import { Generator } from '../networks/generator.js';
+import { NETWORK_PRESETS, type NetworkPresetName } from '../networks/presets.js';
+import { Trainer, DEFAULT_HYPER } from '../training/trainer.js';
+import { convFlops, networkConvShapes, type ConvShape } from './shapes.js';
+import { timeIt } from './timing.js';
+
+export interface BenchOptions {
+  /** Backends to run; default: every available one except the (reference, very slow) cpu. */
+  backends?: BackendName[];
+  /** Tiny sizes and budgets: proves the benchmark runs, in seconds. */
+  quick?: boolean;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface GenerationRow { preset: string; resolution: number; batch: number; msPerBatch: number; imagesPerSec: number }
+export interface TrainingRow { preset: string; resolution: number; batch: number; msPerStep: number; imagesPerSec: number }
+export type ConvKernel = 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter';
+export interface ConvRow { kernel: ConvKernel; where: string; x: number[]; filter: number[]; ms: number; gflops: number; percentOfPeak: number | null }
+export interface ConvSummary { kernel: ConvKernel; gflops: number; percentOfPeak: number | null }
+
+export interface BackendBench {
+  backend: BackendName;
+  generation: GenerationRow[];
+  training: TrainingRow[];
+  conv: ConvRow[];
+  /** Per kernel: all shapes' FLOPs over all shapes' time. */
+  convSummary: ConvSummary[];
+}
+
+export interface BenchResult {
+  quick: boolean;
+  machine: { cpu: string; cores: number; node: string; date: string };
+  /** OpenBLAS sgemm on all cores (n^3), or null without the native addon. */
+  sgemm: { n: number; gflops: number } | null;
+  backends: BackendBench[];
+  /** Why the native backend is absent, when it is. */
+  nativeMissing?: string;
+}
+
+interface Plan {
+  gen: Array<{ preset: NetworkPresetName; batch: number }>;
+  train: Array<{ preset: NetworkPresetName; batch: number }>;
+  conv: ConvShape[];
+  minMs: number;
+  trainMinMs: number;
+  /** Timed training steps at least (after one warm-up step, none when quick). */
+  trainIters: number;
+  sgemmN: number;
+}
+
+function plan(quick: boolean): Plan {
+  if (quick) {
+    return {
+      gen: [{ preset: 'cpu16', batch: 1 }, { preset: 'cpu16', batch: 2 }],
+      train: [{ preset: 'cpu16', batch: 2 }],
+      conv: networkConvShapes(NETWORK_PRESETS.cpu16, 2).slice(0, 2),
+      minMs: 20, trainMinMs: 0, trainIters: 1, sgemmN: 128,
+    };
+  }
+  const conv = [...networkConvShapes(NETWORK_PRESETS.cpu32, 16, 'cpu32 '), ...networkConvShapes(NETWORK_PRESETS.cpu64, 16, 'cpu64 ')];
+  return {
+    gen: (['cpu32', 'cpu64'] as const).flatMap((preset) => [1, 8].map((batch) => ({ preset, batch }))),
+    train: [{ preset: 'cpu32', batch: DEFAULT_HYPER.batch }, { preset: 'cpu64', batch: DEFAULT_HYPER.batch }],
+    conv: conv.filter((s, i) => conv.findIndex((t) => t.x.join() === s.x.join() && t.filter.join() === s.filter.join()) === i),
+    minMs: 2000, trainMinMs: 8000, trainIters: 2, sgemmN: 1024,
+  };
+}
+
+function sgemmPeak(n: number): BenchResult['sgemm'] {
+  const { addon } = loadNativeAddon();
+  if (!addon) return null;
+  const iters = Math.max(2, Math.round(2e10 / (2 * n ** 3)));
+  const best = Math.min(...[0, 1, 2].map(() => addon.sgemmSeconds(n, iters)));
+  return { n, gflops: (2 * n ** 3 * iters) / best / 1e9 };
+}
+
+function benchGeneration(p: Plan): GenerationRow[] {
+  return p.gen.map(({ preset, batch }) => {
+    const cfg = NETWORK_PRESETS[preset];
+    const G = new Generator(cfg);
+    const z = tf.randomNormal([batch, cfg.zDim], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const t = timeIt(() => {
+      const img = G.forward(z, { noiseMode: 'const' });
+      img.dataSync();
+      img.dispose();
+    }, p.minMs);
+    z.dispose();
+    G.dispose();
+    return { preset, resolution: cfg.imgResolution, batch, msPerBatch: t.ms, imagesPerSec: (batch * 1000) / t.ms };
+  });
+}
+
+function benchTraining(p: Plan): TrainingRow[] {
+  return p.train.map(({ preset, batch }) => {
+    const cfg = NETWORK_PRESETS[preset];
+    const r = cfg.imgResolution, size = r * r * cfg.imgChannels;
+    const reals = Float32Array.from({ length: 4 * size }, (_, i) => Math.sin(i * 0.37));
+    const sample = (idx: number[]) => {
+      const out = new Float32Array(idx.length * size);
+      idx.forEach((k, j) => out.set(reals.subarray((k % 4) * size, (k % 4 + 1) * size), j * size));
+      return out;
+    };
+    const trainer = new Trainer(cfg, { ...DEFAULT_HYPER, batch }, { numImages: 4, mirror: false, sample });
+    const t = timeIt(() => trainer.trainStep(), p.trainMinMs, p.trainIters, p.trainIters > 1 ? 1 : 0);
+    trainer.dispose();
+    return { preset, resolution: r, batch, msPerStep: t.ms, imagesPerSec: (batch * 1000) / t.ms };
+  });
+}
+
+function benchConv(p: Plan, peak: number | null): { rows: ConvRow[]; summary: ConvSummary[] } {
+  const rows: ConvRow[] = [];
+  const pct = (g: number) => (peak ? (100 * g) / peak : null);
+  for (const s of p.conv) {
+    const x = tf.randomNormal(s.x, 0, 1, 'float32', 2) as tf.Tensor4D;
+    const w = tf.randomNormal(s.filter, 0, 0.1, 'float32', 3) as tf.Tensor4D;
+    const dy = tf.randomNormal([s.x[0], s.x[1], s.x[2], s.filter[3]], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
+    const calls: Record<ConvKernel, () => tf.Tensor> = {
+      Conv2D: () => tf.conv2d(x, w, 1, 'same'),
+      Conv2DBackpropInput: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: s.x }) as tf.Tensor,
+      Conv2DBackpropFilter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: s.filter }) as tf.Tensor,
+    };
+    for (const [kernel, call] of Object.entries(calls) as Array<[ConvKernel, () => tf.Tensor]>) {
+      const t = timeIt(() => {
+        const y = call();
+        y.dataSync();
+        y.dispose();
+      }, p.minMs / 8, 3);
+      const gflops = convFlops(s) / t.ms / 1e6;
+      rows.push({ kernel, where: s.where, x: s.x, filter: s.filter, ms: t.ms, gflops, percentOfPeak: pct(gflops) });
+    }
+    tf.dispose([x, w, dy]);
+  }
+  const summary = (['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const).map((kernel) => {
+    const mine = rows.filter((r) => r.kernel === kernel);
+    const flops = mine.reduce((a, r) => a + r.gflops * r.ms * 1e6, 0);
+    const ms = mine.reduce((a, r) => a + r.ms, 0);
+    const gflops = ms > 0 ? flops / ms / 1e6 : 0;
+    return { kernel, gflops, percentOfPeak: pct(gflops) };
+  });
+  return { rows, summary };
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
+  const log = opts.log ?? (() => {});
+  const p = plan(!!opts.quick);
+  let nativeMissing: string | undefined;
+  const available = await availableNodeBackends((why) => { nativeMissing = why; });
+  const wanted = opts.backends ?? available.filter((b) => b !== 'cpu');
+  for (const b of wanted) if (!available.includes(b)) throw new Error(`backend '${b}' is not available here${b === 'native' && nativeMissing ? ` (${nativeMissing})` : ''}`);
+  log(`sgemm peak (OpenBLAS, n=${p.sgemmN}, ${os.availableParallelism()} threads)...`);
+  const sgemm = sgemmPeak(p.sgemmN);
+  const result: BenchResult = {
+    quick: !!opts.quick,
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, date: new Date().toISOString() },
+    sgemm, backends: [], nativeMissing,
+  };
+  for (const backend of wanted) {
+    await initNodeBackend(backend, true);
+    log(`${backend}: generation...`);
+    const generation = benchGeneration(p);
+    log(`${backend}: training...`);
+    const training = benchTraining(p);
+    log(`${backend}: conv kernels...`);
+    const { rows, summary } = benchConv(p, sgemm?.gflops ?? null);
+    result.backends.push({ backend, generation, training, conv: rows, convSummary: summary });
+  }
+  return result;
+}

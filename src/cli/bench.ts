@@ -1,0 +1,40 @@
+/** `stylegan bench`: the benchmark table (and JSON) for every available backend. */
+import fs from 'node:fs';
+import { parseFlags, UsageError } from './args.js';
+import { NODE_BACKENDS, type BackendName } from '../backend/node.js';
+import { runBench } from '../bench/run.js';
+import { formatBench } from '../bench/report.js';
+
+export const BENCH_HELP = `Usage: stylegan bench [options]
+
+For each available backend: generator images/s (32 and 64 px presets, batch 1 and 8, noise
+const), training images/s (the cpu32 and cpu64 presets at the default batch), and the conv
+kernels' GFLOP/s on the networks' own shapes against the machine's sgemm peak (OpenBLAS on all
+cores, measured in the same run). Takes a few minutes; run it on an otherwise idle machine.
+
+  --backends LIST        comma-separated: ${NODE_BACKENDS.join(', ')} (default: all available but cpu,
+                         the reference JS backend, which is 10-100x slower)
+  --json FILE            also write the results as JSON
+  --quick                tiny sizes and budgets, to check that it runs (a few seconds)
+
+Example:
+  stylegan bench --json bench.json`;
+
+export async function benchCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseFlags(argv, {
+    backends: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  }, 'bench');
+  if (v.help) return void console.log(BENCH_HELP);
+  let backends: BackendName[] | undefined;
+  if (v.backends !== undefined) {
+    backends = v.backends.split(',').map((s) => s.trim()).filter(Boolean) as BackendName[];
+    const bad = backends.find((b) => !(NODE_BACKENDS as readonly string[]).includes(b));
+    if (bad || backends.length === 0) throw new UsageError(`--backends: '${bad ?? v.backends}' is not one of ${NODE_BACKENDS.join(', ')}`);
+  }
+  const result = await runBench({ backends, quick: v.quick, log: (l) => process.stderr.write(`${l}\n`) });
+  console.log(formatBench(result));
+  if (v.json) {
+    fs.writeFileSync(v.json, JSON.stringify(result, null, 2) + '\n');
+    console.log(`\nWrote ${v.json}`);
+  }
+}

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { BenchResult } from '../../src/bench/run.js';
+
+// The benchmark is not a timed test: CI only checks that `stylegan bench --quick` runs and
+// reports every section for each backend, including the native one (CI builds it).
+test('stylegan bench --quick prints the tables and writes the JSON', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-bench-'));
+  const file = path.join(dir, 'bench.json');
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
+  let code: number;
+  try {
+    code = await main(['bench', '--quick', '--backends', 'native,wasm', '--json', file]);
+  } finally {
+    console.log = log;
+  }
+  assert.equal(code, 0, lines.join('\n'));
+  const text = lines.join('\n');
+  for (const heading of ['sgemm peak', 'Generation', 'Training', 'Conv kernels']) assert.match(text, new RegExp(heading));
+  const r = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+  assert.deepEqual(r.backends.map((b) => b.backend), ['native', 'wasm']);
+  assert.ok(r.sgemm && r.sgemm.gflops > 0);
+  for (const b of r.backends) {
+    assert.ok(b.generation.length > 0 && b.generation.every((g) => g.imagesPerSec > 0));
+    assert.ok(b.training.length > 0 && b.training.every((t) => t.imagesPerSec > 0));
+    assert.ok(b.convSummary.every((c) => c.gflops > 0 && c.percentOfPeak !== null));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('stylegan bench rejects an unknown backend', async () => {
+  const err = console.error;
+  let msg = '';
+  console.error = (...a: unknown[]) => { msg += a.join(' '); };
+  try {
+    assert.equal(await main(['bench', '--backends', 'gpu']), 2);
+  } finally {
+    console.error = err;
+  }
+  assert.match(msg, /--backends/);
+});
