@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { parseFlags, parseNumber, UsageError } from './args.js';
 import { readNetworkFile } from './network.js';
 import { project, psnr } from '../sampling/project.js';
-import { discriminatorDistance, pixelDistance, type ImageDistance } from '../sampling/projection-distance.js';
-import { loadLpipsWeights, lpipsDistance, disposeLpips, LPIPS_EXPORT_HINT, type LpipsWeights } from '../sampling/lpips.js';
+import { discriminatorDistance, lpipsDistance, pixelDistance, type ImageDistance } from '../sampling/projection-distance.js';
+import { Vgg16 } from '../metrics/vgg16.js';
+import { readWeightFile } from '../metrics/weights.js';
 import { floatToRgb, writeAnimation } from '../sampling/output.js';
 import { imageGrid, readImageRgb, writePng } from '../data/grid.js';
 import { encodeNpz } from '../io/npy.js';
@@ -24,10 +25,9 @@ Writes target.png, proj.png, projected_w.npz (key 'w', float32 [1, numWs, wDim],
 format; proj.png also used the optimised noise maps) and proj.webp (target | projection over
 the optimisation), and prints the final PSNR and distance.
 
-Distance: with --vgg16, LPIPS on VGG16 as NVIDIA's projector.py. The weights are not bundled;
-export them once from the Python 'lpips' package (NVIDIA's TorchScript vgg16.pt cannot be read):
-  ${LPIPS_EXPORT_HINT}
-Without them: a multi-scale pixel MSE, plus the distance between the discriminator's normalised
+Distance: with --vgg16, LPIPS on VGG16 as NVIDIA's projector.py, from the same weights file as
+'stylegan metrics --vgg16' (torchvision vgg16 features.N.* merged with the LPIPS v0.1 lin
+weights; see 'stylegan metrics --help'; NVIDIA's TorchScript vgg16.pt cannot be read). Without them: a multi-scale pixel MSE, plus the distance between the discriminator's normalised
 features when the checkpoint holds a 'stylegan' D (--distance auto); --distance pixel: pixels only.
 
   --network FILE         a .safetensors checkpoint or official .pkl (a 'stylegan' D is used when present)
@@ -36,7 +36,7 @@ features when the checkpoint holds a 'stylegan' D (--distance auto); --distance 
   --seed N               seed of the noise-map initialisation and w perturbation (default 303)
   --w-plus               optimise one w per style (w+) instead of one shared w
   --distance auto|pixel  (default auto)
-  --vgg16 FILE           LPIPS VGG16 weights (.npz or .safetensors, lpips state_dict names)
+  --vgg16 FILE           VGG16 + LPIPS weights (.pth, .safetensors or .npz state dict)
   --frames N             frames of the progress animation (default 100)
   --outdir DIR           output folder (required)
   --backend NAME         wasm | cpu | tensorflow
@@ -74,7 +74,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
   const mode = v.distance ?? 'auto';
   if (mode !== 'auto' && mode !== 'pixel') throw new UsageError(`--distance must be auto or pixel, got '${mode}'`);
   await initNodeBackend(v.backend as BackendName | undefined);
-  const vgg: LpipsWeights | null = v.vgg16 ? loadLpipsWeights(fs.readFileSync(v.vgg16), v.vgg16) : null;
+  const vgg = v.vgg16 ? new Vgg16(readWeightFile(v.vgg16), v.vgg16) : null;
   // One read gives G_ema and, where the file has it, D (official pickles included).
   const snap = readNetworkFile(v.network, { full: mode === 'auto' && !vgg });
   const G = networkFromSnapshot(snap, v.network);
@@ -109,7 +109,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
     console.log(`Final PSNR ${psnr(proj, target.data).toFixed(2)} dB, distance ${res.distance.toFixed(4)} (${dist.name}); wrote ${v.outdir}`);
   } finally {
     dist?.dispose();
-    if (vgg) disposeLpips(vgg);
+    vgg?.dispose();
     D?.dispose();
     G.dispose();
   }

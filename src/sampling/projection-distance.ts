@@ -80,3 +80,25 @@ export function discriminatorDistance(D: Discriminator, target: tf.Tensor4D, fea
     dispose: () => { pixel.dispose(); tfeat.forEach((t) => t.dispose()); },
   };
 }
+
+/** Anything with a differentiable LPIPS: images [N, H, W, 3] in [-1, 1] -> [N] (metrics' Vgg16). */
+export interface LpipsNet {
+  lpips(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor1D;
+}
+
+/**
+ * projector.py's distance: images above 256 px are area-downsampled to 256 first (VGG was
+ * trained near 224 px), then LPIPS (the squared distance of the LPIPS-weighted features).
+ */
+export function lpipsDistance(net: LpipsNet, target: tf.Tensor4D): ImageDistance {
+  const prep = (x: tf.Tensor4D): tf.Tensor4D => {
+    const r = x.shape[1];
+    return r > 256 ? tf.avgPool(x, r / 256, r / 256, 'valid') : x;
+  };
+  const t = tf.tidy(() => tf.keep(tf.clone(prep(target))));
+  return {
+    name: 'LPIPS (VGG16)',
+    distance: (synth) => tf.tidy(() => tf.sum(net.lpips(prep(synth), t)) as tf.Scalar),
+    dispose: () => t.dispose(),
+  };
+}

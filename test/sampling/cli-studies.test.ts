@@ -8,8 +8,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { setup } from '../helpers.js';
 import { tinyGenerator, writeTinyCheckpoint } from './tiny-net.js';
-import { encodeNpz, parseNpz } from '../../src/io/npy.js';
-import { narrowLpipsArrays } from './lpips-fixture.js';
+import { parseNpz } from '../../src/io/npy.js';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/stylegan.js');
@@ -108,14 +107,18 @@ test('stylegan project writes target, proj, projected_w.npz and proj.webp, and p
   assert.match(missing.stderr, /--vgg16: file not found/);
 });
 
-test('stylegan project --vgg16 uses LPIPS with user-supplied weights', async () => {
+test('stylegan project --vgg16 FILE projects with LPIPS (the weights file metrics uses)', async () => {
+  const { Vgg16 } = await import('../../src/metrics/vgg16.js');
+  const { HashWeights } = await import('../metrics/hash-weights.js');
+  const { encodeSafetensors } = await import('../../src/io/safetensors.js');
+  const hw = new HashWeights();
+  new Vgg16(hw, 'hash').dispose(); // asks for every tensor LPIPS needs
+  const weights = path.join(dir, 'vgg16-lpips.safetensors');
+  fs.writeFileSync(weights, encodeSafetensors(Object.fromEntries([...hw.made].map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }]))));
   const out = path.join(dir, 'proj-lpips');
-  const weights = path.join(dir, 'lpips.npz');
-  fs.writeFileSync(weights, encodeNpz(narrowLpipsArrays()));
-  const target = path.join(dir, 'mix', '85-55.png');
-  const r = await stylegan(['project', '--network', net, '--target', target, '--num-steps', '20', '--frames', '2', '--vgg16', weights, '--outdir', out]);
+  const r = await stylegan(['project', '--network', net, '--target', path.join(dir, 'mix', '85-55.png'), '--num-steps', '5', '--frames', '2', '--vgg16', weights, '--outdir', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /distance: LPIPS \(VGG16\)/);
-  assert.match(r.stdout, /Final PSNR .*LPIPS/);
+  assert.match(r.stdout, /Final PSNR .* \(LPIPS \(VGG16\)\)/);
   assert.ok(fs.existsSync(path.join(out, 'projected_w.npz')));
 });

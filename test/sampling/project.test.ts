@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { tinyGenerator } from './tiny-net.js';
 import { project, projectionLr, psnr, noiseRegularization, wStats } from '../../src/sampling/project.js';
-import { pixelDistance } from '../../src/sampling/projection-distance.js';
+import { pixelDistance, lpipsDistance } from '../../src/sampling/projection-distance.js';
+import { Vgg16 } from '../../src/metrics/vgg16.js';
+import { HashWeights } from '../metrics/hash-weights.js';
 import { seedsToZ } from '../../src/sampling/generate.js';
 import { toUint8 } from '../../src/data/grid.js';
 import { encodeNpz, parseNpz } from '../../src/io/npy.js';
@@ -75,5 +77,22 @@ test('w+ projection optimises one w per style and leaks no tensors', async () =>
   assert.equal(tf.memory().numTensors, tensors, 'no tensors leak');
   assert.ok(maxAbsDiff(r.w.subarray(0, G.cfg.wDim), r.w.subarray((G.numWs - 1) * G.cfg.wDim)) > 1e-4);
   dist.dispose();
+  G.dispose();
+});
+
+test('LPIPS projection (VGG16 with hashed weights): finite, decreasing distance, same as Vgg16.lpips', async () => {
+  const G = tinyGenerator(3);
+  const net = new Vgg16(new HashWeights(), 'hash');
+  const t = tf.tidy(() => G.forward(seedsToZ([7], G.cfg.zDim), { noiseMode: 'const' }));
+  const dist = lpipsDistance(net, t);
+  const other = tf.tidy(() => G.forward(seedsToZ([8], G.cfg.zDim), { noiseMode: 'const' }));
+  assert.ok(Math.abs(dist.distance(other).dataSync()[0] - net.lpips(other, t).dataSync()[0]) < 1e-6);
+  const steps: number[] = [];
+  const r = await project(G, dist, { numSteps: 30, wAvgSamples: 200, onStep: (s) => steps.push(s.dist) });
+  assert.ok(steps.every(Number.isFinite) && Number.isFinite(r.distance), 'finite');
+  assert.ok(r.distance < steps[0], `LPIPS ${steps[0]} -> ${r.distance}`);
+  tf.dispose([t, other]);
+  dist.dispose();
+  net.dispose();
   G.dispose();
 });
