@@ -2,8 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
-import { generateImages } from '../sampling/generate.js';
-import { loadAnyNetwork } from './network.js';
+import { generateImages, networkFromSnapshot } from '../sampling/generate.js';
+import { atGrowthStage } from '../sampling/growth-stage.js';
+import { snapshotSchedule } from '../training/schedule.js';
+import type { Generator } from '../networks/generator.js';
+import { readNetworkFile } from './network.js';
 import { toUint8, writePng } from '../data/grid.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
@@ -19,7 +22,7 @@ Writes seedSSSS.png for each seed; z = NumPy's RandomState(seed).randn(1, zDim),
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
   --batch N              images per forward pass (default 8)
-  --backend NAME         wasm | cpu | tensorflow
+  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
 
 Example:
   stylegan generate --network runs/emoji/network-snapshot-000040.safetensors --seeds 0-15 --trunc 0.7 --outdir out`;
@@ -40,7 +43,15 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 256, def: 8 });
   await initNodeBackend(v.backend as BackendName | undefined);
-  const G = await loadAnyNetwork(v.network);
+  const snapshot = readNetworkFile(v.network);
+  let G = networkFromSnapshot(snapshot, v.network);
+  // Saved mid-growth: show what its fakes grid shows, not the untrained full-resolution layers.
+  const { imgResolution: full } = snapshot.config;
+  const stage = snapshot.config.arch === 'stylegan' ? snapshotSchedule(snapshot.training, full) : undefined;
+  if (stage && (stage.res < full || stage.alpha < 1)) {
+    G = atGrowthStage(G as Generator, stage);
+    console.error(`note: ${v.network} was saved mid-growth: images at ${stage.res} px${stage.alpha < 1 ? ` (fade-in ${stage.alpha.toFixed(2)})` : ''}, upsampled to ${full} px`);
+  }
   fs.mkdirSync(v.outdir, { recursive: true });
   const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch, classIdx });
   for (const img of images) {

@@ -33,6 +33,7 @@ Optimisation:
   --lr F                 Adam learning rate of G and D (default 0.002)
   --mixing F             style mixing probability (default 0.9)
   --ema-kimg F           G_ema half-life in kimg (default 10)
+  --ema-rampup F         half-life at most F x images seen so far; 0 = off (default 0.05)
   --seed N               random seed of the run (default 0)
 Output:
   --outdir DIR           output folder (required)
@@ -43,7 +44,7 @@ Output:
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped (network, schedule and data
                          options come from the checkpoint; --kimg sets the new total)
-  --backend NAME         wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
   --dashboard            follow the run live in a browser page (see stylegan dashboard)
   --dashboard-port N     its port (default 8081; 0 = any free port)
 
@@ -57,7 +58,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     'max-images': { type: 'string' }, preset: { type: 'string' }, cbase: { type: 'string' }, cmax: { type: 'string' }, zdim: { type: 'string' }, kimg: { type: 'string' }, batch: { type: 'string' },
     grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
-    'ema-kimg': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
+    'ema-kimg': { type: 'string' }, 'ema-rampup': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
     grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, metrics: { type: 'string' }, 'metrics-every': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, 'train');
@@ -83,6 +84,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     r1Gamma: parseNumber(v.gamma, 'gamma', { min: 0, def: 10 }),
     mixing: parseNumber(v.mixing, 'mixing', { min: 0, max: 1, def: 0.9 }),
     emaKimg: parseNumber(v['ema-kimg'], 'ema-kimg', { min: 0, def: 10 }),
+    emaRampup: parseNumber(v['ema-rampup'], 'ema-rampup', { min: 0, max: 1, def: 0.05 }),
     seed: parseNumber(v.seed, 'seed', { int: true, min: 0, max: 0xffffffff, def: 0 }),
     growth: {
       enabled: parseChoice(v.grow, 'grow', ['on', 'off'] as const, 'on') === 'on',
