@@ -78,8 +78,9 @@ test('missing weights and unsupported metrics: one line, non-zero, nothing compu
     [['--metrics', 'ls'], /ls needs NVIDIA's 40 CelebA-HQ attribute classifiers/],
     [['--metrics', 'fid1k'], /unknown metric 'fid1k'/],
   ];
-  for (const [args, re] of cases) {
-    const r = await runCli(['metrics', '--network', net, '--data', data, ...args]);
+  const runs = await Promise.all(cases.map(([args]) => runCli(['metrics', '--network', net, '--data', data, ...args])));
+  for (const [i, [args, re]] of cases.entries()) {
+    const r = runs[i];
     assert.notEqual(r.code, 0, args.join(' '));
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -156,4 +157,18 @@ test('fid_custom on a user TF.js network: 0 for a folder against itself, and the
   const missing = await runCli(['metrics', '--network', net, '--data', data, '--metrics', 'fid_custom']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /fid_custom needs a feature network: pass --feature-net model\.json/);
+});
+
+test('ppl2_wend --num 4 with a VGG16/LPIPS weights file (.safetensors)', async () => {
+  const { Vgg16 } = await import('../../src/metrics/vgg16.js');
+  const hw = new HashWeights();
+  new Vgg16(hw, 'hash').dispose();
+  const file = path.join(dir, 'vgg16.safetensors');
+  const tensors = Object.fromEntries([...hw.made].map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
+  fs.writeFileSync(file, encodeSafetensors(tensors));
+  const r = await runCli(['metrics', '--network', net, '--metrics', 'ppl2_wend', '--num', '4', '--vgg16', file, '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  const ppl = Number(/^ppl2_wend (\S+)$/m.exec(r.stdout)![1]);
+  assert.ok(Number.isFinite(ppl) && ppl > 0, r.stdout);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'run', 'metric-ppl2_wend.jsonl'), 'utf8')).results.ppl2_wend, ppl);
 });
