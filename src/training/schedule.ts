@@ -32,6 +32,13 @@ export function scheduleAt(kimg: number, finalResolution: number, g: GrowthOptio
   return { res, alpha: 1 };
 }
 
+/** Where a snapshot's run stood in its schedule (what its fakes grid shows); fully grown without training state. */
+export function snapshotSchedule(training: Record<string, unknown> | undefined, finalResolution: number): SchedulePoint {
+  const t = training as { nimg?: unknown; hyper?: { growth?: GrowthOptions } } | undefined;
+  if (typeof t?.nimg !== 'number' || !t.hyper?.growth) return { res: finalResolution, alpha: 1 };
+  return scheduleAt(t.nimg / 1000, finalResolution, t.hyper.growth);
+}
+
 /** Number of styles in use at `res`: 2 per block up to it (mixing picks its crossover below this). */
 export function activeWs(res: number): number {
   return 2 * (Math.log2(res) - 1);
