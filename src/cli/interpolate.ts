@@ -3,7 +3,7 @@ import { parseFlags, parseNumber, parseSeeds, parseChoice, parseGrid, UsageError
 import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { interpolate, walkSeeds } from '../sampling/interpolate.js';
-import { checkAnimationTarget, tilesToRgb, writeAnimation } from '../sampling/output.js';
+import { checkAnimationTarget, tilesToRgb, writeAnimation } from '../data/study-output.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
 export const INTERPOLATE_HELP = `Usage: stylegan interpolate --network FILE --seeds LIST --out FILE [options]

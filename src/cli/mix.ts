@@ -5,7 +5,7 @@ import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './
 import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { parseStyles, styleMixGrid, styleMixTiles } from '../sampling/style-mixing.js';
-import { writeImage, writeTiles } from '../sampling/output.js';
+import { writeImage, writeTiles } from '../data/study-output.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
 export const MIX_HELP = `Usage: stylegan mix --network FILE --rows LIST --cols LIST --outdir DIR [options]

@@ -5,7 +5,7 @@ import { parseFlags, parseNumber, UsageError } from './args.js';
 import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { noiseStudy, fineNoiseResolution } from '../sampling/noise-study.js';
-import { writeImage, writeTiles } from '../sampling/output.js';
+import { writeImage, writeTiles } from '../data/study-output.js';
 import { writePng } from '../data/grid.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 

@@ -8,7 +8,7 @@ import { project, psnr } from '../sampling/project.js';
 import { discriminatorDistance, lpipsDistance, pixelDistance, type ImageDistance } from '../sampling/projection-distance.js';
 import { Vgg16 } from '../metrics/vgg16.js';
 import { readWeightFile } from '../metrics/weights.js';
-import { floatToRgb, writeAnimation } from '../sampling/output.js';
+import { floatToRgb, writeAnimation } from '../data/study-output.js';
 import { imageGrid, readImageRgb, writePng } from '../data/grid.js';
 import { encodeNpz } from '../io/npy.js';
 import { Discriminator } from '../networks/discriminator-stylegan.js';

@@ -5,7 +5,7 @@ import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './
 import { loadAnyNetwork } from './network.js';
 import { joinNegativeValues } from './negative-values.js';
 import { truncationGrid } from '../sampling/truncation-grid.js';
-import { writeTiles } from '../sampling/output.js';
+import { writeTiles } from '../data/study-output.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
 export const TRUNCATION_HELP = `Usage: stylegan truncation --network FILE --seeds LIST --outdir DIR [options]

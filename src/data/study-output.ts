@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
-import { imageGrid, toUint8, writePng } from '../data/grid.js';
+import { imageGrid, toUint8, writePng } from './grid.js';
 
 /** Float [R, R, C] in about [-1, 1] -> packed RGB uint8 (grey channels replicated). */
 export function floatToRgb(data: Float32Array, channels: number): Uint8Array {

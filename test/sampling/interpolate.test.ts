@@ -8,7 +8,7 @@ import { setup, maxAbsDiff } from '../helpers.js';
 import { tinyGenerator } from './tiny-net.js';
 import { slerp, lerp, walkSeeds, interpolate } from '../../src/sampling/interpolate.js';
 import { generateImages } from '../../src/sampling/generate.js';
-import { checkAnimationTarget, tilesToRgb, writeAnimation } from '../../src/sampling/output.js';
+import { checkAnimationTarget, tilesToRgb, writeAnimation } from '../../src/data/study-output.js';
 import { seedToZ } from '../../src/sampling/rng.js';
 
 before(setup);
