@@ -69,6 +69,13 @@ function drawMetrics(s: RunState): void {
   charts.metrics.update(xs, names.map((n, i) => ({ label: n, color: COLORS[i % COLORS.length] })), ys);
 }
 
+/** Duration of the last tick, from the rows' own clock. */
+function tickSeconds(rs: StatsRow[]): number {
+  const last = rs[rs.length - 1];
+  const prevKimg = rs.length > 1 ? rs[rs.length - 2].kimg : 0;
+  return (last.secPerKimg ?? 0) * Math.max(0, last.kimg - prevKimg);
+}
+
 function drawKpis(s: RunState, rs: StatsRow[]): void {
   const last = rs[rs.length - 1];
   const total = s.totalKimg;
@@ -80,7 +87,8 @@ function drawKpis(s: RunState, rs: StatsRow[]): void {
   else if (!last) status = 'Waiting for the first tick…';
   else if (finished) status = 'Finished';
   else if (/^Stopped at/.test(lastLog)) status = 'Stopped (resume with --resume latest)';
-  else if (age !== null && age > Math.max(180, 3 * (last.secPerKimg ?? 0) * (rs.length > 1 ? last.kimg - rs[rs.length - 2].kimg : 1))) {
+  else if (age !== null && age > Math.max(180, 2 * tickSeconds(rs))) {
+    // Ticks take about the same time; one well overdue means the trainer stopped or hung.
     status = `No new tick for ${duration(age)}`;
   } else status = 'Training';
   $('status').textContent = status;
