@@ -35,12 +35,17 @@ async function maxLevelDiff(file: string, ref: string): Promise<number> {
 test('generate --network network.pkl matches the reference PNGs (psi 0.7 cutoff 8, and psi 1); convert gives the same images', async () => {
   const psi07 = ['--trunc', '0.7', '--trunc-cutoff', '8'];
   const ckpt = path.join(tmp, 'tiny.safetensors');
-  const [a, b, conv] = await Promise.all([
+  const ada = path.join(tmp, 'ada.safetensors');
+  const [a, b, conv, convAda] = await Promise.all([
     generate(PKL, path.join(tmp, 'pkl-0.7'), psi07),
     generate(PKL, path.join(tmp, 'pkl-1.0'), []), // psi 1 by default, not the pickle's truncation_psi 0.7
     runCli(['convert', PKL, ckpt]),
+    runCli(['convert', path.join(ROOT, 'test/fixtures/stylegan2-ada-tiny/network.pkl'), ada]),
   ]);
-  for (const r of [a, b, conv]) assert.equal(r.code, 0, r.stderr);
+  for (const r of [a, b, conv, convAda]) assert.equal(r.code, 0, r.stderr);
+  // The same command takes stylegan2-ada-pytorch pickles (through the same dispatch as generate).
+  assert.match(convAda.stdout, /^Wrote .*ada\.safetensors: G_ema, G, D at 32x32\n$/);
+  assert.equal(convAda.stderr, '');
   for (const [dir, psi] of [['pkl-0.7', '0.7'], ['pkl-1.0', '1.0']]) {
     for (const s of SEEDS) {
       const d = await maxLevelDiff(path.join(tmp, dir, name(s)), path.join(FIXTURE, `seed${String(s).padStart(4, '0')}-psi${psi}.png`));
