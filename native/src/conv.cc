@@ -95,6 +95,21 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
     });
     return;
   }
+  if (g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
+    // Stride 1: dx is the 'full' conv of dy with the kernel rotated by 180 degrees and in/out
+    // swapped, i.e. the forward path (im2col + sgemm) with no P x K intermediate.
+    const int64_t taps = (int64_t)g.kh * g.kw;
+    float* wr = scratch(2 * kMaxThreads + 1, (size_t)(taps * g.ci * g.co));
+    for (int64_t t = 0; t < taps; t++) {
+      const float* src = w + (taps - 1 - t) * g.ci * g.co;  // [ci, co] of the mirrored tap
+      float* dst = wr + t * g.co * g.ci;                     // [co, ci]
+      for (int c = 0; c < g.ci; c++)
+        for (int o = 0; o < g.co; o++) dst[(int64_t)o * g.ci + c] = src[(int64_t)c * g.co + o];
+    }
+    const ConvGeom t{g.n, g.oh, g.ow, g.co, g.kh, g.kw, g.ci, g.h, g.w, 1, 1, 1, 1, g.kh - 1 - g.pt, g.kw - 1 - g.pl};
+    conv2d(t, dy, wr, dx);
+    return;
+  }
   // dcol [P, K] = dy [P, co] @ W^T, then each input pixel gathers its taps from dcol.
   float* dcol = scratch(2 * kMaxThreads, (size_t)(P * K));
   parallel_for(P, flops, [&](int64_t b, int64_t e, int) {

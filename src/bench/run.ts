@@ -18,9 +18,14 @@ export interface BenchOptions {
   backends?: BackendName[];
   /** Tiny sizes and budgets: proves the benchmark runs, in seconds. */
   quick?: boolean;
+  /** Sections to run (default all). */
+  only?: BenchSection[];
   /** Progress lines. */
   log?: (line: string) => void;
 }
+
+export const BENCH_SECTIONS = ['generation', 'training', 'conv'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface GenerationRow { preset: string; resolution: number; batch: number; msPerBatch: number; imagesPerSec: number }
 export interface TrainingRow { preset: string; resolution: number; batch: number; msPerStep: number; imagesPerSec: number }
@@ -167,12 +172,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   };
   for (const backend of wanted) {
     await initNodeBackend(backend, true);
+    const want = (s: BenchSection) => !opts.only || opts.only.includes(s);
     log(`${backend}: generation...`);
-    const generation = benchGeneration(p);
+    const generation = want('generation') ? benchGeneration(p) : [];
     log(`${backend}: training...`);
-    const training = benchTraining(p);
+    const training = want('training') ? benchTraining(p) : [];
     log(`${backend}: conv kernels...`);
-    const { rows, summary } = benchConv(p, sgemm?.gflops ?? null);
+    const { rows, summary } = want('conv') ? benchConv(p, sgemm?.gflops ?? null) : { rows: [], summary: [] };
     result.backends.push({ backend, generation, training, conv: rows, convSummary: summary });
   }
   return result;

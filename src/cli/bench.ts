@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { parseFlags, UsageError } from './args.js';
 import { NODE_BACKENDS, type BackendName } from '../backend/node.js';
-import { runBench } from '../bench/run.js';
+import { runBench, BENCH_SECTIONS, type BenchSection } from '../bench/run.js';
 import { formatBench } from '../bench/report.js';
 
 export const BENCH_HELP = `Usage: stylegan bench [options]
@@ -14,6 +14,7 @@ cores, measured in the same run). Takes a few minutes; run it on an otherwise id
 
   --backends LIST        comma-separated: ${NODE_BACKENDS.join(', ')} (default: all available but cpu,
                          the reference JS backend, which is 10-100x slower)
+  --only LIST            comma-separated sections: ${BENCH_SECTIONS.join(', ')} (default: all)
   --json FILE            also write the results as JSON
   --quick                tiny sizes and budgets, to check that it runs (a few seconds)
 
@@ -22,7 +23,7 @@ Example:
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
-    backends: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    backends: { type: 'string' }, only: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   }, 'bench');
   if (v.help) return void console.log(BENCH_HELP);
   let backends: BackendName[] | undefined;
@@ -31,7 +32,13 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const bad = backends.find((b) => !(NODE_BACKENDS as readonly string[]).includes(b));
     if (bad || backends.length === 0) throw new UsageError(`--backends: '${bad ?? v.backends}' is not one of ${NODE_BACKENDS.join(', ')}`);
   }
-  const result = await runBench({ backends, quick: v.quick, log: (l) => process.stderr.write(`${l}\n`) });
+  let only: BenchSection[] | undefined;
+  if (v.only !== undefined) {
+    only = v.only.split(',').map((s) => s.trim()).filter(Boolean) as BenchSection[];
+    const bad = only.find((s) => !(BENCH_SECTIONS as readonly string[]).includes(s));
+    if (bad || only.length === 0) throw new UsageError(`--only: '${bad ?? v.only}' is not one of ${BENCH_SECTIONS.join(', ')}`);
+  }
+  const result = await runBench({ backends, only, quick: v.quick, log: (l) => process.stderr.write(`${l}\n`) });
   console.log(formatBench(result));
   if (v.json) {
     fs.writeFileSync(v.json, JSON.stringify(result, null, 2) + '\n');
