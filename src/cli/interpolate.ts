@@ -22,7 +22,7 @@ consecutive group, as NVIDIA's gen_video.py), so their number must be a multiple
   --trunc-cutoff N       truncate only the first N styles (default: all)
   --noise-mode MODE      const | random | none (default const)
   --out FILE             .webp or .gif (animated, through sharp); .mp4 needs ffmpeg on PATH
-  --backend NAME         wasm | cpu | tensorflow
+  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
 
 Example:
   stylegan interpolate --network net.safetensors --seeds 0-7 --grid 4x2 --space w --frames 90 --out walk.webp`;

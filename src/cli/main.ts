@@ -31,7 +31,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
 const HELP = `Usage: stylegan <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(11)} ${c.summary}`).join('\n')}
 
 Run 'stylegan <command> --help' for its options.`;
 

@@ -22,7 +22,7 @@ sources) and ROW-COL.png per cell.
   --trunc PSI            truncation psi (default 1)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
-  --backend NAME         wasm | cpu | tensorflow
+  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
 
 Example:
   stylegan mix --network net.safetensors --rows 85,100,75 --cols 55,821,1789 --styles coarse --outdir out/mix`;

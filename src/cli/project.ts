@@ -25,10 +25,12 @@ Writes target.png, proj.png, projected_w.npz (key 'w', float32 [1, numWs, wDim],
 format; proj.png also used the optimised noise maps) and proj.webp (target | projection over
 the optimisation), and prints the final PSNR and distance.
 
-Distance: with --vgg16, LPIPS on VGG16 as NVIDIA's projector.py, from the same weights file as
-'stylegan metrics --vgg16' (torchvision vgg16 features.N.* merged with the LPIPS v0.1 lin
-weights; see 'stylegan metrics --help'; NVIDIA's TorchScript vgg16.pt cannot be read). Without them: a multi-scale pixel MSE, plus the distance between the discriminator's normalised
-features when the checkpoint holds a 'stylegan' D (--distance auto); --distance pixel: pixels only.
+Distance: with --vgg16, LPIPS on VGG16 as NVIDIA's projector.py, from the same weights file
+as 'stylegan metrics --vgg16' (torchvision vgg16 features.N.* merged with the LPIPS v0.1 lin
+weights; see 'stylegan metrics --help'; NVIDIA's TorchScript vgg16.pt cannot be read).
+Without them: a multi-scale pixel MSE, plus the distance between the discriminator's
+normalised features when the network holds a 'stylegan' D (--distance auto);
+--distance pixel: pixels only.
 
   --network FILE         a .safetensors checkpoint or official .pkl (a 'stylegan' D is used when present)
   --target IMAGE         any image; center-cropped and resized to the network's resolution
@@ -39,7 +41,7 @@ features when the checkpoint holds a 'stylegan' D (--distance auto); --distance 
   --vgg16 FILE           VGG16 + LPIPS weights (.pth, .safetensors or .npz state dict)
   --frames N             frames of the progress animation (default 100)
   --outdir DIR           output folder (required)
-  --backend NAME         wasm | cpu | tensorflow
+  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
 
 Example:
   stylegan project --network net.safetensors --target photo.png --num-steps 1000 --seed 303 --outdir out/proj`;
@@ -98,7 +100,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
     const proj = floatToRgb(res.image, c);
     await writePng(path.join(v.outdir, 'target.png'), target.data, r, r);
     await writePng(path.join(v.outdir, 'proj.png'), proj, r, r);
-    fs.writeFileSync(path.join(v.outdir, 'projected_w.npz'), encodeNpz({ w: { data: res.w, shape: [1, G.numWs, G.cfg.wDim] } }));
+    fs.writeFileSync(path.join(v.outdir, 'projected_w.npz'), encodeNpz({ w: { data: res.w, shape: res.wShape } }));
     const anim = res.progress.map((p) => {
       const pair = new Uint8Array(2 * r * r * 3);
       pair.set(target.data);

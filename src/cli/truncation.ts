@@ -19,7 +19,7 @@ psi 0 is the average face/emoji for every seed, psi 1 the untruncated image.
   --trunc-cutoff N       truncate only the first N styles (default: all)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
-  --backend NAME         wasm | cpu | tensorflow
+  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
 
 Example:
   stylegan truncation --network net.safetensors --seeds 0-5 --psi -1,-0.5,0,0.5,0.7,1 --outdir out/trunc`;

@@ -33,6 +33,8 @@ export interface ProjectOptions {
 export interface ProjectResult {
   /** Projected w, [1, numWs, wDim] flat (styles repeated unless w+). */
   w: Float32Array;
+  /** [1, numWs, wDim]: the shape of w, as projected_w.npz stores it. */
+  wShape: [number, number, number];
   /** The projection with the optimised noise, [R, R, C] floats. */
   image: Float32Array;
   /** Optimised noise maps in layer order, [R, R] flat (the generator's own maps are restored). */
@@ -191,7 +193,7 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
     const w = (await wFull.data()) as Float32Array;
     wFull.dispose();
     const noiseOut = await Promise.all(noise.map(async (n) => (await n.data()) as Float32Array));
-    return { w, image, noise: noiseOut, distance, progress };
+    return { w, wShape: [1, numWs, wDim], image, noise: noiseOut, distance, progress };
   } finally {
     adam.dispose();
     wOpt.dispose();

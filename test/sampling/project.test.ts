@@ -48,6 +48,7 @@ test('projection recovers an image of the network (PSNR >= 25 dB) and restores t
   assert.equal(steps.length, 150);
   assert.ok(r.distance < steps[0] / 10);
   assert.equal(r.progress.length, 5);
+  assert.deepEqual(r.wShape, [1, G.numWs, G.cfg.wDim]);
   assert.equal(r.w.length, G.numWs * G.cfg.wDim);
   // Not w+: every style holds the same w.
   assert.ok(maxAbsDiff(r.w.subarray(0, G.cfg.wDim), r.w.subarray((G.numWs - 1) * G.cfg.wDim)) === 0);
@@ -59,7 +60,7 @@ test('projection recovers an image of the network (PSNR >= 25 dB) and restores t
   const again = tf.tidy(() => G.forward(seedsToZ([7], G.cfg.zDim), { noiseMode: 'const' }));
   assert.equal(maxAbsDiff(again.dataSync(), target.dataSync()), 0);
   // projected_w.npz in the official layout round-trips.
-  const npz = parseNpz(encodeNpz({ w: { data: r.w, shape: [1, G.numWs, G.cfg.wDim] } }));
+  const npz = parseNpz(encodeNpz({ w: { data: r.w, shape: r.wShape } }));
   assert.deepEqual(npz.w.shape, [1, G.numWs, G.cfg.wDim]);
   assert.equal(npz.w.dtype, '<f4');
   assert.deepEqual(Array.from(npz.w.data as Float32Array), Array.from(r.w));
