@@ -50,7 +50,7 @@ export async function initNodeBackend(backend?: BackendName, quiet = false): Pro
   // Said once per process, and only when the choice was ours to make.
   if (nativeError && backend === undefined && !quiet && !nativeNoted) {
     nativeNoted = true;
-    process.stderr.write(`stylegan: native backend unavailable (${nativeError}); using wasm\n`);
+    process.stderr.write(`stylegan: native backend unavailable: ${nativeError}; using wasm\n`);
   }
   // tfjs-backend-cpu prints an advert for tfjs-node on first use in Node; we already say what we run on.
   const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
