@@ -17,12 +17,12 @@ export function formatBench(r: BenchResult): string {
   out.push(r.sgemm ? `sgemm peak (OpenBLAS, ${r.sgemm.n}^3, all threads): ${f(r.sgemm.gflops)} GFLOP/s` : 'sgemm peak: n/a (native addon not built)');
   if (r.nativeMissing) out.push(`native backend unavailable: ${r.nativeMissing}`);
   const has = (k: 'generation' | 'training' | 'conv') => r.backends.some((b) => b[k].length > 0);
-  if (has('generation')) out.push('', 'Generation (noise const, fp32): images/s', table(['backend', 'preset', 'px', 'batch', 'ms/batch', 'img/s'],
+  if (has('generation')) out.push('', 'Generation (noise const, fp32): images/s (fastest batch)', table(['backend', 'preset', 'px', 'batch', 'ms/batch', 'img/s'],
     r.backends.flatMap((b) => b.generation.map((g) => [b.backend, g.preset, g.resolution, g.batch, f(g.msPerBatch), f(g.imagesPerSec, 2)]))));
-  if (has('training')) out.push('', 'Training (D step with R1 + G step, every minibatch): images/s', table(['backend', 'preset', 'px', 'batch', 'ms/step', 'img/s'],
+  if (has('training')) out.push('', 'Training (D step with R1 + G step, every minibatch): images/s (fastest step)', table(['backend', 'preset', 'px', 'batch', 'ms/step', 'img/s'],
     r.backends.flatMap((b) => b.training.map((t) => [b.backend, t.preset, t.resolution, t.batch, f(t.msPerStep, 0), f(t.imagesPerSec, 2)]))));
   if (!has('conv')) return out.join('\n');
-  out.push('', 'Conv kernels on the networks\' 3x3 shapes: GFLOP/s (% of sgemm peak), all shapes together');
+  out.push('', 'Conv kernels on the networks\' 3x3 shapes: GFLOP/s (% of sgemm peak), all shapes together (fastest call per shape)');
   out.push(table(['backend', 'Conv2D', 'BackpropInput', 'BackpropFilter'],
     r.backends.map((b) => [b.backend, ...b.convSummary.map((s) => `${f(s.gflops)} (${pct(s.percentOfPeak)})`)])));
   out.push('', 'Per shape: GFLOP/s');
