@@ -14,6 +14,7 @@ import { Generator } from '../../src/networks/generator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';
 import { generateImages } from '../../src/sampling/generate.js';
 import { toUint8 } from '../../src/data/uint8.js';
+import { parseNpy } from '../../src/io/npy.js';
 import { foreignRequests, launchBrowser, startCli, REPO } from './browser.js';
 import type { Page } from 'playwright-core';
 
@@ -88,6 +89,8 @@ test('playground: controls redraw, and the browser image for a seed equals gener
     const backend = (await page.textContent('#status'))!.replace(/^Ready · /, '');
     assert.ok(diff <= 2, `browser image of seed 5 (${backend}) differs from Node's by ${diff} levels`);
     assert.match(await page.textContent('#latency') ?? '', /\d+(\.\d+)? ms on \w+/);
+    const address = new URL(page.url()).searchParams;
+    assert.deepEqual([address.get('seed'), address.get('psi'), address.get('t')], ['5', '0.7', null], 'the address does not follow the view');
 
     // The other controls each change the image, and going back restores it exactly.
     for (const [label, on, off] of [
@@ -130,5 +133,33 @@ test('playground: controls redraw, and the browser image for a seed equals gener
     await browser.close();
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('playground: an official TF StyleGAN .pkl renders NVIDIA\'s own reference image (seed 1, psi 0.7, cutoff 8)', { timeout: 90_000 }, async (t) => {
+  const fixture = path.join(REPO, 'test/fixtures/stylegan-tf-tiny');
+  // NVIDIA's Gs output for this seed, [3, 128, 128] floats, as the fixture recorded it.
+  const ref = parseNpy(Uint8Array.from(fs.readFileSync(path.join(fixture, 'seed0001-psi0.7.npy'))), 'seed0001-psi0.7.npy');
+  const chw = ref.data as Float32Array;
+  const hwc = new Float32Array(chw.length);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < 128 * 128; i++) hwc[i * 3 + c] = chw[c * 128 * 128 + i];
+  const expected = toUint8(hwc);
+
+  const server = await startCli(['serve', '--network', path.join(fixture, 'network.pkl')]);
+  const browser = await launchBrowser();
+  try {
+    const { page } = browser;
+    // The view comes from the address, as a shared link would give it: one render, not three.
+    await page.goto(server.url + '?seed=1&psi=0.7&cutoff=8');
+    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+    assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
+    assert.equal(await page.inputValue('#cutoff'), '8');
+    const diff = maxDiff(await canvasRgb(page), expected);
+    t.diagnostic(`NVIDIA reference vs browser: max ${diff} levels on ${await page.textContent('#status')}`);
+    assert.ok(diff <= 2, `browser image differs from NVIDIA's by ${diff} levels`);
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
   }
 });

@@ -16,6 +16,8 @@ export interface RenderParams {
   seedB: number;
   /** Truncation psi (1 = off). */
   psi: number;
+  /** Truncate only styles [0, cutoff); undefined = all. */
+  cutoff?: number;
   /** Interpolation A -> B in W, 0 = A. */
   t: number;
   /** Per style layer: take it from seed B (style mixing). */
@@ -85,10 +87,10 @@ export class Engine {
       const mixing = p.mix.some(Boolean);
       const needB = mixing || p.t > 0;
       // Seed A alone goes through the mapping as a batch of one, exactly as generateImages does.
-      const wsA = this.G.mappingForward(seedsToZ([p.seedA], this.G.cfg.zDim), { truncationPsi: p.psi });
+      const wsA = this.G.mappingForward(seedsToZ([p.seedA], this.G.cfg.zDim), { truncationPsi: p.psi, truncationCutoff: p.cutoff });
       let ws = wsA;
       if (needB) {
-        const wsB = this.G.mappingForward(seedsToZ([p.seedB], this.G.cfg.zDim), { truncationPsi: p.psi });
+        const wsB = this.G.mappingForward(seedsToZ([p.seedB], this.G.cfg.zDim), { truncationPsi: p.psi, truncationCutoff: p.cutoff });
         if (p.t > 0) ws = tf.add(wsA, tf.mul(tf.sub(wsB, wsA), p.t));
         if (mixing) {
           const mask = tf.tensor3d(p.mix.map((m) => (m ? 1 : 0)), [1, p.mix.length, 1], 'int32');

@@ -23,6 +23,12 @@ function readSeed(id: string): number {
   return Number.isFinite(v) ? Math.min(MAX_SEED, Math.max(0, v)) : 0;
 }
 
+function readCutoff(): number | undefined {
+  const v = $('cutoff').value.trim();
+  const n = Math.trunc(Number(v));
+  return v === '' || !Number.isFinite(n) ? undefined : Math.max(0, n);
+}
+
 let engine: Engine;
 let noiseSeed = 0;
 let mix: boolean[] = [];
@@ -33,7 +39,7 @@ let renders = 0;
 function params(): RenderParams {
   return {
     seedA: readSeed('seedA'), seedB: readSeed('seedB'),
-    psi: Number($('psi').value), t: Number($('interp').value),
+    psi: Number($('psi').value), cutoff: readCutoff(), t: Number($('interp').value),
     mix, noiseStrength: Number($('noise').value), noiseSeed,
   };
 }
@@ -54,9 +60,32 @@ function showValues(): void {
   document.querySelectorAll<HTMLInputElement>('#layers input').forEach((b, i) => { b.checked = mix[i]; });
 }
 
+/** Inputs mirrored in the address (?seed=3&psi=0.7...), so a view can be shared or bookmarked. */
+const URL_INPUTS: Record<string, string> = { seed: 'seedA', b: 'seedB', psi: 'psi', cutoff: 'cutoff', t: 'interp', noise: 'noise' };
+
+function applyUrlState(): void {
+  const q = new URLSearchParams(location.search);
+  for (const [key, id] of Object.entries(URL_INPUTS)) {
+    const v = q.get(key);
+    if (v !== null && v.trim() !== '' && Number.isFinite(Number(v))) $(id).value = v;
+  }
+}
+
+function saveUrlState(): void {
+  const q = new URLSearchParams(location.search);
+  for (const [key, id] of Object.entries(URL_INPUTS)) {
+    const el = $(id);
+    if (el.value === el.defaultValue) q.delete(key);
+    else q.set(key, el.value);
+  }
+  const search = q.toString();
+  history.replaceState(null, '', search ? `?${search}` : location.pathname);
+}
+
 /** Coalesces bursts of slider events: at most one render in flight, the latest state wins. */
 async function requestRender(): Promise<void> {
   showValues();
+  saveUrlState();
   if (rendering) {
     dirty = true;
     return;
@@ -101,7 +130,7 @@ function buildLayerToggles(): void {
 }
 
 function wireControls(): void {
-  for (const id of ['seedA', 'seedB', 'psi', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
+  for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
   $('randomA').addEventListener('click', () => { $('seedA').value = String(randomSeed()); void requestRender(); });
   $('randomB').addEventListener('click', () => { $('seedB').value = String(randomSeed()); void requestRender(); });
   $('reroll').addEventListener('click', () => { noiseSeed = 1 + Math.floor(Math.random() * 1e6); void requestRender(); });
@@ -137,10 +166,12 @@ async function start(): Promise<void> {
   engine = new Engine(G);
   mix = engine.layers.map(() => false);
   canvas.width = canvas.height = engine.resolution;
+  $('cutoff').setAttribute('max', String(engine.layers.length));
   // Small images are shown enlarged with crisp pixels; large ones are smoothed when scaled down.
   canvas.style.imageRendering = engine.resolution < 384 ? 'pixelated' : 'auto';
   $('network').textContent = `${info.name} · ${engine.resolution}×${engine.resolution} · ${G.store.numParams().toLocaleString()} parameters`;
   buildLayerToggles();
+  applyUrlState();
   wireControls();
   await requestRender();
   $<HTMLButtonElement>('download').disabled = false;
