@@ -6,16 +6,20 @@ import { generateImages, networkFromSnapshot } from '../sampling/generate.js';
 import { atGrowthStage } from '../sampling/growth-stage.js';
 import { snapshotSchedule } from '../training/schedule.js';
 import type { Generator } from '../networks/generator.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
 import { readNetworkFile } from './network.js';
 import { toUint8, writePng } from '../data/grid.js';
+import { readProjectedWs, synthesizeProjected } from '../sampling/projected-w.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
-export const GENERATE_HELP = `Usage: stylegan generate --network FILE --seeds LIST --outdir DIR [options]
+export const GENERATE_HELP = `Usage: stylegan generate --network FILE (--seeds LIST | --projected-w FILE) --outdir DIR [options]
 
 Writes seedSSSS.png for each seed; z = NumPy's RandomState(seed).randn(1, zDim), as NVIDIA's generate.py.
+With --projected-w, writes projNN.png for each row of the projector's w instead.
 
   --network FILE         a .safetensors checkpoint (ours) or an official StyleGAN .pkl
   --seeds LIST           e.g. 0-7,12
+  --projected-w FILE     a projected_w.npz (key 'w', [N, numWs, wDim]): synthesize these ws
   --trunc PSI            truncation psi (default 1)
   --trunc-cutoff N       truncate only the first N styles (default: all)
   --class N              class index, for conditional networks (StyleGAN2-ADA with labels)
@@ -29,14 +33,16 @@ Example:
 
 export async function generateCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
-    network: { type: 'string' }, seeds: { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
+    network: { type: 'string' }, seeds: { type: 'string' }, 'projected-w': { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
     'noise-mode': { type: 'string' }, outdir: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, 'generate');
   if (v.help) return void console.log(GENERATE_HELP);
   if (!v.network) throw new UsageError('generate: --network is required (see stylegan generate --help)');
   if (!v.outdir) throw new UsageError('generate: --outdir is required');
-  const seeds = parseSeeds(v.seeds);
+  const projected = v['projected-w'];
+  if (projected !== undefined && v.seeds !== undefined) throw new UsageError('generate: give --seeds or --projected-w, not both');
+  const seeds = projected === undefined ? parseSeeds(v.seeds) : [];
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
   const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
@@ -52,6 +58,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     G = atGrowthStage(G as Generator, stage);
     console.error(`note: ${v.network} was saved mid-growth: images at ${stage.res} px${stage.alpha < 1 ? ` (fade-in ${stage.alpha.toFixed(2)})` : ''}, upsampled to ${full} px`);
   }
+  if (projected !== undefined) return generateProjected(G, projected, v.outdir, noiseMode);
   fs.mkdirSync(v.outdir, { recursive: true });
   const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch, classIdx });
   for (const img of images) {
@@ -60,4 +67,20 @@ export async function generateCommand(argv: string[]): Promise<void> {
   }
   G.dispose();
   console.log(`Wrote ${images.length} images to ${v.outdir}`);
+}
+
+/** generate.py's --projected-w: projNN.png per row of w (truncation and seeds do not apply). */
+async function generateProjected(G: GeneratorLike, file: string, outdir: string, noiseMode: 'const' | 'random' | 'none'): Promise<void> {
+  try {
+    if (!fs.existsSync(file)) throw new Error(`--projected-w: file not found: ${file}`);
+    const ws = readProjectedWs(fs.readFileSync(file), file, G.numWs, G.cfg.wDim);
+    fs.mkdirSync(outdir, { recursive: true });
+    const images = await synthesizeProjected(G, ws, { noiseMode });
+    for (const img of images) {
+      await writePng(path.join(outdir, `proj${String(img.seed).padStart(2, '0')}.png`), toUint8(img.data), img.resolution, img.resolution);
+    }
+    console.log(`Wrote ${images.length} images to ${outdir}`);
+  } finally {
+    G.dispose();
+  }
 }
