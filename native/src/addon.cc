@@ -13,10 +13,6 @@
 
 namespace sgn {
 
-static int g_threads = 0;
-int threads() { return g_threads; }
-void set_threads(int n) { g_threads = std::max(1, std::min(n, kMaxThreads)); }
-
 static std::vector<float> g_scratch[2 * kMaxThreads + 2];
 float* scratch(int slot, size_t floats) {
   std::vector<float>& v = g_scratch[slot];

@@ -123,24 +123,26 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const double flops = 2.0 * P * K * g.co;
   const int64_t br = block_rows(K);
   const size_t wsize = (size_t)(K * g.co);
-  // Each thread sums its share of the output pixels into its own dW; thread 0's is dw itself.
+  // Each thread sums its chunks of output pixels into its own dW (thread 0's is dw itself).
   std::vector<float*> parts(kMaxThreads, nullptr);
+  std::memset(dw, 0, wsize * sizeof(float));
   parallel_for(P, flops, [&](int64_t b, int64_t e, int tid) {
-    float* part = tid == 0 ? dw : scratch(kMaxThreads + tid, wsize);
-    parts[tid] = part;
-    float beta = 0.f;
+    if (!parts[tid]) {
+      parts[tid] = tid == 0 ? dw : scratch(kMaxThreads + tid, wsize);
+      if (tid != 0) std::memset(parts[tid], 0, wsize * sizeof(float));
+    }
+    float* part = parts[tid];
     if (is_pointwise(g)) {
-      sgemm(true, false, (int)K, g.co, (int)(e - b), x + b * K, (int)K, dy + b * g.co, g.co, 0.f, part, g.co);
+      sgemm(true, false, (int)K, g.co, (int)(e - b), x + b * K, (int)K, dy + b * g.co, g.co, 1.f, part, g.co);
       return;
     }
     float* col = scratch(tid, (size_t)(br * K));
-    for (int64_t r = b; r < e; r += br, beta = 1.f) {
+    for (int64_t r = b; r < e; r += br) {
       const int64_t rows = std::min(br, e - r);
       im2col(g, x, r, r + rows, col);
-      sgemm(true, false, (int)K, g.co, (int)rows, col, (int)K, dy + r * g.co, g.co, beta, part, g.co);
+      sgemm(true, false, (int)K, g.co, (int)rows, col, (int)K, dy + r * g.co, g.co, 1.f, part, g.co);
     }
   });
-  if (P == 0) std::memset(dw, 0, wsize * sizeof(float));
   for (int t = 1; t < kMaxThreads; t++) {
     if (!parts[t]) continue;
     for (size_t i = 0; i < wsize; i++) dw[i] += parts[t][i];

@@ -84,9 +84,11 @@ void depthwise_backprop_filter(const ConvGeom& g, const float* x, const float* d
   std::vector<float*> parts(kMaxThreads, nullptr);
   std::memset(dw, 0, wsize * sizeof(float));
   parallel_for((int64_t)g.n * g.oh, work, [&](int64_t b, int64_t e, int tid) {
-    float* part = tid == 0 ? dw : scratch(kMaxThreads + tid, wsize);
-    if (tid != 0) std::memset(part, 0, wsize * sizeof(float));
-    parts[tid] = part;
+    if (!parts[tid]) {
+      parts[tid] = tid == 0 ? dw : scratch(kMaxThreads + tid, wsize);
+      if (tid != 0) std::memset(parts[tid], 0, wsize * sizeof(float));
+    }
+    float* part = parts[tid];
     for (int64_t row = b; row < e; row++) {
       const int64_t n = row / g.oh;
       const int oy = (int)(row % g.oh);

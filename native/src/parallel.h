@@ -1,43 +1,27 @@
-// Splitting work over the machine's cores. A fresh std::thread per call costs ~20 us, which
-// is noise next to the conv/matmul calls that are large enough to be split at all.
+// Splitting work over the machine's cores with a persistent pool. Work is cut into a few
+// chunks per thread that threads claim from an atomic counter, and the calling thread claims
+// chunks too: on a busy machine a worker that is not scheduled in time simply gets fewer chunks
+// instead of stalling the call (spawning threads per call cost milliseconds under load).
 #pragma once
-#include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <thread>
-#include <vector>
 
 namespace sgn {
 
-// Number of worker threads (set from JS; defaults to the core count).
+// Number of threads that work (set from JS; defaults to the core count).
 int threads();
 void set_threads(int n);
 
-// Runs fn(begin, end, tid) over [0, n) in up to threads() contiguous chunks; stays on the calling
-// thread when `work` (roughly flops) is too small for the spawn to pay off.
-inline void parallel_for(int64_t n, double work, const std::function<void(int64_t, int64_t, int)>& fn) {
-  int t = (int)std::min<int64_t>(threads(), n);
-  if (work < 2e5) t = 1;
-  if (t <= 1) {
-    if (n > 0) fn(0, n, 0);
-    return;
-  }
-  std::vector<std::thread> pool;
-  pool.reserve(t - 1);
-  int64_t chunk = (n + t - 1) / t;
-  for (int i = 1; i < t; i++) {
-    int64_t b = i * chunk, e = std::min(n, b + chunk);
-    if (b < e) pool.emplace_back(fn, b, e, i);
-  }
-  fn(0, std::min(n, chunk), 0);
-  for (auto& th : pool) th.join();
-}
+// Upper bound on threads(), so per-thread scratch slots can be numbered statically.
+constexpr int kMaxThreads = 16;
+
+// Runs fn(begin, end, tid) over chunks of [0, n); a given tid never runs two chunks at once, so
+// tid-indexed scratch is safe. Stays on the calling thread (tid 0) when `work` (roughly flops)
+// is too small for sharing to pay off.
+void parallel_for(int64_t n, double work, const std::function<void(int64_t, int64_t, int)>& fn);
 
 // A per-thread scratch buffer that only grows: large im2col buffers would otherwise be
 // mmap'ed and page-faulted afresh on every call.
 float* scratch(int slot, size_t floats);
-
-// Upper bound on threads(), so per-thread scratch slots can be numbered statically.
-constexpr int kMaxThreads = 16;
 
 }  // namespace sgn

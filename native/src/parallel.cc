@@ -1,0 +1,111 @@
+#include "parallel.h"
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace sgn {
+namespace {
+
+class Pool {
+ public:
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  void resize(int n) {
+    while ((int)workers_.size() < n - 1) {
+      const int tid = (int)workers_.size() + 1;
+      workers_.emplace_back([this, tid] { loop(tid); });
+    }
+    active_ = n;
+  }
+
+  int size() const { return active_; }
+
+  void run(int64_t n, int chunks, const std::function<void(int64_t, int64_t, int)>& fn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fn_ = &fn;
+      n_ = n;
+      chunks_ = chunks;
+      next_.store(0);
+      done_.store(0);
+      gen_.fetch_add(1);
+    }
+    cv_.notify_all();
+    work(0);
+    // Chunks other threads claimed are short; wait for them without sleeping.
+    while (done_.load(std::memory_order_acquire) < chunks_) std::this_thread::yield();
+  }
+
+ private:
+  void work(int tid) {
+    for (;;) {
+      const int c = next_.fetch_add(1);
+      if (c >= chunks_) return;
+      const int64_t b = n_ * c / chunks_, e = n_ * (c + 1) / chunks_;
+      if (b < e) (*fn_)(b, e, tid);
+      done_.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  void loop(int tid) {
+    uint64_t seen = 0;
+    for (;;) {
+      // Back-to-back kernels are common: spin briefly before sleeping.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      while (gen_.load() == seen && !stop_ && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || gen_.load() != seen; });
+        if (stop_) return;
+        seen = gen_.load();
+        if (tid >= active_) continue;
+      }
+      work(tid);
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int> next_{0}, done_{0};
+  const std::function<void(int64_t, int64_t, int)>* fn_ = nullptr;
+  int64_t n_ = 0;
+  int chunks_ = 0;
+  int active_ = 1;
+  bool stop_ = false;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
+}
+
+}  // namespace
+
+int threads() { return pool().size(); }
+void set_threads(int n) { pool().resize(std::max(1, std::min(n, kMaxThreads))); }
+
+void parallel_for(int64_t n, double work, const std::function<void(int64_t, int64_t, int)>& fn) {
+  if (n <= 0) return;
+  const int t = threads();
+  // ~1 MFLOP is ~50 us on one core: below that, waking another thread costs more than it saves.
+  if (t <= 1 || n == 1 || work < 1e6) {
+    fn(0, n, 0);
+    return;
+  }
+  pool().run(n, (int)std::min<int64_t>(n, 4 * t), fn);
+}
+
+}  // namespace sgn
