@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseChoice, UsageError } from './args.js';
-import { loadNetwork } from './network.js';
+import { loadAnyNetwork, readNetworkFile, isPickleFile } from './network.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 import { METRICS, parseMetricList } from '../metrics/registry.js';
 import { MetricsRunner, appendMetricJsonl, checkRequirements } from '../metrics/run.js';
-import { openImageSource } from '../data/dataset.js';
+import { openImageSource, defaultDatasetPath } from '../data/dataset.js';
 import { decodeRgb } from '../data/grid.js';
 import { FEATURE_RANGES } from '../metrics/custom-features.js';
 
@@ -22,6 +22,7 @@ ${Object.values(METRICS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join(
   --network FILE     checkpoint to evaluate (.safetensors or official .pkl)
   --real DIR         instead of --network: a folder of images compared with --data
   --data PATH        real images (folder or .zip), resized to the network's resolution
+                     (default: the run's training data, when the checkpoint records it)
   --metrics LIST     comma-separated (default fid50k_full)
   --num N            fewer samples than the definition (generated and real), for quick checks
   --inception FILE   FID Inception-v3 weights (fid*, kid*, is50k)
@@ -47,6 +48,14 @@ Real-image statistics are cached per data set, resolution, weights and --num.
 
 Example:
   stylegan metrics --network runs/emoji/network-snapshot-000040.safetensors --metrics swd --num 2048`;
+
+/** The training data recorded in one of our checkpoints (as calc_metrics.py defaults --data), if any. */
+function trainingData(network: string): string | undefined {
+  if (isPickleFile(network) || !fs.existsSync(network)) return undefined;
+  const recorded = (readNetworkFile(network).training as { data?: { path?: string } } | undefined)?.data;
+  if (!recorded) return undefined;
+  return recorded.path ?? defaultDatasetPath();
+}
 
 /** Resolution of a folder's first image (must be a power of two). */
 async function firstImageResolution(data: string): Promise<number> {
@@ -79,19 +88,24 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const num = v.num === undefined ? undefined : parseNumber(v.num, 'num', { int: true, min: 2 });
   const seed = parseNumber(v.seed, 'seed', { int: true, min: 0, max: 0xffffffff, def: 0 });
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 1024, def: 8 });
+  const data = v.data ?? (v.network && specs.some((m) => m.needsReal) ? trainingData(v.network) : undefined);
   // Everything a metric needs is checked before the network or any image is read.
   const featureRange = parseChoice(v['feature-range'], 'feature-range', FEATURE_RANGES, '0,1');
-  checkRequirements(specs, { hasGenerator: !!v.network, data: v.data, inception: v.inception, vgg16: v.vgg16, featureNet: v['feature-net'] });
+  checkRequirements(specs, { hasGenerator: !!v.network, data, inception: v.inception, vgg16: v.vgg16, featureNet: v['feature-net'] });
   if (v.network && !fs.existsSync(v.network)) throw new Error(`Network file not found: ${v.network}`);
 
   await initNodeBackend(v.backend as BackendName | undefined);
-  const G = v.network ? await loadNetwork(v.network) : undefined;
+  const G = v.network ? await loadAnyNetwork(v.network) : undefined;
+  if (G && G.cfg.cDim > 0) {
+    G.dispose();
+    throw new Error(`${v.network}: conditional networks (cDim ${G.cfg.cDim}) are not supported by metrics yet`);
+  }
   const resolution = G ? G.cfg.imgResolution
     : v.resolution !== undefined ? parseNumber(v.resolution, 'resolution', { int: true, min: 16, max: 1024 })
-    : await firstImageResolution(v.data ?? v.real!);
+    : await firstImageResolution(data ?? v.real!);
   const outdir = v.outdir ?? (v.network ? path.dirname(v.network) : undefined);
   const runner = new MetricsRunner({
-    G, networkFile: v.network, fakeData: v.real, data: v.data, resolution, num, inception: v.inception, vgg16: v.vgg16,
+    G, networkFile: v.network, fakeData: v.real, data, resolution, num, inception: v.inception, vgg16: v.vgg16,
     featureNet: v['feature-net'], featureRange,
     cacheDir: v.cache, batch, seed, log: (line) => process.stderr.write(line + '\n'),
   });

@@ -2,11 +2,12 @@
  * Perceptual path length (StyleGAN paper sec. 4.2) as NVIDIA's
  * metrics/perceptual_path_length.py: pairs of latents at t and t + eps (t ~ U(0, 1) for
  * 'full', t = 0 for 'end'), slerp in Z or lerp in W, the same random noise for both images of
- * a batch, an optional face crop, box downsampling to 256, LPIPS / eps^2, then the mean of the
+ * a pair (NVIDIA: one random map per layer for the whole batch; here one per pair, drawn by
+ * rendering the t and t + eps images with the same noise seed), an optional face crop, box downsampling to 256, LPIPS / eps^2, then the mean of the
  * values between the 1st ('lower') and 99th ('higher') percentiles.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../networks/generator.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
 import type { Vgg16 } from './vgg16.js';
 import { RandomState } from '../sampling/rng.js';
 
@@ -64,44 +65,38 @@ export function pplImages(img: tf.Tensor4D, crop: boolean): tf.Tensor4D {
   });
 }
 
-export async function perceptualPathLength(G: Generator, vgg: Vgg16, o: PplOptions): Promise<number> {
+export async function perceptualPathLength(G: GeneratorLike, vgg: Vgg16, o: PplOptions): Promise<number> {
   const eps = o.epsilon ?? 1e-4;
   const batch = o.batch ?? 2;
   const rng = o.rng ?? new RandomState(0);
-  const layers = G.synthesis.blocks.flatMap((b) => [b.conv0, b.conv1]);
   const dists: number[] = [];
   while (dists.length < o.num) {
     const t = Float32Array.from({ length: batch }, () => (o.sampling === 'full' ? rng.randomSample() : 0));
     const z = Float32Array.from(rng.randn(2 * batch, G.cfg.zDim));
-    // One fresh noise map per layer, shared by the whole batch (NVIDIA randomises the
-    // const buffers, then renders with noise_mode='const').
-    const noise: tf.Tensor4D[] = [];
-    for (const l of layers) noise[l.index] = tf.tensor4d(Float32Array.from(rng.randn(l.res * l.res)), [1, l.res, l.res, 1]);
+    const noiseSeed = rng.randomInterval(0x7fffffff);
     const d = tf.tidy(() => {
       const zz = tf.tensor2d(z, [2 * batch, G.cfg.zDim]);
-      const z0 = tf.slice(zz, [0, 0], [batch, -1]), z1 = tf.slice(zz, [batch, 0], [batch, -1]);
-      const tt = tf.tensor2d(t, [batch, 1]);
-      let w0: tf.Tensor2D, w1: tf.Tensor2D;
+      const z0 = tf.slice(zz, [0, 0], [batch, -1]) as tf.Tensor2D, z1 = tf.slice(zz, [batch, 0], [batch, -1]) as tf.Tensor2D;
+      let ws0: tf.Tensor3D, ws1: tf.Tensor3D;
       if (o.space === 'w') {
-        const w = G.mapping.forward(tf.concat([z0, z1]) as tf.Tensor2D);
-        const a = tf.slice(w, [0, 0], [batch, -1]), b = tf.slice(w, [batch, 0], [batch, -1]);
-        const lerp = (s: tf.Tensor2D) => tf.add(a, tf.mul(tf.sub(b, a), s)) as tf.Tensor2D;
-        w0 = lerp(tt);
-        w1 = lerp(tf.add(tt, eps));
+        const ws = G.mappingForward(tf.concat([z0, z1]) as tf.Tensor2D);
+        const a = tf.slice(ws, [0, 0, 0], [batch, -1, -1]), b = tf.slice(ws, [batch, 0, 0], [batch, -1, -1]);
+        const tt = tf.tensor3d(t, [batch, 1, 1]);
+        const lerp = (s: tf.Tensor) => tf.add(a, tf.mul(tf.sub(b, a), s)) as tf.Tensor3D;
+        ws0 = lerp(tt);
+        ws1 = lerp(tf.add(tt, eps));
       } else {
-        const zt0 = slerp(z0 as tf.Tensor2D, z1 as tf.Tensor2D, tt), zt1 = slerp(z0 as tf.Tensor2D, z1 as tf.Tensor2D, tf.add(tt, eps));
-        const w = G.mapping.forward(tf.concat([zt0, zt1]) as tf.Tensor2D);
-        w0 = tf.slice(w, [0, 0], [batch, -1]);
-        w1 = tf.slice(w, [batch, 0], [batch, -1]);
+        const tt = tf.tensor2d(t, [batch, 1]);
+        ws0 = G.mappingForward(slerp(z0, z1, tt));
+        ws1 = G.mappingForward(slerp(z0, z1, tf.add(tt, eps) as tf.Tensor2D));
       }
-      const ws = tf.tile(tf.expandDims(tf.concat([w0, w1]), 1), [1, G.numWs, 1]) as tf.Tensor3D;
-      let img = pplImages(G.synthesis.forward(ws, { noise }), o.crop);
-      if (img.shape[3] === 1) img = tf.tile(img, [1, 1, 1, 3]);
-      const a = tf.slice(img, [0, 0, 0, 0], [batch, -1, -1, -1]) as tf.Tensor4D;
-      const b = tf.slice(img, [batch, 0, 0, 0], [batch, -1, -1, -1]) as tf.Tensor4D;
-      return tf.div(vgg.lpips(a, b), eps * eps);
+      const render = (ws: tf.Tensor3D) => {
+        let img = pplImages(G.synthesis.forward(ws, { noiseMode: 'random', noiseSeed }), o.crop);
+        if (img.shape[3] === 1) img = tf.tile(img, [1, 1, 1, 3]);
+        return img;
+      };
+      return tf.div(vgg.lpips(render(ws0), render(ws1)), eps * eps);
     });
-    tf.dispose(noise);
     dists.push(...((await d.data()) as Float32Array));
     d.dispose();
     o.onProgress?.(Math.min(dists.length, o.num), o.num);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../networks/generator.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { RandomState } from '../sampling/rng.js';
 import { type MetricSpec } from './registry.js';
@@ -25,7 +25,7 @@ import { CustomFeatureNet, modelHash, type FeatureRange } from './custom-feature
 
 export interface MetricsOptions {
   /** The generator to evaluate (or `fakeData`, a folder standing in for generated images). */
-  G?: Generator;
+  G?: GeneratorLike;
   networkFile?: string;
   fakeData?: string;
   /** Real images (folder or zip). */

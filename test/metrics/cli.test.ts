@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setup, tinyConfig, testRandom } from '../helpers.js';
-import { runCli } from '../cli/cli.js';
+import { runCli, ROOT } from '../cli/cli.js';
 import { Generator } from '../../src/networks/generator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';
 import { encodeSafetensors } from '../../src/io/safetensors.js';
@@ -15,6 +15,21 @@ import { HashWeights } from './hash-weights.js';
 import * as tf from '@tensorflow/tfjs';
 
 let dir = '', net = '', data = '', other = '';
+let vggWritten: Promise<string> | undefined;
+
+/** LPIPS-VGG16 hashed weights written once as .safetensors. */
+function vggFile(): Promise<string> {
+  vggWritten ??= (async () => {
+    const { Vgg16 } = await import('../../src/metrics/vgg16.js');
+    const hw = new HashWeights();
+    new Vgg16(hw, 'hash').dispose();
+    const file = path.join(dir, 'vgg16.safetensors');
+    const tensors = Object.fromEntries([...hw.made].map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
+    fs.writeFileSync(file, encodeSafetensors(tensors));
+    return file;
+  })();
+  return vggWritten;
+}
 
 async function imageFolder(p: string, n: number, seed: number): Promise<void> {
   fs.mkdirSync(p, { recursive: true });
@@ -160,15 +175,26 @@ test('fid_custom on a user TF.js network: 0 for a folder against itself, and the
 });
 
 test('ppl2_wend --num 4 with a VGG16/LPIPS weights file (.safetensors)', async () => {
-  const { Vgg16 } = await import('../../src/metrics/vgg16.js');
-  const hw = new HashWeights();
-  new Vgg16(hw, 'hash').dispose();
-  const file = path.join(dir, 'vgg16.safetensors');
-  const tensors = Object.fromEntries([...hw.made].map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
-  fs.writeFileSync(file, encodeSafetensors(tensors));
+  const file = await vggFile();
   const r = await runCli(['metrics', '--network', net, '--metrics', 'ppl2_wend', '--num', '4', '--vgg16', file, '--backend', 'wasm']);
   assert.equal(r.code, 0, r.stderr);
   const ppl = Number(/^ppl2_wend (\S+)$/m.exec(r.stdout)![1]);
   assert.ok(Number.isFinite(ppl) && ppl > 0, r.stdout);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'run', 'metric-ppl2_wend.jsonl'), 'utf8')).results.ppl2_wend, ppl);
+});
+
+test('an official stylegan2-ada-pytorch pickle: swd and ppl2_wend run on it; no --data and no recorded data is one line', async () => {
+  const pkl = path.join(ROOT, 'test', 'fixtures', 'stylegan2-ada-tiny', 'network.pkl');
+  const outdir = path.join(dir, 'sg2');
+  const r = await runCli(['metrics', '--network', pkl, '--data', data, '--metrics', 'swd', '--num', '16', '--outdir', outdir, '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['swd', 'swd_32', 'swd_16']);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(outdir, 'metric-swd.jsonl'), 'utf8')).snapshot_pkl, path.relative(outdir, pkl));
+  const ppl = await runCli(['metrics', '--network', pkl, '--metrics', 'ppl2_wend', '--num', '4', '--vgg16', await vggFile(), '--outdir', outdir, '--backend', 'wasm']);
+  assert.equal(ppl.code, 0, ppl.stderr);
+  assert.ok(Number(/^ppl2_wend (\S+)$/m.exec(ppl.stdout)![1]) > 0, ppl.stdout);
+  const noData = await runCli(['metrics', '--network', net, '--metrics', 'swd']);
+  assert.equal(noData.code, 1);
+  assert.match(noData.stderr, /swd compares with real images: pass --data PATH/);
+  assert.equal(noData.stderr.trim().split('\n').length, 1);
 });

@@ -23,6 +23,12 @@ test('train --metrics swd --metrics-every 2 appends metric-swd.jsonl every secon
       assert.match(l.snapshot_pkl, /^network-snapshot-\d{6}\.safetensors$/);
     }
     assert.match(r.stderr, /swd \d+\.\d{4} at kimg/);
+    // stylegan metrics defaults --data to the run's training data (here the bundled emoji set).
+    const snap = path.join(dir, lines[1].snapshot_pkl);
+    const m = await runCli(['metrics', '--network', snap, '--metrics', 'swd', '--num', '16', '--backend', 'wasm'], 300_000);
+    assert.equal(m.code, 0, m.stderr);
+    assert.match(m.stderr, /Loading images from .*emoji-datasource-twitter.* at 16x16/);
+    assert.match(m.stdout, /^swd \d/m);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
