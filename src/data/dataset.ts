@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { unzipSync } from 'fflate';
 import { decodeRgb, errorReason } from './grid.js';
+import { implausibleZipEntry } from '../io/zip.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|webp)$/i;
 const EXT_LIST = '.png, .jpg, .jpeg, .webp';
@@ -63,10 +64,12 @@ function isUnsafeZipName(name: string): boolean {
 
 function openZip(file: string): ImageSource {
   const unsafe: string[] = [];
+  const corrupt: string[] = [];
   let unsupported = 0;
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(fs.readFileSync(file), {
+    const bytes = fs.readFileSync(file);
+    files = unzipSync(bytes, {
       filter: (f) => {
         const n = f.name.replace(/\\/g, '/');
         if (n.endsWith('/') || n.startsWith('__MACOSX/') || n.includes('/__MACOSX/')) return false;
@@ -74,6 +77,8 @@ function openZip(file: string): ImageSource {
         if (!IMAGE_EXT.test(n) || isAppleDouble(n)) return false;
         // fflate inflates only stored (0) and deflated (8) entries and throws on others.
         if (f.compression !== 0 && f.compression !== 8) { unsupported++; return false; }
+        // fflate allocates the claimed unpacked size: a corrupted field must not cost gigabytes.
+        if (implausibleZipEntry(f, bytes.length)) { corrupt.push(f.name); return false; }
         return true;
       },
     });
@@ -86,6 +91,7 @@ function openZip(file: string): ImageSource {
     warnings.push(`Skipped ${unsafe.length} zip entr${unsafe.length === 1 ? 'y' : 'ies'} with unsafe paths: ${nameList(unsafe)}`);
   }
   if (unsupported > 0) warnings.push(`Skipped ${unsupported} zip entries with unsupported compression`);
+  if (corrupt.length > 0) warnings.push(`Skipped ${corrupt.length} corrupt zip entr${corrupt.length === 1 ? 'y' : 'ies'} (impossible sizes): ${nameList(corrupt)}`);
   return { kind: 'zip', path: file, names, warnings, unsafeEntries: unsafe.length, read: async (i) => files[names[i]] };
 }
 

@@ -36,6 +36,11 @@ export function quote(s: string): string {
   return json.length > 80 ? `${json.slice(0, 77)}..."` : json;
 }
 
+/** A name from a file for an error message: as is when plain and short, else quoted (escaped, bounded). */
+export function shownName(s: string): string {
+  return /^[\w.\-/]{1,80}$/.test(s) ? s : quote(s);
+}
+
 /** Message of anything thrown, on one line. */
 export function errorText(e: unknown): string {
   return oneLine(e instanceof Error ? e.message : String(e));

@@ -13,6 +13,7 @@ import type { StyleGAN2Config } from '../networks/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { setupFilter } from '../networks/stylegan2/ops.js';
 import { expandTable2, officialShape, transformData } from './stylegan2-table.js';
+import { shownName } from './bytes.js';
 
 export type TensorMap = Record<string, RawTensor>;
 
@@ -47,7 +48,7 @@ export function flattenModule(m: TorchModuleRecord, prefix = '', out = new Map<s
     if (!isMap(d)) throw new Error(`${prefix || 'module'} ${key} is not a dict`);
     for (const [k, v] of d) {
       if (v === null) continue;
-      if (!(v instanceof TorchTensor)) throw new Error(`${prefix}${String(k)} is not a tensor`);
+      if (!(v instanceof TorchTensor)) throw new Error(`${shownName(prefix + String(k))} is not a tensor`);
       (k === 'resample_filter' ? filters : out).set(`${prefix}${String(k)}`, v);
     }
   }
@@ -56,7 +57,7 @@ export function flattenModule(m: TorchModuleRecord, prefix = '', out = new Map<s
     if (!isMap(mods)) throw new Error(`${prefix || 'module'} _modules is not a dict`);
     for (const [k, v] of mods) {
       if (v === null) continue;
-      if (!isModuleRecord(v)) throw new Error(`${prefix}${String(k)} is not a persistent module`);
+      if (!isModuleRecord(v)) throw new Error(`${shownName(prefix + String(k))} is not a persistent module`);
       flattenModule(v, `${prefix}${String(k)}.`, out, filters);
     }
   }
@@ -184,7 +185,8 @@ export function mapStyleGAN2Network(net: TorchModuleRecord, cfg: StyleGAN2Config
   const unknown = [...tensors.keys()].filter((k) => !used.has(k));
   const expected = setupFilter(which === 'G' ? cfg.synthesis.resampleFilter : cfg.discriminator.resampleFilter).k;
   for (const [k, t] of filters) {
-    const d = tensorToFloat32(t);
+    let d: Float32Array;
+    try { d = tensorToFloat32(t); } catch (e) { errors.push(`${k}: ${(e as Error).message}`); continue; }
     if (d.length !== expected.length || d.some((v, i) => Math.abs(v - expected[i]) > 1e-6)) errors.push(`${k} is not the configured resample filter`);
   }
   const problems = [

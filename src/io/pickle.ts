@@ -11,6 +11,8 @@
  * list and tuple -> array (tuples frozen), dict -> Map, set/frozenset -> Set.
  */
 
+import { shownName } from './bytes.js';
+
 /** A Python class or function named by GLOBAL/STACK_GLOBAL; only handlers on the allow-list exist. */
 export class PyGlobal {
   constructor(readonly module: string, readonly name: string, readonly handler: GlobalHandler) {}
@@ -163,7 +165,7 @@ class Unpickler {
     const key = `${module}.${name}`;
     const h = Object.prototype.hasOwnProperty.call(this.opts.handlers, key) ? this.opts.handlers[key] : undefined;
     if (!h) {
-      throw new PickleError(`Refusing to load ${this.source}: pickle references disallowed global ${key} (byte ${this.op})`, this.op);
+      throw new PickleError(`Refusing to load ${this.source}: pickle references disallowed global ${shownName(key)} (byte ${this.op})`, this.op);
     }
     return new PyGlobal(module, name, h);
   }

@@ -10,9 +10,10 @@
  * archive. Persistent classes become plain {@link TorchModuleRecord}s: the embedded module
  * source is kept as text length only and never run.
  */
-import { unzipSync } from 'fflate';
+import { unzipChecked } from './zip.js';
 import { type GlobalHandler, type PickleContext, PyGlobal, isMap, unpickleAt } from './pickle.js';
 import { BUILTIN_HANDLERS, NUMPY_HANDLERS, halfToFloat } from './pickle-numpy.js';
+import { shownName } from './bytes.js';
 
 type StorageKind = { dtype: string; size: number };
 /** torch.<Name>Storage -> element type. */
@@ -85,7 +86,7 @@ export function loadTorchSaveStorage(blob: Uint8Array, source: string): TorchSto
   const magic = unpickleAt(blob, 0, source, { handlers: {} });
   if (BigInt(magic.value as number | bigint) !== LEGACY_MAGIC) throw new Error('nested torch.save data has a bad magic number');
   const proto = unpickleAt(blob, magic.end, source, { handlers: {} });
-  if (proto.value !== 1001) throw new Error(`unsupported torch.save protocol ${String(proto.value)}`);
+  if (proto.value !== 1001) throw new Error(`unsupported torch.save protocol ${shownName(String(proto.value))}`);
   const info = unpickleAt(blob, proto.end, source, { handlers: {} });
   if (!isMap(info.value) || info.value.get('little_endian') !== true) throw new Error('torch.save data is not little-endian');
   const main = unpickleAt(blob, info.end, source, opts);
@@ -95,11 +96,11 @@ export function loadTorchSaveStorage(blob: Uint8Array, source: string): TorchSto
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   for (const k of keys.value) {
     const s = storages.get(String(k));
-    if (!s) throw new Error(`torch.save lists unknown storage ${String(k)}`);
+    if (!s) throw new Error(`torch.save lists unknown storage ${shownName(String(k))}`);
     if (pos + 8 > blob.length) throw new Error('truncated torch.save storage data');
     const n = Number(view.getBigInt64(pos, true));
     const nbytes = n * s.elementSize;
-    if (n !== s.numel || pos + 8 + nbytes > blob.length) throw new Error(`truncated or inconsistent torch.save storage ${String(k)}`);
+    if (n !== s.numel || pos + 8 + nbytes > blob.length) throw new Error(`truncated or inconsistent torch.save storage ${shownName(String(k))}`);
     s.bytes = blob.subarray(pos + 8, pos + 8 + nbytes);
     pos += 8 + nbytes;
   }
@@ -107,15 +108,14 @@ export function loadTorchSaveStorage(blob: Uint8Array, source: string): TorchSto
 }
 
 function loadZip(blob: Uint8Array, source: string, opts: Parameters<typeof unpickleAt>[3], storages: Map<string, TorchStorage>): TorchStorage {
-  let files: Record<string, Uint8Array>;
-  try { files = unzipSync(blob); } catch (e) { throw new Error(`nested torch.save zip is corrupt (${(e as Error).message})`); }
+  const files = unzipChecked(blob, 'nested torch.save zip is corrupt');
   const pkl = Object.keys(files).find((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (!pkl) throw new Error('nested torch.save zip has no data.pkl');
   const prefix = pkl.slice(0, -'data.pkl'.length);
   const main = unpickleAt(files[pkl], 0, source, opts);
   for (const [key, s] of storages) {
     const data = files[`${prefix}data/${key}`];
-    if (!data || data.length !== s.numel * s.elementSize) throw new Error(`nested torch.save zip lacks data for storage ${key}`);
+    if (!data || data.length !== s.numel * s.elementSize) throw new Error(`nested torch.save zip lacks data for storage ${shownName(key)}`);
     s.bytes = data;
   }
   return asStorage(main.value);
@@ -150,6 +150,8 @@ export function tensorToFloat32(t: TorchTensor): Float32Array {
     expect *= t.shape[k];
   }
   if (contiguous) return flat.slice(t.offset, t.offset + n);
+  // Only broadcast (stride 0) views have more elements than their storage: refuse before allocating them.
+  if (n > s.numel) throw new Error(`torch tensor of ${n} elements is a view on a storage of ${s.numel}`);
   const out = new Float32Array(n);
   const idx = new Array<number>(nd).fill(0);
   for (let i = 0; i < n; i++) {
@@ -185,7 +187,7 @@ function toRecord(m: unknown, what: string): Record<string, unknown> {
 const persistentObj: GlobalHandler = {
   call(args) {
     const meta = toRecord(args[0], 'persistent object meta');
-    if (meta.type !== 'class') throw new Error(`persistent object of type ${String(meta.type)} is not supported`);
+    if (meta.type !== 'class') throw new Error(`persistent object of type ${shownName(String(meta.type))} is not supported`);
     if (typeof meta.class_name !== 'string') throw new Error('persistent object without class_name');
     const rec: TorchModuleRecord = {
       className: meta.class_name, version: Number(meta.version),

@@ -6,10 +6,11 @@
  * num_batches_tracked is dropped). This is what lets --inception take pytorch-fid's
  * pt_inception-2015-12-05-6726825d.pth as downloaded.
  */
-import { unzipSync } from 'fflate';
+import { unzipChecked } from '../io/zip.js';
 import { unpickleAt, PyGlobal, isMap, type GlobalHandler, type UnpickleOptions } from '../io/pickle.js';
 import { TorchStorage, TorchTensor, tensorToFloat32, torchHandlers } from '../io/torch.js';
 import type { WeightMap } from './weights.js';
+import { shownName } from '../io/bytes.js';
 
 const KINDS: Record<string, [string, number]> = {
   FloatStorage: ['float32', 4], DoubleStorage: ['float64', 8], HalfStorage: ['float16', 2], BFloat16Storage: ['bfloat16', 2],
@@ -43,7 +44,9 @@ function toWeights(root: unknown, source: string): WeightMap {
   const out: WeightMap = new Map();
   for (const [k, v] of root) {
     if (typeof k !== 'string' || !(v instanceof TorchTensor) || !FLOAT.has(v.dtype)) continue;
-    out.set(k, { shape: [...v.shape], data: tensorToFloat32(v) });
+    let data: Float32Array;
+    try { data = tensorToFloat32(v); } catch (e) { throw new Error(`${source}: tensor ${shownName(k)}: ${(e as Error).message}`); }
+    out.set(k, { shape: [...v.shape], data });
   }
   if (out.size === 0) throw new Error(`${source}: no float tensors found`);
   return out;
@@ -53,15 +56,14 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): WeightMap
   const storages = new Map<string, TorchStorage>();
   const opts = options(source, storages);
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    let files: Record<string, Uint8Array>;
-    try { files = unzipSync(bytes); } catch (e) { throw new Error(`${source}: corrupt torch zip (${(e as Error).message})`); }
+    const files = unzipChecked(bytes, `${source}: corrupt torch zip`);
     const pkl = Object.keys(files).find((n) => /^[^/]+\/data\.pkl$/.test(n));
     if (!pkl) throw new Error(`${source}: torch zip without data.pkl`);
     const prefix = pkl.slice(0, -'data.pkl'.length);
     const main = unpickleAt(files[pkl], 0, source, opts);
     for (const [key, s] of storages) {
       const data = files[`${prefix}data/${key}`];
-      if (!data || data.length !== s.numel * s.elementSize) throw new Error(`${source}: missing or short data for storage ${key}`);
+      if (!data || data.length !== s.numel * s.elementSize) throw new Error(`${source}: missing or short data for storage ${shownName(key)}`);
       s.bytes = data;
     }
     return toWeights(main.value, source);
@@ -71,7 +73,7 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): WeightMap
   if (typeof magic.value !== 'number' && typeof magic.value !== 'bigint') throw new Error(`${source}: not a torch.save file`);
   if (BigInt(magic.value) !== LEGACY_MAGIC) throw new Error(`${source}: not a torch.save file (bad magic number)`);
   const proto = unpickleAt(bytes, magic.end, source, none);
-  if (proto.value !== 1001) throw new Error(`${source}: unsupported torch.save protocol ${String(proto.value)}`);
+  if (proto.value !== 1001) throw new Error(`${source}: unsupported torch.save protocol ${shownName(String(proto.value))}`);
   const info = unpickleAt(bytes, proto.end, source, none);
   if (!isMap(info.value) || info.value.get('little_endian') !== true) throw new Error(`${source}: torch.save data is not little-endian`);
   const main = unpickleAt(bytes, info.end, source, opts);
@@ -81,10 +83,10 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): WeightMap
   let pos = keys.end;
   for (const k of keys.value) {
     const s = storages.get(String(k));
-    if (!s) throw new Error(`${source}: unknown storage ${String(k)}`);
+    if (!s) throw new Error(`${source}: unknown storage ${shownName(String(k))}`);
     if (pos + 8 > bytes.length) throw new Error(`${source}: truncated storage data`);
     const n = Number(view.getBigInt64(pos, true));
-    if (n !== s.numel || pos + 8 + n * s.elementSize > bytes.length) throw new Error(`${source}: truncated or inconsistent storage ${String(k)}`);
+    if (n !== s.numel || pos + 8 + n * s.elementSize > bytes.length) throw new Error(`${source}: truncated or inconsistent storage ${shownName(String(k))}`);
     s.bytes = bytes.subarray(pos + 8, pos + 8 + n * s.elementSize);
     pos += 8 + n * s.elementSize;
   }
