@@ -44,6 +44,11 @@ test('perceptualPathLength on a tiny generator: finite, positive, reproducible f
   assert.ok(Number.isFinite(a) && a > 0, `ppl ${a}`);
   assert.equal(a, b);
   assert.ok(Number.isFinite(z) && z > 0 && z !== a, `ppl z ${z}`);
+  // With strong noise, the two images of a pair must still share it: PPL stays of the same
+  // order (different noise per image would add LPIPS(noise) / eps^2, about 1e8 times more).
+  for (const [name, v] of G.store.vars) if (name.endsWith('noiseStrength')) v.assign(tf.fill(v.shape, 0.5));
+  const noisy = await run('w', 'end');
+  assert.ok(Number.isFinite(noisy) && noisy < 100 * a + 1, `ppl with noise ${noisy} vs ${a}`);
   vgg.dispose();
   G.dispose();
 });
