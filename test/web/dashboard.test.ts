@@ -1,11 +1,11 @@
 /**
- * `stylegan train --dashboard` and `stylegan dashboard` end to end: a real (tiny) training run,
- * then the page in headless chromium: cards, drawn charts, the fakes scrubber, and live updates
- * when the run folder grows.
+ * `stylegan train --dashboard` and `stylegan dashboard` end to end in headless chromium: the
+ * page follows a real (tiny) training while it runs and ends with it; then the stopped run's
+ * folder: cards, drawn charts, metrics, the fakes scrubber, and live updates as the folder grows.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,22 +13,43 @@ import type { Page } from 'playwright-core';
 import { ensureWebBuild } from '../../src/web/build.js';
 import { foreignRequests, launchBrowser, startCli, REPO } from './browser.js';
 
-/** Runs a tiny training to the end with its dashboard; returns everything it printed. */
-function trainTiny(outdir: string): Promise<string> {
+interface Training {
+  proc: ChildProcess;
+  output: () => string;
+  /** Resolves with the first match of `re` in the output. */
+  waitFor(re: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  exited: Promise<number | null>;
+}
+
+/** A tiny training, long enough (1 kimg) that the test stops it with Ctrl-C. */
+function startTraining(outdir: string): Training {
   const args = ['train', '--outdir', outdir, '--max-images', '16', '--resolution', '8', '--batch', '4',
-    '--kimg', '0.04', '--tick', '0.008', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
+    '--kimg', '1', '--tick', '0.008', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
   const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill(); reject(new Error(`training did not finish:\n${out}`)); }, 90_000);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`train exited with ${code}:\n${out}`));
-    });
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d;
+    listeners.forEach((l) => l());
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const waitFor = (re: RegExp, timeoutMs: number) => new Promise<RegExpExecArray>((resolve, reject) => {
+    const check = () => {
+      const m = re.exec(out);
+      if (m) {
+        listeners.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    const timer = setTimeout(() => { listeners.delete(check); reject(new Error(`no ${re} within ${timeoutMs} ms:\n${out}`)); }, timeoutMs);
+    listeners.add(check);
+    void exited.then(() => { if (listeners.has(check)) { listeners.delete(check); clearTimeout(timer); reject(new Error(`train exited:\n${out}`)); } });
+    check();
   });
+  return { proc, output: () => out, waitFor, exited };
 }
 
 /** Pixels of a chart's canvas that are not blank: uPlot drew axes, grid and lines. */
@@ -58,40 +79,64 @@ async function serverGone(url: string): Promise<boolean> {
 
 const polls = (page: Page) => page.evaluate(() => Number(document.body.dataset.polls ?? 0));
 
-test('dashboard: a finished run renders, the scrubber walks the grids, new ticks appear live', { timeout: 150_000 }, async () => {
+/** Waits for the page to poll twice more (one full poll after whatever just changed). */
+async function nextPolls(page: Page): Promise<void> {
+  const n = await polls(page);
+  await page.waitForFunction((k) => Number(document.body.dataset.polls) > k + 1, n, { timeout: 20_000 });
+}
+
+test('dashboard: follows train --dashboard live and ends with it; a stopped run renders, scrubs and updates', { timeout: 150_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-dash-'));
   const run = path.join(dir, 'run');
-  // Built first, so the trainer's dashboard is up within its start-up time rather than racing a build.
+  // Built first, so the trainer's dashboard comes up without waiting on a build.
   await ensureWebBuild();
-  const trainOut = await trainTiny(run);
-  const live = /Dashboard for .*: (http:\/\/\S+\/)/.exec(trainOut);
-  assert.ok(live, `train --dashboard printed no dashboard URL:\n${trainOut}`);
-  // It ends with the trainer: nothing may keep listening once training is done.
-  assert.ok(await serverGone(live[1]), 'the dashboard of train --dashboard outlived training');
+  const browser = await launchBrowser();
+  const training = startTraining(run);
+  try {
+    const { page } = browser;
+
+    // Live: the trainer's own dashboard shows ticks as they are written.
+    const [, liveUrl] = await training.waitFor(/Dashboard for .*: (http:\/\/\S+\/)/, 60_000);
+    await training.waitFor(/tick 1 /, 60_000);
+    await page.goto(liveUrl);
+    await page.waitForFunction(() => document.getElementById('status')!.dataset.run === 'running', null, { timeout: 30_000 });
+    assert.equal(await page.textContent('#status'), 'Training');
+    const seen = await page.textContent('#kimg');
+    await page.waitForFunction((k) => document.getElementById('kimg')!.textContent !== k, seen, { timeout: 30_000 });
+
+    // Ctrl-C: the trainer writes its snapshot and exits, and its dashboard goes with it.
+    training.proc.kill('SIGINT');
+    assert.equal(await training.exited, 0, training.output());
+    assert.match(training.output(), /Stopped at/);
+    assert.ok(await serverGone(liveUrl), 'the dashboard of train --dashboard outlived training');
+  } catch (e) {
+    await browser.close();
+    throw e;
+  } finally {
+    training.proc.kill('SIGKILL');
+  }
 
   const stats = fs.readFileSync(path.join(run, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(stats.length, 5);
+  assert.ok(stats.length >= 2, `only ${stats.length} ticks`);
   fs.writeFileSync(path.join(run, 'metric-fid50k.jsonl'),
-    [{ metric: 'fid50k', value: 310.5, kimg: 0.008 }, { metric: 'fid50k', value: 250.25, kimg: 0.04 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    [{ metric: 'fid50k', value: 310.5, kimg: 0.008 }, { metric: 'fid50k', value: 250.25, kimg: 0.016 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
 
   const server = await startCli(['dashboard', '--run', run]);
-  const browser = await launchBrowser();
   try {
     const { page } = browser;
     await page.goto(server.url);
     await page.waitForFunction(() => Number(document.body.dataset.polls) >= 1, null, { timeout: 30_000 });
-    assert.equal(await page.getAttribute('#status', 'data-run'), 'finished');
-    assert.equal(await page.textContent('#kimg'), '0.040 / 0.04');
-    assert.equal(await page.textContent('#eta'), 'done');
+    assert.equal(await page.textContent('#status'), 'Stopped (resume with --resume latest)');
+    assert.equal(await page.textContent('#kimg'), `${stats[stats.length - 1].kimg.toFixed(3)} / 1`);
     assert.equal(await page.textContent('#res'), '8²');
     for (const id of ['chartLoss', 'chartPenalty', 'chartSpeed', 'chartMetrics']) {
       assert.ok((await inkedPixels(page, id)) > 500, `${id} has not drawn`);
     }
     assert.match(await page.textContent('#chartMetrics') ?? '', /fid50k/);
     assert.match(await page.textContent('#config') ?? '', /"imgResolution": 8/);
-    assert.match(await page.textContent('#log') ?? '', /tick 5/);
-    const realsOk = await page.evaluate(() => (document.getElementById('reals') as HTMLImageElement).naturalWidth);
-    assert.equal(realsOk, 16, 'reals grid (2x2 of 8 px) did not load');
+    assert.match(await page.textContent('#log') ?? '', /Stopped at/);
+    const realsWidth = await page.evaluate(() => (document.getElementById('reals') as HTMLImageElement).naturalWidth);
+    assert.equal(realsWidth, 16, 'reals grid (2x2 of 8 px) did not load');
 
     // Scrubber: fakes-init.png, then the grid at the end.
     assert.equal(await page.getAttribute('#scrub', 'max'), '1');
@@ -102,14 +147,15 @@ test('dashboard: a finished run renders, the scrubber walks the grids, new ticks
     await page.waitForFunction(() => (document.getElementById('fakes') as HTMLImageElement).complete);
     assert.equal(await page.evaluate(() => (document.getElementById('fakes') as HTMLImageElement).naturalWidth), 16);
 
-    // The run goes on (as a resumed run would): a new tick and grid show up without a reload.
+    // The run goes on (as a resumed run would) to its end: a new tick and grid show up without a reload.
     const last = stats[stats.length - 1];
-    fs.appendFileSync(path.join(run, 'stats.jsonl'), JSON.stringify({ ...last, tick: 6, kimg: 1.5, lossG: 0.5 }) + '\n');
+    fs.appendFileSync(path.join(run, 'stats.jsonl'), JSON.stringify({ ...last, tick: last.tick + 1, kimg: 1, lossG: 0.5 }) + '\n');
     fs.copyFileSync(path.join(run, 'fakes-000000.png'), path.join(run, 'fakes-000001.png'));
     await page.check('#follow');
-    const before = await polls(page);
-    await page.waitForFunction((n) => Number(document.body.dataset.polls) > n + 1, before, { timeout: 15_000 });
-    assert.equal(await page.textContent('#kimg'), '1.5 / 0.04');
+    await nextPolls(page);
+    assert.equal(await page.textContent('#kimg'), '1.0 / 1');
+    assert.equal(await page.textContent('#status'), 'Finished');
+    assert.equal(await page.textContent('#eta'), 'done');
     assert.equal(await page.getAttribute('#scrub', 'max'), '2');
     assert.equal(await page.getAttribute('#fakes', 'data-file'), 'fakes-000001.png');
 
@@ -117,7 +163,7 @@ test('dashboard: a finished run renders, the scrubber walks the grids, new ticks
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
     assert.deepEqual(browser.errors, []);
-    assert.deepEqual(foreignRequests(browser.requests, server.url), [], 'the page fetched from outside the local server');
+    assert.deepEqual(foreignRequests(browser.requests, 'http://127.0.0.1:'), [], 'the page fetched from outside the local servers');
   } finally {
     await browser.close();
     await server.stop();
