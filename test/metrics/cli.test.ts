@@ -104,7 +104,7 @@ test('missing weights and unsupported metrics: one line, non-zero, nothing compu
   assert.ok(!fs.existsSync(path.join(dir, 'run', 'metric-fid50k_full.jsonl')));
 });
 
-test('kid50k_full --num 2 with an Inception weights file; real features come from the cache the second time', async () => {
+test('kid50k_full --num 2 with an Inception weights file; real features come from the cache the second time; is50k', async () => {
   const hw = new HashWeights();
   new InceptionV3(hw, 'hash').dispose();
   const file = path.join(dir, 'inception.safetensors');
@@ -121,6 +121,11 @@ test('kid50k_full --num 2 with an Inception weights file; real features come fro
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stderr, /from cache \(2 images\)/);
   assert.equal(Number(/^kid50k_full (\S+)$/m.exec(second.stdout)![1]), kid);
+  // Inception Score of 10 images (10 splits of 1): each split's KL is 0, so exactly 1 +- 0.
+  const is = await runCli(['metrics', '--real', other, '--metrics', 'is50k', '--num', '10', '--inception', file, '--batch', '10', '--resolution', '16'], 300_000);
+  assert.equal(is.code, 0, is.stderr);
+  assert.match(is.stdout, /^is50k_mean 1\n/m);
+  assert.match(is.stdout, /^is50k_std 0\n/m);
 });
 
 /** A small TF.js Layers model (conv + global average pool: 6 features) saved as model.json + weights.bin. */
