@@ -94,6 +94,7 @@ export class MetricsRunner {
   private readonly datasets = new Map<string, Promise<Dataset>>();
   private inceptionNet?: InceptionV3;
   private vggNet?: Vgg16;
+  private vggFc = false;
   private readonly cacheDir: string;
   private readonly batch: number;
   private readonly log: (line: string) => void;
@@ -123,8 +124,19 @@ export class MetricsRunner {
     return (this.inceptionNet ??= new InceptionV3(readWeightFile(this.o.inception!), this.o.inception!));
   }
 
+  /** VGG16 with LPIPS; its 400 MB classifier only once a metric (precision/recall) needs it. */
   private vgg(fc: boolean): Vgg16 {
-    return (this.vggNet ??= new Vgg16(readWeightFile(this.o.vgg16!), this.o.vgg16!, { lpips: true, fc }));
+    if (this.vggNet && fc && !this.vggFc) {
+      this.vggNet.dispose();
+      this.vggNet = undefined;
+    }
+    if (!this.vggNet) {
+      const w = readWeightFile(this.o.vgg16!);
+      // LPIPS weights are optional when only fc2 features are wanted.
+      this.vggNet = new Vgg16(w, this.o.vgg16!, { lpips: !fc || w.has('lin0.model.1.weight'), fc });
+      this.vggFc = fc;
+    }
+    return this.vggNet;
   }
 
   /** Generated images (NVIDIA: z ~ N(0, I) from a seeded RandomState, psi 1, random noise). */
