@@ -14,9 +14,11 @@ Trains a StyleGAN on a folder or .zip of images (default: the bundled emoji set)
 
 Data:
   --data PATH            folder (searched recursively) or .zip of PNG/JPEG/WebP (default: emoji)
-  --resolution N         training resolution, a power of two (default 32)
+  --resolution N         training resolution, a power of two (default 32); non-square images are
+                         center-cropped, smaller ones upsampled with a warning naming them
   --mirror               add x-flips
   --max-images N         use only the first N images
+  --strict               fail on the first unreadable image (default: skip it, warn with a count and names)
 Network and schedule:
   --preset NAME          ${Object.keys(NETWORK_PRESETS).join(' | ')} (default: by resolution)
   --cbase N, --cmax N    override the preset's channels: min(cbase / resolution, cmax) per block
@@ -55,7 +57,7 @@ Example:
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     outdir: { type: 'string' }, data: { type: 'string' }, resolution: { type: 'string' }, mirror: { type: 'boolean' },
-    'max-images': { type: 'string' }, preset: { type: 'string' }, cbase: { type: 'string' }, cmax: { type: 'string' }, zdim: { type: 'string' }, kimg: { type: 'string' }, batch: { type: 'string' },
+    'max-images': { type: 'string' }, strict: { type: 'boolean' }, preset: { type: 'string' }, cbase: { type: 'string' }, cmax: { type: 'string' }, zdim: { type: 'string' }, kimg: { type: 'string' }, batch: { type: 'string' },
     grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
     'ema-kimg': { type: 'string' }, 'ema-rampup': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
@@ -130,7 +132,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     tick: parseNumber(v.tick, 'tick', { min: 0.001, def: 4 }),
     snap: parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 }),
     grid: parseGrid(v.grid, [8, 4]), resume: v.resume,
-    maxImages: v['max-images'] === undefined ? undefined : parseNumber(v['max-images'], 'max-images', { int: true, min: 1 }),
+    maxImages: v['max-images'] === undefined ? undefined : parseNumber(v['max-images'], 'max-images', { int: true, min: 1 }), strict: v.strict,
     signal: controller.signal, progress, metrics, metricsEvery,
     log: (line) => process.stderr.write((tty ? '\r' + ' '.repeat(100) + '\r' : '') + line + '\n'),
   });

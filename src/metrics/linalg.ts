@@ -25,7 +25,7 @@ export function symEig(a: Float64Array, n: number, wantVectors = true): SymEig {
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) T[i * n + j] = T[j * n + i] = a[i * n + j];
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tred2(T, d, e, n);
+  tred2(T, d, e, n, wantVectors);
   tql2(T, d, e, n, wantVectors);
   const order = Array.from(d.keys()).sort((x, y) => d[x] - d[y]);
   const values = Float64Array.from(order, (k) => d[k]);
@@ -36,7 +36,7 @@ export function symEig(a: Float64Array, n: number, wantVectors = true): SymEig {
 }
 
 /** Householder reduction of V (stored transposed in T: V[r][c] = T[c*n + r]) to tridiagonal form. */
-function tred2(T: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function tred2(T: Float64Array, d: Float64Array, e: Float64Array, n: number, wantVectors: boolean): void {
   // Notation: V(r, c) := T[c * n + r].
   for (let j = 0; j < n; j++) d[j] = T[j * n + n - 1];
   for (let i = n - 1; i > 0; i--) {
@@ -89,6 +89,12 @@ function tred2(T: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
       }
     }
     d[i] = h;
+  }
+  if (!wantVectors) {
+    // Rows are final once processed: the diagonal of the tridiagonal form is V's diagonal.
+    for (let j = 0; j < n; j++) d[j] = T[j * n + j];
+    e[0] = 0;
+    return;
   }
   // Accumulate transformations.
   for (let i = 0; i < n - 1; i++) {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { StyleGANConfig } from '../networks/config.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
-import { imageGrid, toUint8, writePng } from '../data/grid.js';
+import { imageGrid, toUint8 } from '../data/grid.js';
+import { divergedMessage, firstNonFinite, poisonForTest, removeStaleTemps, trimStats, writePngAtomic } from './crash-safety.js';
 import { decodeSnapshot, encodeSnapshot } from '../io/snapshot.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 import { RandomState } from '../sampling/rng.js';
@@ -38,6 +39,8 @@ export interface RunOptions {
   grid: [number, number];
   /** Use only the first N images; undefined = the resumed run's setting, else all. */
   maxImages?: number;
+  /** Fail on the first unreadable image instead of skipping it (with a warning). */
+  strict?: boolean;
   /** Set to stop after the current step with a snapshot (Ctrl-C). */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -95,14 +98,14 @@ async function writeFakes(tr: Trainer, z: tf.Tensor2D, cols: number, file: strin
   const data = toUint8((await images.data()) as Float32Array);
   images.dispose();
   const g = imageGrid(data, z.shape[0], full, full, cols);
-  await writePng(file, g.data, g.width, g.height);
+  await writePngAtomic(file, g.data, g.width, g.height);
 }
 
 async function writeReals(ds: Dataset, n: number, cols: number, file: string): Promise<void> {
   // A fixed random subset: sorted file names would show only one kind of image.
   const idx = Array.from(new RandomState(0).permutation(ds.numImages).slice(0, Math.min(n, ds.numImages)));
   const g = imageGrid(toUint8(ds.sampleBatch(idx)), idx.length, ds.resolution, ds.resolution, cols);
-  await writePng(file, g.data, g.width, g.height);
+  await writePngAtomic(file, g.data, g.width, g.height);
 }
 
 export async function runTraining(o: RunOptions): Promise<{ snapshot: string; kimg: number }> {
@@ -111,6 +114,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     fs.appendFileSync(path.join(o.outdir, 'log.txt'), line + '\n');
   };
   fs.mkdirSync(o.outdir, { recursive: true });
+  // Temp files of a run killed mid-write (never complete snapshots; see fs-atomic.ts).
+  removeStaleTemps(o.outdir);
 
   let resumeFile = o.resume === 'latest' ? latestSnapshot(o.outdir) : o.resume;
   if (o.resume === 'latest' && !resumeFile) log('No snapshot in the output folder yet: starting a new run.');
@@ -127,7 +132,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     maxImages: o.maxImages ?? before?.maxImages,
   };
 
-  const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages });
+  const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages, strict: o.strict });
   for (const w of ds.warnings) log(`warning: ${w}`);
   log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${choice.mirror ? ' (+ x-flips)' : ''}`);
 
@@ -135,6 +140,9 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   if (resumed && resumeFile) {
     tr.loadSnapshot(resumed, resumeFile);
     log(`Resumed from ${resumeFile} at ${tr.kimg.toFixed(3)} kimg`);
+    // Ticks logged after that snapshot (a kill before the next one) are trained again: drop them.
+    const dropped = await trimStats(path.join(o.outdir, 'stats.jsonl'), tr.kimg);
+    if (dropped) log(`Dropped ${dropped} stats line${dropped === 1 ? '' : 's'} past the snapshot (trained again now)`);
   } else {
     fs.writeFileSync(path.join(o.outdir, 'config.json'), JSON.stringify({ network: cfg, training: hyper, data: ds.sourcePath, kimg: o.kimg }, null, 2));
   }
@@ -148,6 +156,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     const file = path.join(o.outdir, snapshotName(tr.kimg));
     const snapshot = tr.toSnapshot();
     snapshot.training = { ...snapshot.training, data: choice };
+    const bad = firstNonFinite(snapshot);
+    if (bad) throw new Error(divergedMessage(`at ${tr.kimg.toFixed(3)} kimg (step ${tr.step}): ${bad} is not finite`, (hyper as { lrG?: number }).lrG));
     await writeFileAtomic(file, encodeSnapshot(snapshot));
     await writeFakes(tr, z, cols, path.join(o.outdir, `fakes-${String(Math.floor(tr.kimg)).padStart(6, '0')}.png`));
     return file;
@@ -165,11 +175,11 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     await new Promise((resolve) => setImmediate(resolve));
     if (o.signal?.aborted) break;
     last = tr.trainStep();
+    poisonForTest(tr.step, tr.G.store.vars.values());
     for (const k of ['lossG', 'lossD', 'penalty'] as const) sums[k] += last[k];
     sums.n++;
     if (!Number.isFinite(last.lossG) || !Number.isFinite(last.lossD)) {
-      throw new Error(`Training diverged at ${tr.kimg.toFixed(3)} kimg (step ${tr.step}): loss G ${last.lossG}, loss D ${last.lossD}. ` +
-        `The last snapshot is intact; resume with --resume latest and a lower --lr.`);
+      throw new Error(divergedMessage(`at ${tr.kimg.toFixed(3)} kimg (step ${tr.step}): loss G ${last.lossG}, loss D ${last.lossD}`, (hyper as { lrG?: number }).lrG));
     }
     const elapsed = (Date.now() - tickStartTime) / 1000;
     const imgPerSec = (tr.nimg - tickStartNimg) / Math.max(elapsed, 1e-3);
