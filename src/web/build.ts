@@ -29,13 +29,19 @@ function listFiles(dir: string, keep: (file: string) => boolean): string[] {
   return out.sort();
 }
 
-/** Hash of everything that ends up in the bundle: page sources, library sources, locked versions. */
-export function webSourceHash(): string {
+const sha = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Key of a build: the page sources, the locked package versions and this builder. Library files
+ * from src/ are not in the key but in each build's inputs.json, checked file by file, so edits
+ * to code the pages do not bundle (training, CLI) cause no rebuild.
+ */
+export function webKey(): string {
   const h = crypto.createHash('sha256');
   const files = [
     ...listFiles(WEB_ROOT, (f) => /\.(ts|html|css|json)$/.test(f)),
-    ...listFiles(path.join(REPO_ROOT, 'src'), (f) => f.endsWith('.ts')),
     path.join(REPO_ROOT, 'package-lock.json'),
+    fileURLToPath(import.meta.url),
   ];
   for (const f of files) {
     h.update(path.relative(REPO_ROOT, f)).update('\0');
@@ -43,6 +49,25 @@ export function webSourceHash(): string {
     h.update('\0');
   }
   return h.digest('hex').slice(0, 16);
+}
+
+const INPUTS = 'inputs.json';
+
+/** Whether every repository source file bundled into `dir` is unchanged since. */
+function inputsUnchanged(dir: string): boolean {
+  let inputs: Record<string, string>;
+  try {
+    inputs = JSON.parse(fs.readFileSync(path.join(dir, INPUTS), 'utf8'));
+  } catch {
+    return false;
+  }
+  return Object.entries(inputs).every(([rel, digest]) => {
+    try {
+      return sha(fs.readFileSync(path.join(REPO_ROOT, rel))) === digest;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function defaultCacheDir(): string {
@@ -59,6 +84,10 @@ function defaultCacheDir(): string {
 
 function isComplete(dir: string): boolean {
   return PAGES.every((p) => fs.existsSync(path.join(dir, p, 'index.html')));
+}
+
+function isFresh(dir: string): boolean {
+  return isComplete(dir) && inputsUnchanged(dir);
 }
 
 /** The tfjs wasm binaries, copied into the build so the wasm backend loads from our own server. */
@@ -92,6 +121,14 @@ export async function buildWeb(outDir: string): Promise<void> {
       name: 'stylegan-tfjs-wasm',
       generateBundle() {
         for (const f of wasmFiles()) this.emitFile({ type: 'asset', fileName: `wasm/${path.basename(f)}`, source: fs.readFileSync(f) });
+        // The library files this bundle holds, for the freshness check (inputsUnchanged).
+        const inputs: Record<string, string> = {};
+        for (const id of this.getModuleIds()) {
+          const file = id.split('?')[0];
+          const rel = path.relative(REPO_ROOT, file);
+          if (rel.startsWith('src' + path.sep) && fs.existsSync(file)) inputs[rel.split(path.sep).join('/')] = sha(fs.readFileSync(file));
+        }
+        this.emitFile({ type: 'asset', fileName: INPUTS, source: JSON.stringify(inputs, null, 1) });
       },
     }],
   });
@@ -137,9 +174,9 @@ export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
     return prebuilt;
   }
   const cacheDir = o.cacheDir ?? defaultCacheDir();
-  const hash = webSourceHash();
+  const hash = webKey();
   const final = path.join(cacheDir, hash);
-  if (isComplete(final)) return final;
+  if (isFresh(final)) return final;
   fs.mkdirSync(cacheDir, { recursive: true });
   const lock = final + '.lock';
   for (;;) {
@@ -150,13 +187,13 @@ export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    if (isComplete(final)) return final;
+    if (isFresh(final)) return final;
     // A builder that died (killed, or a dashboard whose trainer ended) leaves its lock behind.
     if (lockIsStale(lock)) fs.rmSync(lock, { recursive: true, force: true });
     await sleep(250);
   }
   try {
-    if (isComplete(final)) return final;
+    if (isFresh(final)) return final;
     o.log?.('Building the web pages (once per version)...');
     const t0 = Date.now();
     const tmp = `${final}.tmp-${process.pid}`;
@@ -164,10 +201,10 @@ export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
     fs.rmSync(final, { recursive: true, force: true });
     fs.renameSync(tmp, final);
     o.log?.(`Built the web pages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    // Old builds are dead weight once a newer one exists.
+    // Old builds are dead weight once a newer one exists (running servers hold theirs in memory).
     for (const e of fs.readdirSync(cacheDir)) {
       const tmpOf = /\.tmp-(\d+)$/.exec(e);
-      const abandoned = tmpOf !== null && !processAlive(Number(tmpOf[1]));
+      const abandoned = (tmpOf !== null && !processAlive(Number(tmpOf[1]))) || (e.endsWith('.lock') && lockIsStale(path.join(cacheDir, e)));
       if ((e !== hash && /^[0-9a-f]{16}$/.test(e)) || abandoned) fs.rmSync(path.join(cacheDir, e), { recursive: true, force: true });
     }
     return final;

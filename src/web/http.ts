@@ -61,7 +61,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Every file of a build, by URL path: a few MB, and a later rebuild may replace the folder. */
+function loadDist(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.set('/' + path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const dist = loadDist(o.dist);
+  const sendDist = (res: http.ServerResponse, p: string, cache = 'no-cache') => {
+    const data = dist.get(p);
+    if (data) sendBytes(res, data, contentType(p), cache);
+    return data !== undefined;
+  };
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -72,11 +92,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       for (const route of o.routes) if (await route(req, res, url)) return;
       const p = decodeURIComponent(url.pathname);
       if (p === '/' || p === '/index.html') {
-        if (sendFileUnder(res, o.dist, `${o.page}/index.html`)) return;
+        if (sendDist(res, `/${o.page}/index.html`)) return;
       } else if (p.startsWith('/assets/')) {
         // File names carry a content hash, so they never change.
-        if (sendFileUnder(res, o.dist, p, 'public, max-age=31536000, immutable')) return;
-      } else if (sendFileUnder(res, o.dist, p)) return;
+        if (sendDist(res, p, 'public, max-age=31536000, immutable')) return;
+      } else if (p !== '/inputs.json' && sendDist(res, p)) return;
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
