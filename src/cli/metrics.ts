@@ -88,11 +88,11 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const num = v.num === undefined ? undefined : parseNumber(v.num, 'num', { int: true, min: 2 });
   const seed = parseNumber(v.seed, 'seed', { int: true, min: 0, max: 0xffffffff, def: 0 });
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 1024, def: 8 });
+  if (v.network && !fs.existsSync(v.network)) throw new Error(`Network file not found: ${v.network}`);
   const data = v.data ?? (v.network && specs.some((m) => m.needsReal) ? trainingData(v.network) : undefined);
   // Everything a metric needs is checked before the network or any image is read.
   const featureRange = parseChoice(v['feature-range'], 'feature-range', FEATURE_RANGES, '0,1');
   checkRequirements(specs, { hasGenerator: !!v.network, data, inception: v.inception, vgg16: v.vgg16, featureNet: v['feature-net'] });
-  if (v.network && !fs.existsSync(v.network)) throw new Error(`Network file not found: ${v.network}`);
 
   await initNodeBackend(v.backend as BackendName | undefined);
   const G = v.network ? await loadAnyNetwork(v.network) : undefined;
