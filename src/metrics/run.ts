@@ -19,7 +19,7 @@ import { kernelInceptionDistance } from './kid.js';
 import { precisionRecall } from './precision-recall.js';
 import { inceptionScore } from './inception-score.js';
 import { perceptualPathLength } from './ppl.js';
-import { SwdDescriptors, swdFromDescriptors, floatToUint8Range } from './swd.js';
+import { SwdDescriptors, swdFromDescriptors, floatToUint8Range, swdResolutions } from './swd.js';
 import { cacheKey, datasetFingerprint, defaultCacheDir, readCache, writeCache } from './cache.js';
 import { CustomFeatureNet, modelHash, type FeatureRange } from './custom-features.js';
 
@@ -305,6 +305,9 @@ export class MetricsRunner {
   /** SWD with equal real and generated counts (the reference compares equal-sized sets). */
   private async swd(numGen: number, maxReal: number): Promise<{ results: Record<string, number>; num: number }> {
     const n = Math.min(numGen, maxReal, await this.availableReal());
+    // 128 descriptors of 147 floats per image, level and side: 16k images take GBs.
+    const gb = (2 * n * 128 * 147 * 4 * swdResolutions(this.o.resolution).length) / 2 ** 30;
+    if (gb > 1) this.log(`  swd: descriptors take about ${gb.toFixed(1)} GiB of memory (--num lowers it)`);
     const rng = new RandomState(this.o.seed ?? 0);
     const collect = async (src: AsyncGenerator<Batch>) => {
       const d = new SwdDescriptors(this.o.resolution, rng);
