@@ -74,15 +74,25 @@ function numericFields(o: Record<string, unknown>): StatsRow {
 
 const KIMG_IN_NAME = /snapshot-(\d+)/;
 
+/** kimg of the last tick written at or before `timestamp` (seconds), from stats rows. */
+function kimgAt(rows: StatsRow[], timestamp: number): number | null {
+  let kimg: number | null = null;
+  for (const r of rows) if (typeof r.timestamp === 'number' && r.timestamp <= timestamp + 1e-3) kimg = r.kimg;
+  return kimg;
+}
+
 /**
  * Points of metric-*.jsonl lines. Accepts `{metric, value, kimg?}` and NVIDIA's
- * `{metric, results: {name: value}, snapshot_pkl}` (one series per result name).
+ * `{metric, results: {name: value}, snapshot_pkl, timestamp}` (one series per result name).
+ * Without a kimg, a line is placed at the tick written just before it (metrics during training
+ * follow their tick), else at the snapshot its name gives.
  */
-export function readMetrics(dir: string, files: string[]): Record<string, MetricPoint[]> {
+export function readMetrics(dir: string, files: string[], rows: StatsRow[] = []): Record<string, MetricPoint[]> {
   const series: Record<string, MetricPoint[]> = {};
   for (const f of files.filter((f) => /^metric-.*\.jsonl$/.test(f)).sort()) {
     for (const line of readJsonl(path.join(dir, f))) {
       let kimg = typeof line.kimg === 'number' ? line.kimg : null;
+      if (kimg === null && typeof line.timestamp === 'number') kimg = kimgAt(rows, line.timestamp);
       const snap = [line.snapshot, line.snapshot_pkl, line.network].find((s) => typeof s === 'string') as string | undefined;
       if (kimg === null && snap) {
         const m = KIMG_IN_NAME.exec(snap);
@@ -131,7 +141,7 @@ export function readRunState(dir: string, since = 0): RunState {
     totalKimg: typeof config?.kimg === 'number' ? config.kimg : null,
     stats: rows.slice(Math.max(0, Math.min(since, rows.length))),
     statsTotal: rows.length,
-    metrics: readMetrics(dir, files),
+    metrics: readMetrics(dir, files, rows),
     fakes,
     reals: files.includes('reals.png') ? imageEntry(dir, 'reals.png') : null,
     snapshots: files.filter((f) => /^network-snapshot-\d+\.safetensors$/.test(f)).sort(),
