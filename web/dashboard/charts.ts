@@ -27,6 +27,7 @@ export class LineChart {
     const data = [xs, ...ys] as uPlot.AlignedData;
     if (this.plot && key === this.specKey) {
       this.plot.setData(data);
+      this.showLatest();
       return;
     }
     this.plot?.destroy();
@@ -44,6 +45,17 @@ export class LineChart {
           value: (_u: uPlot, v: number | null) => (v == null ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4)),
         })),
       ],
+      hooks: {
+        // Away from the cursor, the legend shows the newest values rather than blanks.
+        setCursor: [(u) => { if (u.cursor.idx == null) queueMicrotask(() => this.showLatest()); }],
+      },
     }, data, this.el);
+    this.showLatest();
+  }
+
+  private showLatest(): void {
+    const p = this.plot;
+    const n = p?.data[0].length ?? 0;
+    if (p && n > 0 && p.cursor.idx == null) p.setLegend({ idx: n - 1 });
   }
 }
