@@ -3,6 +3,9 @@
 
 Usage: python3 bench/pytorch_reference.py PATH/TO/stylegan2-ada-pytorch [--threads 2] [--quick]
 
+On a loaded machine try --threads 1 too: torch's OpenMP threads spin-wait, and with more
+runnable threads than cores a 2-thread run can be 10x slower than a 1-thread one.
+
 Networks of the same shape as our presets (z = w = 128, 8 mapping layers, channels
 min(base / res, max)): cpu32 = 32 px, base 1024, max 64; cpu64 = 64 px, base 2048, max 128.
 Note the architectures differ: theirs is StyleGAN2 (modulated convs, skip G, resnet D), ours
