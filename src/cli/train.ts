@@ -3,14 +3,23 @@ import { parseFlags, parseNumber, parseChoice, parseGrid, UsageError } from './a
 import { runTraining, type Progress } from '../training/loop.js';
 import { checkTrainingMetrics } from '../metrics/training.js';
 import { DEFAULT_HYPER } from '../training/trainer.js';
+import { stylegan2TrainSetup } from './train-stylegan2.js';
 import { NETWORK_PRESETS, presetForResolution, type NetworkPresetName } from '../networks/presets.js';
 import { channelsAt } from '../networks/config.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 import { spawnDashboard } from './dashboard.js';
+import { STYLEGAN2_CFGS } from '../training/stylegan2-presets.js';
 
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
 
 Trains a StyleGAN on a folder or .zip of images (default: the bundled emoji set).
+
+  --arch stylegan|stylegan2   network and training of StyleGAN (2019, default) or StyleGAN2
+                         (stylegan2-ada-pytorch's loss: lazy R1, path length regularization)
+  --cfg NAME             stylegan2 only: ${STYLEGAN2_CFGS.join(' | ')} (NVIDIA's train.py
+                         --cfg; cpu: 128-d latents, <= 64/128 channels, batch 16; default: cpu up
+                         to 64 px, else auto). --batch --gamma --lr --mixing --ema-kimg
+                         --ema-rampup --cbase --cmax --zdim --seed override it
 
 Data:
   --data PATH            folder (searched recursively) or .zip of PNG/JPEG/WebP (default: emoji)
@@ -62,13 +71,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
     'ema-kimg': { type: 'string' }, 'ema-rampup': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
     grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, metrics: { type: 'string' }, 'metrics-every': { type: 'string' },
+    arch: { type: 'string' }, cfg: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
   const resolution = parseNumber(v.resolution, 'resolution', { int: true, min: 4, max: 1024, def: 32 });
   if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
-  const presetName = v.preset as NetworkPresetName | undefined;
+  const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2'] as const, 'stylegan');
+  if (arch === 'stylegan' && v.cfg !== undefined) throw new UsageError('--cfg is for --arch stylegan2 (use --preset for stylegan)');
+  const setup = arch === 'stylegan2' ? stylegan2TrainSetup(v, resolution) : undefined;
+  const presetName = setup ? undefined : v.preset as NetworkPresetName | undefined;
   if (presetName !== undefined && !(presetName in NETWORK_PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(NETWORK_PRESETS).join(', ')}, got '${presetName}'`);
   const preset = presetName ? NETWORK_PRESETS[presetName] : presetForResolution(resolution);
   const zDim = parseNumber(v.zdim, 'zdim', { int: true, min: 1, max: 4096, def: preset.zDim });
@@ -79,7 +92,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
   if (channelsAt(config, resolution) < 1) throw new UsageError(`--cbase ${config.channelBase} gives no channels at ${resolution} px (need cbase >= resolution)`);
   const lr = parseNumber(v.lr, 'lr', { min: 1e-8, max: 1, def: DEFAULT_HYPER.lrG });
-  const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 4096, def: 16 });
+  const batch = setup ? setup.hyper.batch : parseNumber(v.batch, 'batch', { int: true, min: 1, max: 4096, def: 16 });
   const hyper = {
     ...DEFAULT_HYPER, batch, lrG: lr, lrD: lr,
     loss: parseChoice(v.loss, 'loss', ['nsgan-r1', 'wgan-gp'] as const, 'nsgan-r1'),
@@ -96,7 +109,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
   };
   if (!Number.isInteger(Math.log2(hyper.growth.initialResolution))) throw new UsageError(`--grow-start must be a power of two, got ${hyper.growth.initialResolution}`);
-  if (batch % Math.min(4, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size 4, got ${batch}`);
+  const group = setup ? setup.config.discriminator.mbstdGroupSize ?? batch : 4;
+  if (batch % Math.min(group, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size ${group}, got ${batch}`);
   const metrics = v.metrics ? v.metrics.split(',').map((m) => m.trim()).filter(Boolean) : [];
   try {
     checkTrainingMetrics(metrics, resolution);
@@ -127,7 +141,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
   if (v.dashboard) spawnDashboard(v.outdir, parseNumber(v['dashboard-port'], 'dashboard-port', { int: true, min: 0, max: 65535, def: 8081 }));
   const result = await runTraining({
-    outdir: v.outdir, data: v.data, mirror: v.mirror, config, hyper, resolution: v.resolution === undefined ? undefined : resolution,
+    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: setup?.hyper ?? hyper, resolution: v.resolution === undefined ? undefined : resolution,
     kimg: parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 }),
     tick: parseNumber(v.tick, 'tick', { min: 0.001, def: 4 }),
     snap: parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 }),

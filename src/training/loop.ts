@@ -6,15 +6,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { StyleGANConfig } from '../networks/config.js';
+import type { NetworkConfig, StyleGANConfig } from '../networks/config.js';
+import type { Generator } from '../networks/generator.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { imageGrid, toUint8 } from '../data/grid.js';
 import { divergedMessage, firstNonFinite, poisonForTest, removeStaleTemps, trimStats, writePngAtomic } from './crash-safety.js';
-import { decodeSnapshot, encodeSnapshot } from '../io/snapshot.js';
+import { decodeNetworkSnapshot, encodeSnapshot } from '../io/snapshot.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 import { RandomState } from '../sampling/rng.js';
-import { upsample2d } from '../ops/resample.js';
-import { Trainer, type TrainHyperParams, type TrainingState } from './trainer.js';
+import { Trainer, type TrainHyperParams } from './trainer.js';
+import type { DataInfo, TrainerLike, TrainingState } from './trainer-base.js';
+import { Stylegan2Trainer } from './trainer-stylegan2.js';
+import type { Stylegan2HyperParams } from './stylegan2-presets.js';
+
+/** Hyperparameters of either arch's trainer (they go with its config's arch). */
+export type AnyHyperParams = TrainHyperParams | Stylegan2HyperParams;
+
+/** The trainer for the config's arch. */
+export function createTrainer(cfg: NetworkConfig, hyper: AnyHyperParams, data: DataInfo): TrainerLike {
+  return cfg.arch === 'stylegan2' ? new Stylegan2Trainer(cfg, hyper as Stylegan2HyperParams, data) : new Trainer(cfg, hyper as TrainHyperParams, data);
+}
 import { tickMetrics } from '../metrics/training.js';
 
 export interface RunOptions {
@@ -31,8 +42,8 @@ export interface RunOptions {
   tick: number;
   /** Ticks per snapshot and fakes grid. */
   snap: number;
-  config: StyleGANConfig;
-  hyper: TrainHyperParams;
+  config: NetworkConfig;
+  hyper: AnyHyperParams;
   /** A snapshot file, or 'latest' (the newest in outdir). */
   resume?: string;
   /** Grid of fakes: cols x rows. */
@@ -83,18 +94,13 @@ export function latestSnapshot(dir: string): string | undefined {
 }
 
 /** Fixed latents for the fakes grid, so grids over time show the same samples. */
-function gridLatents(cfg: StyleGANConfig, n: number): tf.Tensor2D {
+function gridLatents(cfg: Pick<StyleGANConfig, 'zDim'>, n: number): tf.Tensor2D {
   return tf.tensor2d(Float32Array.from(new RandomState(123).randn(n, cfg.zDim)), [n, cfg.zDim]);
 }
 
-async function writeFakes(tr: Trainer, z: tf.Tensor2D, cols: number, file: string): Promise<void> {
-  const { res, alpha } = tr.schedule();
+async function writeFakes(tr: TrainerLike, z: tf.Tensor2D, cols: number, file: string): Promise<void> {
   const full = tr.cfg.imgResolution;
-  const images = tf.tidy(() => {
-    let x = tr.Gema.forward(z, { res, alpha, noiseMode: 'const' });
-    for (let r = res; r < full; r *= 2) x = upsample2d(x);
-    return x;
-  });
+  const images = tr.emaImages(z);
   const data = toUint8((await images.data()) as Float32Array);
   images.dispose();
   const g = imageGrid(data, z.shape[0], full, full, cols);
@@ -119,9 +125,9 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   let resumeFile = o.resume === 'latest' ? latestSnapshot(o.outdir) : o.resume;
   if (o.resume === 'latest' && !resumeFile) log('No snapshot in the output folder yet: starting a new run.');
-  const resumed = resumeFile ? decodeSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
+  const resumed = resumeFile ? decodeNetworkSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
   const cfg = resumed ? resumed.config : o.config;
-  const hyper = resumed ? (resumed.training as unknown as TrainingState | undefined)?.hyper ?? o.hyper : o.hyper;
+  const hyper = resumed ? (resumed.training as unknown as TrainingState<AnyHyperParams> | undefined)?.hyper ?? o.hyper : o.hyper;
   if (resumed && o.resolution !== undefined && o.resolution !== cfg.imgResolution) {
     throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.resolution}`);
   }
@@ -136,7 +142,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   for (const w of ds.warnings) log(`warning: ${w}`);
   log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${choice.mirror ? ' (+ x-flips)' : ''}`);
 
-  const tr = new Trainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f) });
+  const tr = createTrainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f) });
   if (resumed && resumeFile) {
     tr.loadSnapshot(resumed, resumeFile);
     log(`Resumed from ${resumeFile} at ${tr.kimg.toFixed(3)} kimg`);
@@ -146,7 +152,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   } else {
     fs.writeFileSync(path.join(o.outdir, 'config.json'), JSON.stringify({ network: cfg, training: hyper, data: ds.sourcePath, kimg: o.kimg }, null, 2));
   }
-  log(`G: ${tr.G.store.numParams()} parameters, D: ${tr.D.store.numParams()}; batch ${hyper.batch}, loss ${hyper.loss}, backend ${tf.getBackend()}`);
+  log(`G: ${tr.G.store.numParams()} parameters, D: ${tr.D.store.numParams()}; batch ${hyper.batch}, ${lossName(hyper)}, backend ${tf.getBackend()}`);
 
   const [cols, rows] = o.grid;
   const z = gridLatents(cfg, cols * rows);
@@ -198,7 +204,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
       };
       fs.appendFileSync(path.join(o.outdir, 'stats.jsonl'), JSON.stringify(stats) + '\n');
       log(`tick ${tick} kimg ${stats.kimg.toFixed(1)} res ${sched.res}${sched.alpha < 1 ? ` (fade ${sched.alpha.toFixed(2)})` : ''} ` +
-        `lossG ${stats.lossG.toFixed(3)} lossD ${stats.lossD.toFixed(3)} ${hyper.loss === 'wgan-gp' ? 'gp' : 'r1'} ${stats.penalty.toFixed(4)} ` +
+        `lossG ${stats.lossG.toFixed(3)} lossD ${stats.lossD.toFixed(3)} ${'loss' in hyper && hyper.loss === 'wgan-gp' ? 'gp' : 'r1'} ${stats.penalty.toFixed(4)} ` +
         `${stats.imgPerSec} img/s ${stats.secPerKimg} sec/kimg`);
       sums.lossG = sums.lossD = sums.penalty = sums.n = 0;
       tickStartNimg = tr.nimg;
@@ -206,7 +212,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
       if (tick % o.snap === 0 || done) lastSnapshot = await saveSnapshot();
       if (o.metrics?.length && tick % (o.metricsEvery ?? 1) === 0) {
         const snapshot = tick % o.snap === 0 || done ? lastSnapshot : null;
-        await tickMetrics({ metrics: o.metrics, G: tr.Gema, res: sched.res, alpha: sched.alpha, ds, outdir: o.outdir, snapshot, kimg: tr.kimg, log });
+        // A stylegan2 G ignores res/alpha (always full resolution, alpha 1): the metric's calls fit both.
+        await tickMetrics({ metrics: o.metrics, G: tr.Gema as unknown as Generator, res: sched.res, alpha: sched.alpha, ds, outdir: o.outdir, snapshot, kimg: tr.kimg, log });
       }
     }
   }
@@ -220,4 +227,9 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   z.dispose();
   tr.dispose();
   return { snapshot: lastSnapshot, kimg };
+}
+
+function lossName(h: AnyHyperParams): string {
+  if ('loss' in h) return `loss ${h.loss}`;
+  return `cfg ${h.cfgName}: nsgan, R1 gamma ${h.r1Gamma} every ${h.dRegInterval}, PL weight ${h.plWeight} every ${h.gRegInterval}`;
 }

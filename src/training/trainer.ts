@@ -8,13 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { StyleGANConfig } from '../networks/config.js';
 import { Generator, mixStyles } from '../networks/generator.js';
 import { Discriminator } from '../networks/discriminator-stylegan.js';
-import type { RawTensor } from '../networks/params.js';
-import { Adam, STYLEGAN_ADAM } from './adam.js';
+import { STYLEGAN_ADAM } from './adam.js';
 import { discriminatorLoss, generatorLoss, type LossName } from './losses.js';
 import { activeWs, scheduleAt, type GrowthOptions, type SchedulePoint } from './schedule.js';
-import { RandomState, type RandomStateSnapshot } from '../sampling/rng.js';
-import type { Snapshot } from '../io/snapshot.js';
 import { downsample2d, upsample2d } from '../ops/resample.js';
+import { TrainerBase, trackWAvg, type DataInfo, type StepStats, type TrainingState as BaseTrainingState } from './trainer-base.js';
+
+export type { DataInfo, RealSampler, StepStats } from './trainer-base.js';
+export type TrainingState = BaseTrainingState<TrainHyperParams>;
 
 export interface TrainHyperParams {
   /** Minibatch size. */
@@ -45,61 +46,25 @@ export const DEFAULT_HYPER: TrainHyperParams = {
   growth: { enabled: false, initialResolution: 8, stabilizeKimg: 600, transitionKimg: 600 }, seed: 0,
 };
 
-/** Real images at the final resolution, [N, R, R, 3] in [-1, 1]. */
-export type RealSampler = (indices: number[], flips: boolean[]) => Float32Array;
-
-export interface DataInfo {
-  numImages: number;
-  mirror: boolean;
-  sample: RealSampler;
-}
-
-export interface StepStats {
-  lossG: number;
-  lossD: number;
-  penalty: number;
-}
-
-export interface TrainingState {
-  nimg: number;
-  step: number;
-  rng: RandomStateSnapshot;
-  adamStepG: number;
-  adamStepD: number;
-  hyper: TrainHyperParams;
-}
-
-export class Trainer {
-  readonly G: Generator;
-  readonly Gema: Generator;
-  readonly D: Discriminator;
-  readonly optG: Adam;
-  readonly optD: Adam;
-  rng: RandomState;
-  nimg = 0;
-  step = 0;
-
-  constructor(readonly cfg: StyleGANConfig, readonly hyper: TrainHyperParams, readonly data: DataInfo) {
-    this.rng = new RandomState(hyper.seed >>> 0);
-    const uniform = () => this.rng.randomSample();
-    this.G = new Generator(cfg, uniform);
-    this.D = new Discriminator(cfg, uniform);
-    this.Gema = new Generator(cfg, uniform);
-    this.Gema.store.copyFrom(this.G.store);
-    this.optG = new Adam(this.G.store, { lr: hyper.lrG, ...STYLEGAN_ADAM });
-    this.optD = new Adam(this.D.store, { lr: hyper.lrD, ...STYLEGAN_ADAM });
+/** The `stylegan` arch (2019): D and G step per minibatch, progressive growing. */
+export class Trainer extends TrainerBase<StyleGANConfig, TrainHyperParams, Generator, Discriminator> {
+  constructor(cfg: StyleGANConfig, hyper: TrainHyperParams, data: DataInfo) {
+    super(cfg, hyper, data, { G: (r) => new Generator(cfg, r), D: (r) => new Discriminator(cfg, r) },
+      { lr: hyper.lrG, ...STYLEGAN_ADAM }, { lr: hyper.lrD, ...STYLEGAN_ADAM });
   }
 
-  get kimg(): number {
-    return this.nimg / 1000;
+  /** G_ema at the schedule's resolution and fade, upsampled to the full resolution. */
+  emaImages(z: tf.Tensor2D): tf.Tensor4D {
+    const { res, alpha } = this.schedule();
+    return tf.tidy(() => {
+      let x = this.Gema.forward(z, { res, alpha, noiseMode: 'const' });
+      for (let r = res; r < this.cfg.imgResolution; r *= 2) x = upsample2d(x);
+      return x;
+    });
   }
 
   schedule(): SchedulePoint {
     return scheduleAt(this.kimg, this.cfg.imgResolution, this.hyper.growth);
-  }
-
-  private latents(n: number): tf.Tensor2D {
-    return tf.tensor2d(Float32Array.from(this.rng.randn(n, this.cfg.zDim)), [n, this.cfg.zDim]);
   }
 
   /** ws for a training batch, with style mixing (NVIDIA's G_style: one crossover per minibatch). */
@@ -114,11 +79,10 @@ export class Trainer {
 
   /** Reals at the schedule's resolution, faded like the generator's output during growth. */
   private reals(n: number, { res, alpha }: SchedulePoint): tf.Tensor4D {
-    const idx = Array.from({ length: n }, () => this.rng.randomInterval(this.data.numImages - 1));
-    const flips = Array.from({ length: n }, () => this.data.mirror && this.rng.randomSample() < 0.5);
+    const build = this.drawReals(n);
     const full = this.cfg.imgResolution;
     return tf.tidy(() => {
-      let x = tf.tensor4d(this.data.sample(idx, flips), [n, full, full, this.cfg.imgChannels]);
+      let x = build();
       for (let r = full; r > res; r /= 2) x = downsample2d(x);
       if (alpha < 1 && res > 4) x = tf.add(upsample2d(downsample2d(x)), tf.mul(tf.sub(x, upsample2d(downsample2d(x))), alpha));
       return x;
@@ -160,60 +124,13 @@ export class Trainer {
     tf.dispose([gStep.value, gStep.grads]);
 
     // w_avg <- lerp(batch mean of w, w_avg, beta), as NVIDIA's dlatent_avg.
-    tf.tidy(() => this.G.wAvg.assign(tf.add(batchW!, tf.mul(tf.sub(this.G.wAvg, batchW!), this.hyper.wAvgBeta))));
+    trackWAvg(this.G.wAvg, batchW!, this.hyper.wAvgBeta);
     tf.dispose(batchW!);
 
     this.nimg += n;
     this.step++;
-    this.updateEma(n);
+    // After counting the batch (NVIDIA's 2019 loop; stylegan2-ada ramps on the count before it).
+    this.updateEma(n, this.hyper.emaKimg, this.hyper.emaRampup, this.nimg);
     return { lossG, lossD, penalty };
-  }
-
-  /** G_ema <- lerp(G, G_ema, 0.5^(batch / half-life)); buffers (w_avg, stored noise) are copied. */
-  private updateEma(n: number): void {
-    let emaNimg = this.hyper.emaKimg * 1000;
-    if (this.hyper.emaRampup) emaNimg = Math.min(emaNimg, this.nimg * this.hyper.emaRampup);
-    const beta = 0.5 ** (n / Math.max(emaNimg, 1e-8));
-    tf.tidy(() => {
-      for (const [name, p] of this.G.store.vars) {
-        const e = this.Gema.store.vars.get(name)!;
-        e.assign(tf.add(p, tf.mul(tf.sub(e, p), beta)));
-      }
-      for (const [name, b] of this.G.store.buffers) this.Gema.store.buffers.get(name)!.assign(b);
-    });
-  }
-
-  toSnapshot(): Snapshot {
-    const training: TrainingState = {
-      nimg: this.nimg, step: this.step, rng: this.rng.getState(),
-      adamStepG: this.optG.step, adamStepD: this.optD.step, hyper: this.hyper,
-    };
-    return {
-      config: this.cfg,
-      training: { ...training },
-      modules: { G: this.G.store.toRaw(), G_ema: this.Gema.store.toRaw(), D: this.D.store.toRaw(), optG: this.optG.toRaw(), optD: this.optD.toRaw() },
-    };
-  }
-
-  /** Restores everything a snapshot holds; the trainer must have been built with its config. */
-  loadSnapshot(s: Snapshot, source: string): void {
-    const t = s.training as TrainingState | undefined;
-    const need = (m: Record<string, RawTensor> | undefined, what: string) => {
-      if (!m) throw new Error(`${source}: cannot resume, the checkpoint has no ${what}`);
-      return m;
-    };
-    if (!t || typeof t.nimg !== 'number') throw new Error(`${source}: cannot resume, the checkpoint has no training state`);
-    this.G.store.loadRaw(need(s.modules.G, 'G'), `${source} (G)`);
-    this.Gema.store.loadRaw(need(s.modules.G_ema, 'G_ema'), `${source} (G_ema)`);
-    this.D.store.loadRaw(need(s.modules.D, 'D'), `${source} (D)`);
-    this.optG.loadRaw(need(s.modules.optG, 'optG'), t.adamStepG, `${source} (optG)`);
-    this.optD.loadRaw(need(s.modules.optD, 'optD'), t.adamStepD, `${source} (optD)`);
-    this.rng.setState(t.rng);
-    this.nimg = t.nimg;
-    this.step = t.step;
-  }
-
-  dispose(): void {
-    for (const m of [this.G, this.Gema, this.D, this.optG, this.optD]) m.dispose();
   }
 }

@@ -1,0 +1,177 @@
+/**
+ * What every arch's trainer shares (NVIDIA's training_loop.py plumbing): G, G_ema and D built
+ * from one seeded MT19937 (whose state is checkpointed, so a resumed run continues exactly),
+ * their Adam optimizers, real batches, the G_ema moving average with ramp-up, w_avg tracking,
+ * and snapshot save/restore. The arch-specific step lives in the subclasses.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NetworkConfig } from '../networks/config.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
+import type { ParamStore, RawTensor } from '../networks/params.js';
+import { Adam, type AdamOptions } from './adam.js';
+import type { SchedulePoint } from './schedule.js';
+import { RandomState, type RandomStateSnapshot } from '../sampling/rng.js';
+import type { Snapshot } from '../io/snapshot.js';
+
+/** Real images at the final resolution, [N, R, R, 3] in [-1, 1]. */
+export type RealSampler = (indices: number[], flips: boolean[]) => Float32Array;
+
+export interface DataInfo {
+  numImages: number;
+  mirror: boolean;
+  sample: RealSampler;
+}
+
+export interface StepStats {
+  lossG: number;
+  lossD: number;
+  penalty: number;
+}
+
+/** The hyperparameters every trainer reads. */
+export interface BaseHyperParams {
+  batch: number;
+  /** Seed of the whole run: initialisation, latents, noise, data order. */
+  seed: number;
+}
+
+export interface TrainingState<H = unknown> {
+  nimg: number;
+  step: number;
+  rng: RandomStateSnapshot;
+  adamStepG: number;
+  adamStepD: number;
+  hyper: H;
+}
+
+interface Net {
+  readonly store: ParamStore;
+  dispose(): void;
+}
+
+export interface NetFactories<GN, DN> {
+  G: (random: () => number) => GN;
+  D: (random: () => number) => DN;
+}
+
+/** What the training loop needs from a trainer of any arch. */
+export interface TrainerLike {
+  readonly cfg: NetworkConfig;
+  readonly G: GeneratorLike & Net;
+  readonly Gema: GeneratorLike & Net;
+  readonly D: Net;
+  readonly nimg: number;
+  readonly step: number;
+  readonly kimg: number;
+  schedule(): SchedulePoint;
+  trainStep(): StepStats;
+  /** G_ema's images for z at the full resolution (noise const), for the fakes grids. */
+  emaImages(z: tf.Tensor2D): tf.Tensor4D;
+  toSnapshot(): Snapshot<NetworkConfig>;
+  loadSnapshot(s: Snapshot<NetworkConfig>, source: string): void;
+  dispose(): void;
+}
+
+export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperParams, GN extends GeneratorLike & Net, DN extends Net> {
+  readonly G: GN;
+  readonly Gema: GN;
+  readonly D: DN;
+  readonly optG: Adam;
+  readonly optD: Adam;
+  rng: RandomState;
+  nimg = 0;
+  step = 0;
+
+  constructor(readonly cfg: C, readonly hyper: H, readonly data: DataInfo, nets: NetFactories<GN, DN>, adamG: AdamOptions, adamD: AdamOptions) {
+    this.rng = new RandomState(hyper.seed >>> 0);
+    const uniform = () => this.rng.randomSample();
+    // This order (G, D, then G_ema's throw-away init) fixes which draws initialise what.
+    this.G = nets.G(uniform);
+    this.D = nets.D(uniform);
+    this.Gema = nets.G(uniform);
+    this.Gema.store.copyFrom(this.G.store);
+    this.optG = new Adam(this.G.store, adamG);
+    this.optD = new Adam(this.D.store, adamD);
+  }
+
+  get kimg(): number {
+    return this.nimg / 1000;
+  }
+
+  protected latents(n: number): tf.Tensor2D {
+    return tf.tensor2d(Float32Array.from(this.rng.randn(n, this.cfg.zDim)), [n, this.cfg.zDim]);
+  }
+
+  /** Draws a real batch (indices, then x-flips); the tensor is built only when `build` is called. */
+  protected drawReals(n: number): () => tf.Tensor4D {
+    const idx = Array.from({ length: n }, () => this.rng.randomInterval(this.data.numImages - 1));
+    const flips = Array.from({ length: n }, () => this.data.mirror && this.rng.randomSample() < 0.5);
+    const full = this.cfg.imgResolution;
+    return () => tf.tensor4d(this.data.sample(idx, flips), [n, full, full, this.cfg.imgChannels]);
+  }
+
+  /**
+   * G_ema <- lerp(G, G_ema, 0.5^(batch / half-life)); buffers (w_avg, stored noise) are copied.
+   * The ramp-up caps the half-life at `rampup` x `nimg` (NVIDIA's ema_rampup).
+   */
+  protected updateEma(n: number, emaKimg: number, rampup: number | null | undefined, nimg: number): void {
+    let emaNimg = emaKimg * 1000;
+    if (rampup) emaNimg = Math.min(emaNimg, nimg * rampup);
+    const beta = 0.5 ** (n / Math.max(emaNimg, 1e-8));
+    tf.tidy(() => {
+      for (const [name, p] of this.G.store.vars) {
+        const e = this.Gema.store.vars.get(name)!;
+        e.assign(tf.add(p, tf.mul(tf.sub(e, p), beta)));
+      }
+      for (const [name, b] of this.G.store.buffers) this.Gema.store.buffers.get(name)!.assign(b);
+    });
+  }
+
+  /** Arch-specific state beyond the networks and optimizers (e.g. pl_mean). */
+  protected extraState(): Record<string, unknown> {
+    return {};
+  }
+
+  protected loadExtraState(_t: Record<string, unknown>, _source: string): void {}
+
+  toSnapshot(): Snapshot<C> {
+    const training: TrainingState<H> = {
+      nimg: this.nimg, step: this.step, rng: this.rng.getState(),
+      adamStepG: this.optG.step, adamStepD: this.optD.step, hyper: this.hyper,
+    };
+    return {
+      config: this.cfg,
+      training: { ...training, ...this.extraState() },
+      modules: { G: this.G.store.toRaw(), G_ema: this.Gema.store.toRaw(), D: this.D.store.toRaw(), optG: this.optG.toRaw(), optD: this.optD.toRaw() },
+    };
+  }
+
+  /** Restores everything a snapshot holds; the trainer must have been built with its config. */
+  loadSnapshot(s: Snapshot<NetworkConfig>, source: string): void {
+    const t = s.training as TrainingState | undefined;
+    const need = (m: Record<string, RawTensor> | undefined, what: string) => {
+      if (!m) throw new Error(`${source}: cannot resume, the checkpoint has no ${what}`);
+      return m;
+    };
+    if (!t || typeof t.nimg !== 'number') throw new Error(`${source}: cannot resume, the checkpoint has no training state`);
+    if (s.config.arch !== this.cfg.arch) throw new Error(`${source}: a '${s.config.arch}' checkpoint cannot resume a '${this.cfg.arch}' trainer`);
+    this.G.store.loadRaw(need(s.modules.G, 'G'), `${source} (G)`);
+    this.Gema.store.loadRaw(need(s.modules.G_ema, 'G_ema'), `${source} (G_ema)`);
+    this.D.store.loadRaw(need(s.modules.D, 'D'), `${source} (D)`);
+    this.optG.loadRaw(need(s.modules.optG, 'optG'), t.adamStepG, `${source} (optG)`);
+    this.optD.loadRaw(need(s.modules.optD, 'optD'), t.adamStepD, `${source} (optD)`);
+    this.loadExtraState(t as unknown as Record<string, unknown>, source);
+    this.rng.setState(t.rng);
+    this.nimg = t.nimg;
+    this.step = t.step;
+  }
+
+  dispose(): void {
+    for (const m of [this.G, this.Gema, this.D, this.optG, this.optD]) m.dispose();
+  }
+}
+
+/** w_avg <- lerp(batch mean of w, w_avg, beta), as NVIDIA's mapping in training mode. */
+export function trackWAvg(wAvg: tf.Variable, batchW: tf.Tensor1D, beta: number): void {
+  tf.tidy(() => wAvg.assign(tf.add(batchW, tf.mul(tf.sub(wAvg, batchW), beta))));
+}
