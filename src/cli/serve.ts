@@ -12,7 +12,7 @@ Opens a local playground page that runs the generator in your browser (WebGPU, e
 else WebAssembly): seeds, truncation, style mixing, noise, interpolation, PNG download.
 Everything is served from this machine; it works offline.
 
-  --network FILE         a .safetensors checkpoint (ours) or an official StyleGAN .pkl
+  --network FILE         a .safetensors checkpoint (ours) or an official .pkl (StyleGAN, StyleGAN2-ADA)
   --port N               port to listen on (default 8080; 0 = any free port)
   --host ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 to share on the network)
 

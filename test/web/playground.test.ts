@@ -136,30 +136,48 @@ test('playground: controls redraw, and the browser image for a seed equals gener
   }
 });
 
-test('playground: an official TF StyleGAN .pkl renders NVIDIA\'s own reference image (seed 1, psi 0.7, cutoff 8)', { timeout: 90_000 }, async (t) => {
-  const fixture = path.join(REPO, 'test/fixtures/stylegan-tf-tiny');
-  // NVIDIA's Gs output for this seed, [3, 128, 128] floats, as the fixture recorded it.
-  const ref = parseNpy(Uint8Array.from(fs.readFileSync(path.join(fixture, 'seed0001-psi0.7.npy'))), 'seed0001-psi0.7.npy');
+/** NVIDIA's own output for a seed, from a fixture's .npy ([C, R, R] floats), as HWC uint8. */
+function nvidiaImage(file: string): Uint8Array {
+  const ref = parseNpy(Uint8Array.from(fs.readFileSync(file)), path.basename(file));
+  const [c, h, w] = ref.shape;
   const chw = ref.data as Float32Array;
   const hwc = new Float32Array(chw.length);
-  for (let c = 0; c < 3; c++) for (let i = 0; i < 128 * 128; i++) hwc[i * 3 + c] = chw[c * 128 * 128 + i];
-  const expected = toUint8(hwc);
+  for (let k = 0; k < c; k++) for (let i = 0; i < h * w; i++) hwc[i * c + k] = chw[k * h * w + i];
+  return toUint8(hwc);
+}
 
-  const server = await startCli(['serve', '--network', path.join(fixture, 'network.pkl')]);
+test('playground: official .pkl files (TF StyleGAN, StyleGAN2-ADA) render NVIDIA\'s own reference images', { timeout: 120_000 }, async (t) => {
+  const cases = [
+    { fixture: 'stylegan-tf-tiny', npy: 'seed0001-psi0.7.npy', query: '?seed=1&b=7&psi=0.7&cutoff=8' },
+    { fixture: 'stylegan2-ada-tiny', npy: 'seed0001-psi0.5.npy', query: '?seed=1&b=7&psi=0.5' },
+  ];
   const browser = await launchBrowser();
   try {
     const { page } = browser;
-    // The view comes from the address, as a shared link would give it: one render, not three.
-    await page.goto(server.url + '?seed=1&psi=0.7&cutoff=8');
-    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
-    assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
-    assert.equal(await page.inputValue('#cutoff'), '8');
-    const diff = maxDiff(await canvasRgb(page), expected);
-    t.diagnostic(`NVIDIA reference vs browser: max ${diff} levels on ${await page.textContent('#status')}`);
-    assert.ok(diff <= 2, `browser image differs from NVIDIA's by ${diff} levels`);
+    for (const c of cases) {
+      const dir = path.join(REPO, 'test/fixtures', c.fixture);
+      const expected = nvidiaImage(path.join(dir, c.npy));
+      const server = await startCli(['serve', '--network', path.join(dir, 'network.pkl')]);
+      try {
+        // The view comes from the address, as a shared link would give it: one render.
+        await page.goto(server.url + c.query);
+        await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+        assert.match(await page.textContent('#status') ?? '', /^Ready/, `${c.fixture}: page failed to load`);
+        const diff = maxDiff(await canvasRgb(page), expected);
+        t.diagnostic(`${c.fixture} ${c.npy}: max ${diff} levels from NVIDIA's on ${await page.textContent('#status')}`);
+        assert.ok(diff <= 2, `${c.fixture}: browser image differs from NVIDIA's by ${diff} levels`);
+        // Mixing and noise work on this arch too.
+        const ref = await canvasRgb(page);
+        await afterRender(page, () => page.check('#mixCoarse'));
+        assert.ok(maxDiff(await canvasRgb(page), ref) > 2, `${c.fixture}: mixing did not change the image`);
+        await afterRender(page, () => page.click('#reroll'));
+        await afterRender(page, () => page.fill('#noise', '0'));
+      } finally {
+        await server.stop();
+      }
+    }
     assert.deepEqual(browser.errors, []);
   } finally {
     await browser.close();
-    await server.stop();
   }
 });

@@ -1,14 +1,13 @@
 /**
  * The playground's generator: seed A (and B) -> mapping -> truncation -> interpolation and style
- * mixing in W -> synthesis with scaled stored or re-rolled noise -> RGBA pixels. Uses the same
- * library code as `stylegan generate`, so with noise strength 1, no mixing and no interpolation
- * an image is the CLI's image for that seed.
+ * mixing in W -> synthesis with scaled stored or re-rolled noise -> RGBA pixels. Works on any
+ * arch the library loads (StyleGAN, StyleGAN2) through the same code as `stylegan generate`, so
+ * with noise strength 1, no mixing and no interpolation an image is the CLI's image for that seed.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../../src/networks/generator.js';
-import { blockResolutions } from '../../src/networks/config.js';
+import type { GeneratorLike } from '../../src/networks/generator-api.js';
+import type { ParamStore } from '../../src/networks/params.js';
 import { seedsToZ } from '../../src/sampling/generate.js';
-import { RandomState } from '../../src/sampling/rng.js';
 import { toUint8 } from '../../src/data/uint8.js';
 
 export interface RenderParams {
@@ -18,13 +17,15 @@ export interface RenderParams {
   psi: number;
   /** Truncate only styles [0, cutoff); undefined = all. */
   cutoff?: number;
+  /** Class of a conditional network (cDim > 0). */
+  cls?: number;
   /** Interpolation A -> B in W, 0 = A. */
   t: number;
   /** Per style layer: take it from seed B (style mixing). */
   mix: boolean[];
-  /** Scale of the noise maps (1 = as trained). */
+  /** Scale of the noise inputs (1 = as trained). */
   noiseStrength: number;
-  /** 0: the network's stored noise maps (as generate.py's noise_mode=const); else a re-roll seed. */
+  /** 0: the network's stored noise maps (generate.py's noise_mode=const); else a re-roll seed. */
   noiseSeed: number;
 }
 
@@ -34,70 +35,64 @@ export interface StyleLayer {
   group: 'coarse' | 'middle' | 'fine';
 }
 
-/** Paper sec. 3.1: coarse 4-8 px, middle 16-32 px, fine 64 px and up. */
-export function styleLayers(G: Generator): StyleLayer[] {
-  return blockResolutions(G.cfg).flatMap((res, b) => [0, 1].map((k) => ({
-    index: 2 * b + k, res, group: res <= 8 ? 'coarse' as const : res <= 32 ? 'middle' as const : 'fine' as const,
-  })));
+/**
+ * The resolution each style input drives. StyleGAN: two per block from 4 px. StyleGAN2: one at
+ * 4 px, then two per block, the last also feeding the final toRGB.
+ */
+export function styleLayers(G: GeneratorLike): StyleLayer[] {
+  const offset = G.cfg.arch === 'stylegan2' ? 1 : 0;
+  return Array.from({ length: G.numWs }, (_, index) => {
+    const res = Math.min(G.cfg.imgResolution, 2 ** (Math.floor((index + offset) / 2) + 2));
+    // Paper sec. 3.1: coarse 4-8 px, middle 16-32 px, fine 64 px and up.
+    return { index, res, group: res <= 8 ? 'coarse' as const : res <= 32 ? 'middle' as const : 'fine' as const };
+  });
 }
 
 export class Engine {
   readonly layers: StyleLayer[];
-  private noiseKey = '';
-  private noise: tf.Tensor4D[] | undefined;
+  readonly store: ParamStore;
+  /** The trained per-layer noise strengths, to scale from and restore exactly. */
+  private readonly strengths: Array<[tf.Variable, tf.Tensor]>;
+  private strength = 1;
 
-  constructor(readonly G: Generator) {
+  constructor(readonly G: GeneratorLike) {
     this.layers = styleLayers(G);
+    // Both generator classes keep their weights in a ParamStore; the common interface does not say so.
+    this.store = (G as unknown as { store: ParamStore }).store;
+    this.strengths = this.store.entries().filter(([name]) => name.endsWith('.noiseStrength')).map(([, v]) => [v, tf.clone(v)]);
   }
 
   get resolution(): number {
     return this.G.cfg.imgResolution;
   }
 
-  /** Explicit noise maps for a strength and re-roll seed; undefined = the stored maps as they are. */
-  private noiseFor(p: RenderParams): tf.Tensor4D[] | undefined {
-    if (p.noiseStrength === 1 && p.noiseSeed === 0) {
-      this.dropNoise();
-      return undefined;
-    }
-    const key = `${p.noiseStrength}/${p.noiseSeed}`;
-    if (key === this.noiseKey && this.noise) return this.noise;
-    this.dropNoise();
-    const rng = p.noiseSeed === 0 ? undefined : new RandomState(p.noiseSeed);
-    this.noise = this.layers.map((l) => tf.tidy(() => {
-      const base = rng
-        ? tf.tensor4d(Float32Array.from(rng.randn(l.res * l.res)), [1, l.res, l.res, 1])
-        : this.G.store.get(`synthesis.b${l.res}.conv${l.index % 2}.noiseConst`);
-      return tf.mul(base, p.noiseStrength) as tf.Tensor4D;
-    }));
-    this.noiseKey = key;
-    return this.noise;
+  private setNoiseStrength(s: number): void {
+    if (s === this.strength) return;
+    for (const [v, trained] of this.strengths) tf.tidy(() => v.assign(s === 1 ? trained : tf.mul(trained, s)));
+    this.strength = s;
   }
 
-  private dropNoise(): void {
-    this.noise?.forEach((t) => t.dispose());
-    this.noise = undefined;
-    this.noiseKey = '';
-  }
-
-  /** [R, R, 3] floats in about [-1, 1]. */
+  /** [1, R, R, C] floats in about [-1, 1]. */
   private forward(p: RenderParams): tf.Tensor4D {
-    const noise = this.noiseFor(p);
+    this.setNoiseStrength(p.noiseStrength);
     return tf.tidy(() => {
+      const { cDim, zDim } = this.G.cfg;
+      const c = cDim > 0 ? (tf.oneHot(tf.tensor1d([Math.min(cDim - 1, p.cls ?? 0)], 'int32'), cDim).toFloat() as tf.Tensor2D) : undefined;
+      const opts = { truncationPsi: p.psi, truncationCutoff: p.cutoff, c };
       const mixing = p.mix.some(Boolean);
-      const needB = mixing || p.t > 0;
       // Seed A alone goes through the mapping as a batch of one, exactly as generateImages does.
-      const wsA = this.G.mappingForward(seedsToZ([p.seedA], this.G.cfg.zDim), { truncationPsi: p.psi, truncationCutoff: p.cutoff });
+      const wsA = this.G.mappingForward(seedsToZ([p.seedA], zDim), opts);
       let ws = wsA;
-      if (needB) {
-        const wsB = this.G.mappingForward(seedsToZ([p.seedB], this.G.cfg.zDim), { truncationPsi: p.psi, truncationCutoff: p.cutoff });
+      if (mixing || p.t > 0) {
+        const wsB = this.G.mappingForward(seedsToZ([p.seedB], zDim), opts);
         if (p.t > 0) ws = tf.add(wsA, tf.mul(tf.sub(wsB, wsA), p.t));
         if (mixing) {
           const mask = tf.tensor3d(p.mix.map((m) => (m ? 1 : 0)), [1, p.mix.length, 1], 'int32');
           ws = tf.where(tf.cast(tf.broadcastTo(mask, ws.shape), 'bool'), wsB, ws);
         }
       }
-      return this.G.synthesis.forward(ws as tf.Tensor3D, noise ? { noise } : { noiseMode: 'const' });
+      const noise = p.noiseSeed === 0 ? { noiseMode: 'const' as const } : { noiseMode: 'random' as const, noiseSeed: p.noiseSeed };
+      return this.G.synthesis.forward(ws as tf.Tensor3D, noise);
     });
   }
 

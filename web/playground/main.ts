@@ -2,7 +2,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../src/backend/index.js';
-import { loadGeneratorFromBytes } from '../../src/sampling/generate.js';
+import { loadAnyGeneratorFromBytes } from '../../src/sampling/generate.js';
 import { Engine, type RenderParams } from './engine.js';
 
 const $ = <T extends HTMLElement = HTMLInputElement>(id: string) => document.getElementById(id) as T;
@@ -39,7 +39,7 @@ let renders = 0;
 function params(): RenderParams {
   return {
     seedA: readSeed('seedA'), seedB: readSeed('seedB'),
-    psi: Number($('psi').value), cutoff: readCutoff(), t: Number($('interp').value),
+    psi: Number($('psi').value), cutoff: readCutoff(), cls: readSeed('cls'), t: Number($('interp').value),
     mix, noiseStrength: Number($('noise').value), noiseSeed,
   };
 }
@@ -61,7 +61,7 @@ function showValues(): void {
 }
 
 /** Inputs mirrored in the address (?seed=3&psi=0.7...), so a view can be shared or bookmarked. */
-const URL_INPUTS: Record<string, string> = { seed: 'seedA', b: 'seedB', psi: 'psi', cutoff: 'cutoff', t: 'interp', noise: 'noise' };
+const URL_INPUTS: Record<string, string> = { seed: 'seedA', b: 'seedB', psi: 'psi', cutoff: 'cutoff', class: 'cls', t: 'interp', noise: 'noise' };
 
 function applyUrlState(): void {
   const q = new URLSearchParams(location.search);
@@ -123,14 +123,14 @@ function buildLayerToggles(): void {
     input.type = 'checkbox';
     input.dataset.layer = String(l.index);
     input.addEventListener('change', () => { mix[l.index] = input.checked; void requestRender(); });
-    label.append(input, ` ${l.res}²${l.index % 2 ? 'b' : 'a'}`);
+    label.append(input, ` ${l.index}: ${l.res}²`);
     label.title = `style ${l.index} (${l.group}, ${l.res}x${l.res})`;
     return label;
   }));
 }
 
 function wireControls(): void {
-  for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
+  for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'cls', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
   $('randomA').addEventListener('click', () => { $('seedA').value = String(randomSeed()); void requestRender(); });
   $('randomB').addEventListener('click', () => { $('seedB').value = String(randomSeed()); void requestRender(); });
   $('reroll').addEventListener('click', () => { noiseSeed = 1 + Math.floor(Math.random() * 1e6); void requestRender(); });
@@ -162,14 +162,18 @@ async function start(): Promise<void> {
   const info = (await (await fetch('/api/network')).json()) as { name: string; url: string };
   const res = await fetch(info.url);
   if (!res.ok) throw new Error(`network download failed: HTTP ${res.status}`);
-  const G = loadGeneratorFromBytes(new Uint8Array(await res.arrayBuffer()), info.name);
+  const G = loadAnyGeneratorFromBytes(new Uint8Array(await res.arrayBuffer()), info.name);
   engine = new Engine(G);
+  if (G.cfg.cDim > 0) {
+    $('classRow').hidden = false;
+    $('cls').setAttribute('max', String(G.cfg.cDim - 1));
+  }
   mix = engine.layers.map(() => false);
   canvas.width = canvas.height = engine.resolution;
   $('cutoff').setAttribute('max', String(engine.layers.length));
   // Small images are shown enlarged with crisp pixels; large ones are smoothed when scaled down.
   canvas.style.imageRendering = engine.resolution < 384 ? 'pixelated' : 'auto';
-  $('network').textContent = `${info.name} · ${engine.resolution}×${engine.resolution} · ${G.store.numParams().toLocaleString()} parameters`;
+  $('network').textContent = `${info.name} · ${G.cfg.arch} · ${engine.resolution}×${engine.resolution} · ${engine.store.numParams().toLocaleString()} parameters`;
   buildLayerToggles();
   applyUrlState();
   wireControls();
