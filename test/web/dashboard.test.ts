@@ -24,7 +24,7 @@ interface Training {
 /** A tiny training, long enough (1 kimg) that the test stops it with Ctrl-C. */
 function startTraining(outdir: string): Training {
   const args = ['train', '--outdir', outdir, '--max-images', '16', '--resolution', '8', '--batch', '4',
-    '--kimg', '1', '--tick', '0.008', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
+    '--kimg', '1', '--tick', '0.004', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
   const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
@@ -119,7 +119,7 @@ test('dashboard: follows train --dashboard live and ends with it; a stopped run 
   const stats = fs.readFileSync(path.join(run, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(stats.length >= 2, `only ${stats.length} ticks`);
   fs.writeFileSync(path.join(run, 'metric-fid50k.jsonl'),
-    [{ metric: 'fid50k', value: 310.5, kimg: 0.008 }, { metric: 'fid50k', value: 250.25, kimg: 0.016 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    [{ metric: 'fid50k', value: 310.5, kimg: 0.004 }, { metric: 'fid50k', value: 250.25, kimg: 0.012 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
 
   const server = await startCli(['dashboard', '--run', run]);
   try {
