@@ -80,7 +80,7 @@ export class ParamStore {
       if (r.shape.length !== v.shape.length || r.shape.some((d, i) => d !== v.shape[i])) {
         throw new Error(`${source}: tensor ${k} has shape [${r.shape}], expected [${v.shape}]`);
       }
-      v.assign(tf.tensor(r.data, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(r.data, v.shape))); // assign() keeps its argument alive: dispose it here
     }
   }
 

@@ -18,10 +18,13 @@ export class Adam {
   step = 0;
 
   constructor(private readonly store: ParamStore, public opts: AdamOptions) {
-    for (const [name, p] of store.vars) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
-    }
+    // tidy: the zeros' own handles would otherwise outlive the variables made from them (a leak per optimizer).
+    tf.tidy(() => {
+      for (const [name, p] of store.vars) {
+        this.m.set(name, tf.variable(tf.zerosLike(p), false));
+        this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      }
+    });
   }
 
   /** One update with gradients keyed by tfjs variable name (as tf.variableGrads returns them). */
@@ -53,7 +56,7 @@ export class Adam {
       for (const [k, t] of map) {
         const r = raw[`${prefix}.${k}`];
         if (!r || r.data.length !== t.size) throw new Error(`${source}: optimizer state ${prefix}.${k} missing or mis-shaped`);
-        t.assign(tf.tensor(r.data, t.shape));
+        tf.tidy(() => t.assign(tf.tensor(r.data, t.shape)));
       }
     }
     this.step = step;
