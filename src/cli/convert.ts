@@ -1,12 +1,13 @@
 /** `stylegan convert`: an official .pkl into our .safetensors checkpoint (no pickle needed afterwards). */
 import { parseFlags, UsageError } from './args.js';
-import { readNetworkFile, isPickleFile } from './network.js';
+import { readNetworkFile, isPickleFile, isTorchCheckpointFile } from './network.js';
 import { encodeSnapshot } from '../io/snapshot.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 
 export const CONVERT_HELP = `Usage: stylegan convert IN.pkl OUT.safetensors
 
 Converts an official network pickle (NVIDIA's TensorFlow StyleGAN or stylegan2-ada-pytorch)
+or a rosinality/stylegan2-pytorch .pt checkpoint (g_ema, latent_avg; g too, d left out)
 into our checkpoint format: G_ema (the TF pickles' Gs), plus G and D when the pickle holds
 complete ones (a warning says what was left out).
 The pickle is read by a safe unpickler; its embedded code is never run.
@@ -21,7 +22,7 @@ export async function convertCommand(argv: string[]): Promise<void> {
   if (positionals.length !== 2) throw new UsageError(`convert: expected IN.pkl OUT.safetensors, got ${positionals.length} argument(s) (see stylegan convert --help)`);
   const [input, output] = positionals;
   if (!output.endsWith('.safetensors')) throw new UsageError(`convert: output must end in .safetensors, got '${output}'`);
-  if (!isPickleFile(input)) throw new UsageError(`convert: input must be a .pkl file, got '${input}'`);
+  if (!isPickleFile(input) && !isTorchCheckpointFile(input)) throw new UsageError(`convert: input must be a .pkl or .pt file, got '${input}'`);
   const snapshot = readNetworkFile(input, { full: true, warn: (line) => console.error(line) });
   await writeFileAtomic(output, encodeSnapshot(snapshot));
   console.log(`Wrote ${output}: ${Object.keys(snapshot.modules).join(', ')} at ${snapshot.config.imgResolution}x${snapshot.config.imgResolution}`);

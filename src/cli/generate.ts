@@ -17,7 +17,7 @@ export const GENERATE_HELP = `Usage: stylegan generate --network FILE (--seeds L
 Writes seedSSSS.png for each seed; z = NumPy's RandomState(seed).randn(1, zDim), as NVIDIA's generate.py.
 With --projected-w, writes projNN.png for each row of the projector's w instead.
 
-  --network FILE         a .safetensors checkpoint (ours) or an official StyleGAN .pkl
+  --network FILE         a .safetensors checkpoint (ours), an official StyleGAN .pkl, or a rosinality .pt
   --seeds LIST           e.g. 0-7,12
   --projected-w FILE     a projected_w.npz (key 'w', [N, numWs, wDim]): synthesize these ws
   --trunc PSI            truncation psi (default 1)

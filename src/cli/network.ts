@@ -9,6 +9,7 @@ import type { GeneratorLike } from '../networks/generator-api.js';
 import { decodeNetworkSnapshot, type Snapshot } from '../io/snapshot.js';
 import { importStyleganTf } from '../io/import-stylegan-tf.js';
 import { importStyleGAN2 } from '../io/import-stylegan2.js';
+import { importRosinality } from '../io/import-rosinality.js';
 import { generatorFromSnapshot, networkFromSnapshot } from '../sampling/generate.js';
 
 export interface ReadNetworkOptions {
@@ -20,6 +21,18 @@ export interface ReadNetworkOptions {
 
 export function isPickleFile(file: string): boolean {
   return /\.(pkl|pickle)$/i.test(file);
+}
+
+/** A torch.save checkpoint (rosinality/stylegan2-pytorch's .pt). */
+export function isTorchCheckpointFile(file: string): boolean {
+  return /\.(pt|pth)$/i.test(file);
+}
+
+/** rosinality/stylegan2-pytorch's {g_ema, latent_avg, g, d, ...}: g_ema becomes G_ema (and g G, for convert). */
+function snapshotFromRosinality(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
+  const r = importRosinality(bytes, file, { withG: o.full });
+  for (const s of r.skipped) o.warn?.(`warning: ${file}: left out ${s}`);
+  return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }) } };
 }
 
 /** Whether a global of `module` is referenced near the start of a pickle (where the class references sit). */
@@ -52,6 +65,7 @@ export function readNetworkFile(file: string, o: ReadNetworkOptions = {}): Snaps
   if (!fs.existsSync(file)) throw new Error(`Network file not found: ${file}`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${file} is a folder, not a network file`);
   const bytes = fs.readFileSync(file);
+  if (isTorchCheckpointFile(file)) return snapshotFromRosinality(bytes, file, o);
   return isPickleFile(file) ? snapshotFromPickle(bytes, file, o) : decodeNetworkSnapshot(bytes, file);
 }
 

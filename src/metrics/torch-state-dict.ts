@@ -20,11 +20,11 @@ const KINDS: Record<string, [string, number]> = {
 const FLOAT = new Set(['float32', 'float64', 'float16', 'bfloat16']);
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
-function options(source: string, storages: Map<string, TorchStorage>): UnpickleOptions {
+function options(source: string, storages: Map<string, TorchStorage>, extra: Readonly<Record<string, GlobalHandler>>): UnpickleOptions {
   // state_dict() is an OrderedDict carrying a `_metadata` attribute (BUILD): accepted and dropped.
   const orderedDict: GlobalHandler = { call: () => new Map(), build() {} };
   return {
-    handlers: { ...torchHandlers(source), 'collections.OrderedDict': orderedDict },
+    handlers: { ...torchHandlers(source), 'collections.OrderedDict': orderedDict, ...extra },
     persistentLoad(pid: unknown) {
       if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new Error(`${source}: unsupported torch persistent id`);
       const g = pid[1];
@@ -53,8 +53,16 @@ function toWeights(root: unknown, source: string): WeightMap {
 }
 
 export function readTorchStateDict(bytes: Uint8Array, source: string): WeightMap {
+  return toWeights(loadTorchSave(bytes, source), source);
+}
+
+/**
+ * The object a torch.save file holds (dicts as Maps, tensors as TorchTensors), for files that
+ * are more than one state dict (e.g. rosinality's checkpoints); `extra` allows more globals.
+ */
+export function loadTorchSave(bytes: Uint8Array, source: string, extra: Readonly<Record<string, GlobalHandler>> = {}): unknown {
   const storages = new Map<string, TorchStorage>();
-  const opts = options(source, storages);
+  const opts = options(source, storages, extra);
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
     const files = unzipChecked(bytes, `${source}: corrupt torch zip`);
     const pkl = Object.keys(files).find((n) => /^[^/]+\/data\.pkl$/.test(n));
@@ -66,7 +74,7 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): WeightMap
       if (!data || data.length !== s.numel * s.elementSize) throw new Error(`${source}: missing or short data for storage ${shownName(key)}`);
       s.bytes = data;
     }
-    return toWeights(main.value, source);
+    return main.value;
   }
   const none = { handlers: {} };
   const magic = unpickleAt(bytes, 0, source, none);
@@ -90,5 +98,5 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): WeightMap
     s.bytes = bytes.subarray(pos + 8, pos + 8 + n * s.elementSize);
     pos += 8 + n * s.elementSize;
   }
-  return toWeights(main.value, source);
+  return main.value;
 }

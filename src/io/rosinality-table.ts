@@ -1,0 +1,79 @@
+/**
+ * The name table between rosinality/stylegan2-pytorch's Generator state dict and our
+ * `stylegan2` G. Its layers are NVIDIA's under other names (checked numerically against
+ * model.py: EqualLinear = FullyConnectedLayer with the same lr_mul storage, fused_lrelu =
+ * bias_act lrelu gain sqrt(2), ModulatedConv2d = modulated_conv2d with the same transposed
+ * conv + [1,3,3,1] blur (pad 1, 1, gain 4) when upsampling, ToRGB's skip upsample = upsample2d),
+ * so only names and layouts differ:
+ *
+ * - EqualLinear weight [out, in] -> ours [in, out];
+ * - ModulatedConv2d weight [1, O, I, k, k] -> HWIO; ConstantInput [1, C, 4, 4] -> [4, 4, C];
+ * - the bias after a styled conv is `activate.bias` (FusedLeakyReLU), ToRGB's is [1, 3, 1, 1];
+ * - NoiseInjection weight [1] -> our scalar noiseStrength; noises.noise_N [1, 1, R, R] -> noiseConst;
+ * - the truncation average is the checkpoint's top-level `latent_avg`.
+ */
+import type { StyleGAN2Config } from '../networks/config.js';
+import { expandTable2, officialShape, type Transform } from './stylegan2-table.js';
+
+type Role = 'fc' | 'styled' | 'torgb' | 'const' | 'wAvg';
+
+interface Rule {
+  /** `{q}`: the layer's module path in rosinality's Generator, `{n}`: its noise index. */
+  theirs: string;
+  /** Leading size-1 dimensions rosinality adds to NVIDIA's layout (the data order is the same). */
+  lead?: number;
+  /** Their shape when it is not NVIDIA's plus `lead`, from ours. */
+  theirShape?: (ours: number[]) => number[];
+}
+
+/** Per kind of layer and tensor leaf (our name): where it is in rosinality's state dict. */
+const RULES: Readonly<Record<`${Role}.${string}`, Rule>> = {
+  'fc.weight': { theirs: '{q}.weight' },
+  'fc.bias': { theirs: '{q}.bias' },
+  'styled.weight': { theirs: '{q}.conv.weight', lead: 1 },
+  'styled.bias': { theirs: '{q}.activate.bias' },
+  'styled.noiseStrength': { theirs: '{q}.noise.weight', theirShape: () => [1] },
+  'styled.noiseConst': { theirs: 'noises.noise_{n}', lead: 2 },
+  'torgb.weight': { theirs: '{q}.conv.weight', lead: 1 },
+  'torgb.bias': { theirs: '{q}.bias', theirShape: (s) => [1, s[0], 1, 1] },
+  'const.const': { theirs: 'input.input', lead: 1 },
+  'wAvg.wAvg': { theirs: 'latent_avg' },
+};
+
+/** Our module path -> its role, rosinality's module path and noise index. */
+function theirPath(p: string): { role: Role; q: string; n: number } {
+  let m = /^mapping\.fc(\d+)$/.exec(p);
+  if (m) return { role: 'fc', q: `style.${Number(m[1]) + 1}`, n: -1 };
+  if (p === 'mapping') return { role: 'wAvg', q: '', n: -1 };
+  if (p === 'synthesis.b4') return { role: 'const', q: '', n: -1 };
+  m = /^synthesis\.b(\d+)\.(conv0|conv1|torgb)(\.affine)?$/.exec(p);
+  if (!m) throw new Error(`no rosinality name for our layer ${p}`);
+  const block = Math.log2(Number(m[1])) - 3; // 0 for 8 px; -1 for the 4 px block
+  const affine = m[3] ? '.conv.modulation' : '';
+  const role: Role = m[3] ? 'fc' : m[2] === 'torgb' ? 'torgb' : 'styled';
+  if (m[2] === 'torgb') return { role, q: (block < 0 ? 'to_rgb1' : `to_rgbs.${block}`) + affine, n: -1 };
+  if (block < 0) return { role, q: `conv1${affine}`, n: 0 };
+  const i = 2 * block + (m[2] === 'conv0' ? 0 : 1);
+  return { role, q: `convs.${i}${affine}`, n: i + 1 };
+}
+
+export interface RosinalityMapping {
+  ours: string;
+  theirs: string;
+  transform: Transform;
+  /** Our shape. */
+  shape: number[];
+  theirShape: number[];
+}
+
+/** Every tensor of our G for `cfg` (stylegan2-table's expansion) with its rosinality name and shape. */
+export function expandRosinalityTable(cfg: StyleGAN2Config): RosinalityMapping[] {
+  return expandTable2(cfg, 'G').map((m) => {
+    const dot = m.ours.lastIndexOf('.');
+    const { role, q, n } = theirPath(m.ours.slice(0, dot));
+    const rule = RULES[`${role}.${m.ours.slice(dot + 1)}`];
+    if (!rule) throw new Error(`no rosinality name for our tensor ${m.ours}`);
+    const theirShape = rule.theirShape ? rule.theirShape(m.shape) : [...new Array<number>(rule.lead ?? 0).fill(1), ...officialShape(m)];
+    return { ours: m.ours, theirs: rule.theirs.replace('{q}', q).replace('{n}', String(n)), transform: m.transform, shape: m.shape, theirShape };
+  });
+}
