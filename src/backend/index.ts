@@ -1,7 +1,8 @@
 /**
  * The one place that chooses the tfjs backend. Node: tensorflow (when the user
- * has @tensorflow/tfjs-node) > wasm (SIMD, with our extra training kernels) > cpu.
- * Browser: webgpu > webgl > wasm. Node-only loading lives in ./node.ts.
+ * has @tensorflow/tfjs-node) > native (our C++/OpenBLAS addon, ./native.ts) > wasm (SIMD,
+ * with our extra training kernels) > cpu. Browser: webgpu > webgl > wasm. Node-only loading
+ * lives in ./node.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
