@@ -83,24 +83,24 @@ function drawKpis(s: RunState, rs: StatsRow[]): void {
   const age = s.updated === null ? null : (s.now - s.updated) / 1000;
   const finished = !!last && total !== null && last.kimg >= total - 1e-6;
   let status: string;
-  if (!s.exists) status = 'Run folder missing';
-  else if (!last) status = 'Waiting for the first tick…';
-  else if (finished) status = 'Finished';
-  else if (/^Stopped at/.test(lastLog)) status = 'Stopped (resume with --resume latest)';
-  else if (age !== null && age > Math.max(180, 2 * tickSeconds(rs))) {
-    // Ticks take about the same time; one well overdue means the trainer stopped or hung.
-    status = `No new tick for ${duration(age)}`;
-  } else status = 'Training';
+  let run: 'missing' | 'waiting' | 'finished' | 'stopped' | 'stalled' | 'running';
+  if (!s.exists) [run, status] = ['missing', 'Run folder missing'];
+  else if (!last) [run, status] = ['waiting', 'Waiting for the first tick…'];
+  else if (finished) [run, status] = ['finished', 'Finished'];
+  else if (/^Stopped at/.test(lastLog)) [run, status] = ['stopped', 'Stopped (resume with --resume latest)'];
+  // Ticks take about the same time; one well overdue means the trainer stopped or hung.
+  else if (age !== null && age > Math.max(180, 2 * tickSeconds(rs))) [run, status] = ['stalled', `No new tick for ${duration(age)}`];
+  else [run, status] = ['running', 'Training'];
   $('status').textContent = status;
   $('status').dataset.state = 'ready';
-  $('status').dataset.run = finished ? 'finished' : last ? 'running' : 'waiting';
+  $('status').dataset.run = run;
   if (!last) return;
   $('kimg').textContent = `${kimgText(last.kimg)}${total !== null ? ` / ${total}` : ''}`;
   $('res').textContent = `${last.res}²${last.alpha < 1 ? ` · fade ${(last.alpha * 100).toFixed(0)}%` : ''}`;
   $('speed').textContent = last.imgPerSec.toFixed(1);
   $('secPerKimg').textContent = last.secPerKimg.toFixed(1);
   $('elapsed').textContent = duration(last.totalSec);
-  $('eta').textContent = finished ? 'done' : total === null ? '–' : duration((total - last.kimg) * last.secPerKimg);
+  $('eta').textContent = finished ? 'done' : total === null || run !== 'running' ? '–' : duration((total - last.kimg) * last.secPerKimg);
   $('updated').textContent = age === null ? '–' : `${duration(age)} ago`;
   $('progress').style.width = total ? `${Math.min(100, (100 * last.kimg) / total).toFixed(1)}%` : '0';
 }
