@@ -4,7 +4,7 @@ import type { BenchResult } from './run.js';
 function table(head: string[], rows: Array<Array<string | number>>): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  const line = (r: string[]) => r.map((v, c) => (c === 0 || c === r.length - 1 && isNaN(Number(v)) ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -17,10 +17,10 @@ export function formatBench(r: BenchResult): string {
   out.push(r.sgemm ? `sgemm peak (OpenBLAS, ${r.sgemm.n}^3, all threads): ${f(r.sgemm.gflops)} GFLOP/s` : 'sgemm peak: n/a (native addon not built)');
   if (r.nativeMissing) out.push(`native backend unavailable: ${r.nativeMissing}`);
   const has = (k: 'generation' | 'training' | 'conv') => r.backends.some((b) => b[k].length > 0);
-  if (has('generation')) out.push('', 'Generation (noise const, fp32): images/s (fastest batch)', table(['backend', 'preset', 'px', 'batch', 'ms/batch', 'img/s'],
-    r.backends.flatMap((b) => b.generation.map((g) => [b.backend, g.preset, g.resolution, g.batch, f(g.msPerBatch), f(g.imagesPerSec, 2)]))));
-  if (has('training')) out.push('', 'Training (D step with R1 + G step, every minibatch): images/s (fastest step)', table(['backend', 'preset', 'px', 'batch', 'ms/step', 'img/s'],
-    r.backends.flatMap((b) => b.training.map((t) => [b.backend, t.preset, t.resolution, t.batch, f(t.msPerStep, 0), f(t.imagesPerSec, 2)]))));
+  if (has('generation')) out.push('', 'Generation (noise const, fp32): images/s (fastest batch)', table(['backend', 'arch', 'preset', 'px', 'batch', 'ms/batch', 'img/s'],
+    r.backends.flatMap((b) => b.generation.map((g) => [b.backend, g.arch, g.preset, g.resolution, g.batch, f(g.msPerBatch), f(g.imagesPerSec, 2)]))));
+  if (has('training')) out.push('', 'Training: images/s', table(['backend', 'arch', 'preset', 'px', 'batch', 'ms/step', 'img/s', 'step'],
+    r.backends.flatMap((b) => b.training.map((t) => [b.backend, t.arch, t.preset, t.resolution, t.batch, f(t.msPerStep, 0), f(t.imagesPerSec, 2), t.step]))));
   if (!has('conv')) return out.join('\n');
   out.push('', 'Conv kernels on the networks\' 3x3 shapes: GFLOP/s (% of sgemm peak), all shapes together (fastest call per shape)');
   out.push(table(['backend', 'Conv2D', 'BackpropInput', 'BackpropFilter'],

@@ -10,6 +10,13 @@ import { loadNativeAddon } from '../backend/native-addon.js';
 import { Generator } from '../networks/generator.js';
 import { NETWORK_PRESETS, type NetworkPresetName } from '../networks/presets.js';
 import { Trainer, DEFAULT_HYPER } from '../training/trainer.js';
+import { Stylegan2Trainer } from '../training/trainer-stylegan2.js';
+import { stylegan2Preset } from '../training/stylegan2-presets.js';
+import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
+import { defaultStyleGAN2Config } from '../networks/stylegan2/config.js';
+import type { StyleGAN2Config } from '../networks/config.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
+import type { TrainerLike } from '../training/trainer-base.js';
 import { convFlops, networkConvShapes, type ConvShape } from './shapes.js';
 import { timeIt } from './timing.js';
 
@@ -27,8 +34,15 @@ export interface BenchOptions {
 export const BENCH_SECTIONS = ['generation', 'training', 'conv'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
-export interface GenerationRow { preset: string; resolution: number; batch: number; msPerBatch: number; imagesPerSec: number }
-export interface TrainingRow { preset: string; resolution: number; batch: number; msPerStep: number; imagesPerSec: number }
+/** Which network: the original StyleGAN presets, or StyleGAN2 of the same shape (see stylegan2BenchConfig). */
+export type BenchArch = 'stylegan' | 'stylegan2';
+
+export interface GenerationRow { arch: BenchArch; preset: string; resolution: number; batch: number; msPerBatch: number; imagesPerSec: number }
+export interface TrainingRow {
+  arch: BenchArch; preset: string; resolution: number; batch: number; msPerStep: number; imagesPerSec: number;
+  /** What one step does. */
+  step: string;
+}
 export type ConvKernel = 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter';
 export interface ConvRow { kernel: ConvKernel; where: string; x: number[]; filter: number[]; ms: number; gflops: number; percentOfPeak: number | null }
 export interface ConvSummary { kernel: ConvKernel; gflops: number; percentOfPeak: number | null }
@@ -52,32 +66,51 @@ export interface BenchResult {
   nativeMissing?: string;
 }
 
+/**
+ * StyleGAN2 with our cpu32/cpu64 presets' shape (128-d z and w, channels min(base / res, max)
+ * with base 1024, max 64 up to 32 px, 2048 and 128 above) and NVIDIA's other constructor
+ * defaults (8 mapping layers, skip G, resnet D): what bench/pytorch_reference.py builds.
+ */
+export function stylegan2BenchConfig(resolution: number): StyleGAN2Config {
+  const channelBase = resolution <= 32 ? 1024 : 2048, channelMax = resolution <= 32 ? 64 : 128;
+  return defaultStyleGAN2Config({
+    zDim: 128, wDim: 128, imgResolution: resolution, mapping: { numLayers: 8 },
+    synthesis: { channelBase, channelMax }, discriminator: { channelBase, channelMax },
+  });
+}
+
+interface NetPick { arch: BenchArch; preset: string; resolution: number; batch: number }
+
 interface Plan {
-  gen: Array<{ preset: NetworkPresetName; batch: number }>;
-  train: Array<{ preset: NetworkPresetName; batch: number }>;
+  gen: NetPick[];
+  train: NetPick[];
   conv: ConvShape[];
   minMs: number;
   trainMinMs: number;
   /** Timed training steps at least (after one warm-up step, none when quick). */
   trainIters: number;
   sgemmN: number;
+  quick: boolean;
 }
 
 function plan(quick: boolean): Plan {
   if (quick) {
     return {
-      gen: [{ preset: 'cpu16', batch: 1 }, { preset: 'cpu16', batch: 2 }],
-      train: [{ preset: 'cpu16', batch: 2 }],
+      gen: [{ arch: 'stylegan', preset: 'cpu16', resolution: 16, batch: 1 }, { arch: 'stylegan', preset: 'cpu16', resolution: 16, batch: 2 },
+        { arch: 'stylegan2', preset: 'sg2-16', resolution: 16, batch: 2 }],
+      train: [{ arch: 'stylegan', preset: 'cpu16', resolution: 16, batch: 2 }, { arch: 'stylegan2', preset: 'sg2-16', resolution: 16, batch: 2 }],
       conv: networkConvShapes(NETWORK_PRESETS.cpu16, 2).slice(0, 2),
-      minMs: 20, trainMinMs: 0, trainIters: 1, sgemmN: 128,
+      minMs: 20, trainMinMs: 0, trainIters: 1, sgemmN: 128, quick: true,
     };
   }
   const conv = [...networkConvShapes(NETWORK_PRESETS.cpu32, 16, 'cpu32 '), ...networkConvShapes(NETWORK_PRESETS.cpu64, 16, 'cpu64 ')];
   return {
-    gen: (['cpu32', 'cpu64'] as const).flatMap((preset) => [1, 8].map((batch) => ({ preset, batch }))),
-    train: [{ preset: 'cpu32', batch: DEFAULT_HYPER.batch }, { preset: 'cpu64', batch: DEFAULT_HYPER.batch }],
+    gen: (['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].flatMap((resolution) => [1, 8].map((batch) => (
+      { arch, preset: arch === 'stylegan' ? `cpu${resolution}` : `sg2-${resolution}`, resolution, batch })))),
+    train: (['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].map((resolution) => (
+      { arch, preset: arch === 'stylegan' ? `cpu${resolution}` : `sg2-${resolution}`, resolution, batch: DEFAULT_HYPER.batch }))),
     conv: conv.filter((s, i) => conv.findIndex((t) => t.x.join() === s.x.join() && t.filter.join() === s.filter.join()) === i),
-    minMs: 2000, trainMinMs: 8000, trainIters: 2, sgemmN: 1024,
+    minMs: 2000, trainMinMs: 8000, trainIters: 2, sgemmN: 1024, quick: false,
   };
 }
 
@@ -91,11 +124,14 @@ function sgemmPeak(n: number, minMs: number): BenchResult['sgemm'] {
   return { n, gflops: (2 * n ** 3) / best / 1e9 };
 }
 
+function generator(pick: NetPick): GeneratorLike {
+  return pick.arch === 'stylegan' ? new Generator(NETWORK_PRESETS[pick.preset as NetworkPresetName]) : new StyleGAN2Generator(stylegan2BenchConfig(pick.resolution));
+}
+
 function benchGeneration(p: Plan): GenerationRow[] {
-  return p.gen.map(({ preset, batch }) => {
-    const cfg = NETWORK_PRESETS[preset];
-    const G = new Generator(cfg);
-    const z = tf.randomNormal([batch, cfg.zDim], 0, 1, 'float32', 1) as tf.Tensor2D;
+  return p.gen.map((pick) => {
+    const G = generator(pick);
+    const z = tf.randomNormal([pick.batch, G.cfg.zDim], 0, 1, 'float32', 1) as tf.Tensor2D;
     const t = timeIt(() => {
       const img = G.forward(z, { noiseMode: 'const' });
       img.dataSync();
@@ -103,24 +139,45 @@ function benchGeneration(p: Plan): GenerationRow[] {
     }, p.minMs);
     z.dispose();
     G.dispose();
-    return { preset, resolution: cfg.imgResolution, batch, msPerBatch: t.ms, imagesPerSec: (batch * 1000) / t.ms };
+    return { ...pick, msPerBatch: t.ms, imagesPerSec: (pick.batch * 1000) / t.ms };
   });
 }
 
+/** Official-style lazy regularization: R1 every 16 and path length every 4 minibatches. */
+const SG2_REG = { r1Gamma: 10, plWeight: 2, gRegInterval: 4, dRegInterval: 16, mixing: 0.9 };
+
+function trainer(pick: NetPick, data: { numImages: number; mirror: boolean; sample: (idx: number[]) => Float32Array }): TrainerLike & { dispose(): void } {
+  if (pick.arch === 'stylegan') return new Trainer(NETWORK_PRESETS[pick.preset as NetworkPresetName], { ...DEFAULT_HYPER, batch: pick.batch }, data);
+  const hyper = { ...stylegan2Preset('cpu', pick.resolution).hyper, ...SG2_REG, batch: pick.batch };
+  return new Stylegan2Trainer(stylegan2BenchConfig(pick.resolution), hyper, data);
+}
+
 function benchTraining(p: Plan): TrainingRow[] {
-  return p.train.map(({ preset, batch }) => {
-    const cfg = NETWORK_PRESETS[preset];
-    const r = cfg.imgResolution, size = r * r * cfg.imgChannels;
+  return p.train.map((pick) => {
+    const r = pick.resolution, size = r * r * 3;
     const reals = Float32Array.from({ length: 4 * size }, (_, i) => Math.sin(i * 0.37));
     const sample = (idx: number[]) => {
       const out = new Float32Array(idx.length * size);
       idx.forEach((k, j) => out.set(reals.subarray((k % 4) * size, (k % 4 + 1) * size), j * size));
       return out;
     };
-    const trainer = new Trainer(cfg, { ...DEFAULT_HYPER, batch }, { numImages: 4, mirror: false, sample });
-    const t = timeIt(() => trainer.trainStep(), p.trainMinMs, p.trainIters, p.trainIters > 1 ? 1 : 0);
-    trainer.dispose();
-    return { preset, resolution: r, batch, msPerStep: t.ms, imagesPerSec: (batch * 1000) / t.ms };
+    const t = trainer(pick, { numImages: 4, mirror: false, sample });
+    let ms: number;
+    let step: string;
+    if (pick.arch === 'stylegan') {
+      ms = timeIt(() => t.trainStep(), p.trainMinMs, p.trainIters, p.trainIters > 1 ? 1 : 0).ms;
+      step = 'D (with R1) + G, every minibatch; fastest step';
+    } else {
+      // Minibatches differ (lazy regularization): the mean over one 16-step cycle.
+      const n = p.quick ? 1 : SG2_REG.dRegInterval;
+      if (!p.quick) t.trainStep();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) t.trainStep();
+      ms = (performance.now() - t0) / n;
+      step = `Gmain+Dmain, PL every 4, R1 every 16; mean over ${n} step${n > 1 ? 's' : ''}`;
+    }
+    t.dispose();
+    return { ...pick, msPerStep: ms, imagesPerSec: (pick.batch * 1000) / ms, step };
   });
 }
 

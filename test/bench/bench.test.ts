@@ -28,6 +28,7 @@ test('stylegan bench --quick prints the tables and writes the JSON', async () =>
   assert.ok(r.sgemm && r.sgemm.gflops > 0);
   for (const b of r.backends) {
     assert.ok(b.generation.length > 0 && b.generation.every((g) => g.imagesPerSec > 0));
+    assert.deepEqual([...new Set(b.training.map((t) => t.arch))], ['stylegan', 'stylegan2']);
     assert.ok(b.training.length > 0 && b.training.every((t) => t.imagesPerSec > 0));
     assert.ok(b.convSummary.every((c) => c.gflops > 0 && c.percentOfPeak !== null));
   }
