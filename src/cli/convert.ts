@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../io/fs-atomic.js';
 export const CONVERT_HELP = `Usage: stylegan convert IN.pkl OUT.safetensors
 
 Converts an official network pickle (NVIDIA's TensorFlow StyleGAN or stylegan2-ada-pytorch)
-or a rosinality/stylegan2-pytorch .pt checkpoint (g_ema, latent_avg; g too, d left out)
+or a rosinality/stylegan2-pytorch .pt checkpoint (g_ema, latent_avg; g and d too)
 into our checkpoint format: G_ema (the TF pickles' Gs), plus G and D when the pickle holds
 complete ones (a warning says what was left out).
 The pickle is read by a safe unpickler; its embedded code is never run.

@@ -28,11 +28,11 @@ export function isTorchCheckpointFile(file: string): boolean {
   return /\.(pt|pth)$/i.test(file);
 }
 
-/** rosinality/stylegan2-pytorch's {g_ema, latent_avg, g, d, ...}: g_ema becomes G_ema (and g G, for convert). */
+/** rosinality/stylegan2-pytorch's {g_ema, latent_avg, g, d, ...}: g_ema becomes G_ema (and g G, d D, for convert). */
 function snapshotFromRosinality(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
-  const r = importRosinality(bytes, file, { withG: o.full });
+  const r = importRosinality(bytes, file, { withG: o.full, withD: o.full });
   for (const s of r.skipped) o.warn?.(`warning: ${file}: left out ${s}`);
-  return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }) } };
+  return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
 }
 
 /** Whether a global of `module` is referenced near the start of a pickle (where the class references sit). */

@@ -22,7 +22,8 @@ export interface RosinalityImport {
   config: StyleGAN2Config;
   G_ema: Record<string, RawTensor>;
   G?: Record<string, RawTensor>;
-  /** What was in the file but left out (e.g. D), one line each. */
+  D?: Record<string, RawTensor>;
+  /** What was in the file but left out (e.g. latent_avg), one line each. */
   skipped: string[];
 }
 
@@ -39,9 +40,9 @@ function stateDict(v: unknown, what: string, file: string): Tensors {
   return out;
 }
 
-function need(t: Tensors, key: string, file: string): RawTensor {
+function need(t: Tensors, key: string, file: string, what = 'g_ema'): RawTensor {
   const v = t.get(key);
-  if (!v) throw new Error(`${file}: g_ema has no ${key}; not a rosinality/stylegan2-pytorch Generator`);
+  if (!v) throw new Error(`${file}: ${what} has no ${key}; not a rosinality/stylegan2-pytorch ${what === 'd' ? 'Discriminator' : 'Generator'}`);
   return v;
 }
 
@@ -58,6 +59,35 @@ function separableFilter(k: RawTensor, key: string, file: string): number[] {
   return f;
 }
 
+/** base, max with min(base / res, max) = the channel table (rosinality's fixed table is one: 16384 x channel_multiplier, 512). */
+function channelFormula(ch: Map<number, number>, size: number, what: string, file: string): { channelBase: number; channelMax: number } {
+  const channelMax = Math.max(...ch.values());
+  // The base: from the highest resolution whose channels are below the cap, else any base that caps all.
+  const below = [...ch].filter(([, c]) => c < channelMax).map(([r, c]) => r * c);
+  const channelBase = below.length ? Math.max(...below) : channelMax * size;
+  for (const [r, c] of ch) {
+    if (channelsAt(channelBase, channelMax, r) !== c) {
+      throw new Error(`${file}: ${what}'s channel table ${[...ch].map(([res, n]) => `${res}: ${n}`).join(', ')} is not min(base / res, max) for any base, max`);
+    }
+  }
+  return { channelBase, channelMax };
+}
+
+/** Our D config for rosinality's Discriminator on top of G's: its own channel table, no clamp, mbstd 4 x 1, resnet. */
+function withDiscriminator(cfg: StyleGAN2Config, d: Tensors, file: string): StyleGAN2Config {
+  const size = cfg.imgResolution;
+  const ch = new Map<number, number>([[size, need(d, 'convs.0.0.weight', file, 'd').shape[0]]]);
+  for (let k = 1; size >> k >= 4; k++) ch.set(size >> k, need(d, `convs.${k}.conv2.1.weight`, file, 'd').shape[0]);
+  const { channelBase, channelMax } = channelFormula(ch, size, 'd', file);
+  return {
+    ...cfg,
+    discriminator: {
+      ...cfg.discriminator, channelBase, channelMax, convClamp: null, architecture: 'resnet', resampleFilter: cfg.synthesis.resampleFilter,
+      mbstdGroupSize: 4, mbstdNumChannels: 1,
+    },
+  };
+}
+
 /** The StyleGAN2 config a rosinality Generator state dict implies (channels as min(base / res, max)). */
 export function rosinalityConfig(g: Tensors, file: string): StyleGAN2Config {
   const first = need(g, 'style.1.weight', file);
@@ -69,15 +99,7 @@ export function rosinalityConfig(g: Tensors, file: string): StyleGAN2Config {
   const size = 2 ** (numRgbs + 2);
   const ch = new Map<number, number>([[4, need(g, 'input.input', file).shape[1]]]);
   for (let i = 0; i < numRgbs; i++) ch.set(2 ** (i + 3), need(g, `convs.${2 * i}.conv.weight`, file).shape[1]);
-  const channelMax = Math.max(...ch.values());
-  // The base: from the highest resolution whose channels are below the cap, else any base that caps all.
-  const below = [...ch].filter(([, c]) => c < channelMax).map(([r, c]) => r * c);
-  const channelBase = below.length ? Math.max(...below) : channelMax * size;
-  for (const [r, c] of ch) {
-    if (channelsAt(channelBase, channelMax, r) !== c) {
-      throw new Error(`${file}: channel table ${[...ch].map(([res, n]) => `${res}: ${n}`).join(', ')} is not min(base / res, max) for any base, max`);
-    }
-  }
+  const { channelBase, channelMax } = channelFormula(ch, size, 'g_ema', file);
   const blurKey = numRgbs > 0 ? 'convs.0.conv.blur.kernel' : undefined;
   const filter = blurKey && g.has(blurKey) ? separableFilter(g.get(blurKey)!, blurKey, file) : [1, 3, 3, 1];
   // Filters are stored normalized; ours are normalized again by setupFilter, so their scale does not matter.
@@ -92,11 +114,11 @@ export function rosinalityConfig(g: Tensors, file: string): StyleGAN2Config {
 }
 
 /** A state dict through the table: every tensor of ours found and shape-checked, none of theirs left over. */
-function mapGenerator(cfg: StyleGAN2Config, g: Tensors, latentAvg: RawTensor, what: string, file: string): Record<string, RawTensor> {
+function mapNetwork(cfg: StyleGAN2Config, which: 'G' | 'D', g: Tensors, latentAvg: RawTensor | null, what: string, file: string): Record<string, RawTensor> {
   const out: Record<string, RawTensor> = {};
   const used = new Set<string>();
   const missing: string[] = [];
-  for (const m of expandRosinalityTable(cfg)) {
+  for (const m of expandRosinalityTable(cfg, which)) {
     const t = m.theirs === 'latent_avg' ? latentAvg : g.get(m.theirs);
     if (!t) { missing.push(m.theirs); continue; }
     used.add(m.theirs);
@@ -105,11 +127,11 @@ function mapGenerator(cfg: StyleGAN2Config, g: Tensors, latentAvg: RawTensor, wh
     out[m.ours] = { shape: m.shape, data: transformData({ ...m, official: m.theirs }, t.data) };
   }
   if (missing.length) throw new Error(`${file}: ${what} lacks ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
-  // Blur / upsample kernels are fixed buffers: each must be the filter the config uses.
+  // Blur / upsample kernels (Blur, Upsample buffers) are fixed: each must be the filter the config uses.
   for (const k of g.keys()) {
-    if (/\.(blur|upsample)\.kernel$/.test(k) && !used.has(k)) {
+    if (k.endsWith('.kernel') && !used.has(k)) {
       const f = separableFilter(g.get(k)!, `${what}.${k}`, file), want = cfg.synthesis.resampleFilter, s = want.reduce((a, b) => a + b, 0);
-      if (f.some((v, i) => Math.abs(v - want[i] / s) > 1e-6)) throw new Error(`${file}: ${what}.${k} differs from convs.0's blur kernel`);
+      if (f.some((v, i) => Math.abs(v - want[i] / s) > 1e-6)) throw new Error(`${file}: ${what}.${k} differs from the generator's blur kernel`);
       used.add(k);
     }
   }
@@ -118,7 +140,7 @@ function mapGenerator(cfg: StyleGAN2Config, g: Tensors, latentAvg: RawTensor, wh
   return out;
 }
 
-export function importRosinality(bytes: Uint8Array, file: string, opts: { withG?: boolean } = {}): RosinalityImport {
+export function importRosinality(bytes: Uint8Array, file: string, opts: { withG?: boolean; withD?: boolean } = {}): RosinalityImport {
   return importRosinalityObject(loadRosinalityFile(bytes, file), file, opts);
 }
 
@@ -128,7 +150,7 @@ export function loadRosinalityFile(bytes: Uint8Array, file: string): unknown {
 }
 
 /** importRosinality on an already unpickled checkpoint. */
-export function importRosinalityObject(root: unknown, file: string, opts: { withG?: boolean } = {}): RosinalityImport {
+export function importRosinalityObject(root: unknown, file: string, opts: { withG?: boolean; withD?: boolean } = {}): RosinalityImport {
   if (!isMap(root) || !root.has('g_ema')) throw new Error(`${file}: not a rosinality/stylegan2-pytorch checkpoint (no 'g_ema' in the saved dict)`);
   const gEma = stateDict(root.get('g_ema'), 'g_ema', file);
   const config = rosinalityConfig(gEma, file);
@@ -141,8 +163,10 @@ export function importRosinalityObject(root: unknown, file: string, opts: { with
     latentAvg = { shape: [config.wDim], data: new Float32Array(config.wDim) };
     skipped.push("latent_avg (none in the file: w_avg is zero, so --trunc pulls towards w = 0)");
   }
-  const G_ema = mapGenerator(config, gEma, latentAvg, 'g_ema', file);
-  const G = opts.withG && root.has('g') ? mapGenerator(config, stateDict(root.get('g'), 'g', file), latentAvg, 'g', file) : undefined;
-  if (opts.withG && root.has('d')) skipped.push("d (rosinality's discriminator is not imported)");
-  return { config, G_ema, ...(G && { G }), skipped };
+  const G_ema = mapNetwork(config, 'G', gEma, latentAvg, 'g_ema', file);
+  const G = opts.withG && root.has('g') ? mapNetwork(config, 'G', stateDict(root.get('g'), 'g', file), latentAvg, 'g', file) : undefined;
+  const d = opts.withD && root.has('d') ? stateDict(root.get('d'), 'd', file) : undefined;
+  if (!d) return { config, G_ema, ...(G && { G }), skipped };
+  const full = withDiscriminator(config, d, file);
+  return { config: full, G_ema, ...(G && { G }), D: mapNetwork(full, 'D', d, null, 'd', file), skipped };
 }

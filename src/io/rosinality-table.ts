@@ -66,8 +66,35 @@ export interface RosinalityMapping {
   theirShape: number[];
 }
 
-/** Every tensor of our G for `cfg` (stylegan2-table's expansion) with its rosinality name and shape. */
-export function expandRosinalityTable(cfg: StyleGAN2Config): RosinalityMapping[] {
+/**
+ * Our D module path -> rosinality's (weight, bias) module paths. Its ConvLayer is a Sequential
+ * of [Blur,] EqualConv2d, FusedLeakyReLU, so the conv's weight and the bias sit at different
+ * indices; ResBlock k (k = 1 at the top resolution) is our block b{size / 2^(k-1)}.
+ */
+function theirDPath(p: string, size: number): { w: string; b: string } {
+  const m = /^b(\d+)\.(fromrgb|conv0|conv1|skip|conv|fc|out)$/.exec(p);
+  if (!m) throw new Error(`no rosinality name for our layer D.${p}`);
+  const k = Math.log2(size / Number(m[1])) + 1;
+  switch (m[2]) {
+    case 'fromrgb': return { w: 'convs.0.0', b: 'convs.0.1' };
+    case 'conv0': return { w: `convs.${k}.conv1.0`, b: `convs.${k}.conv1.1` };
+    case 'conv1': return { w: `convs.${k}.conv2.1`, b: `convs.${k}.conv2.2` };
+    case 'skip': return { w: `convs.${k}.skip.1`, b: '' };
+    case 'conv': return { w: 'final_conv.0', b: 'final_conv.1' };
+    case 'fc': return { w: 'final_linear.0', b: 'final_linear.0' };
+    default: return { w: 'final_linear.1', b: 'final_linear.1' };
+  }
+}
+
+/** Every tensor of our G or D (stylegan2-table's expansion) with its rosinality name and shape. */
+export function expandRosinalityTable(cfg: StyleGAN2Config, which: 'G' | 'D' = 'G'): RosinalityMapping[] {
+  if (which === 'D') {
+    // D's layouts are NVIDIA's (EqualConv2d OIHW, EqualLinear [out, in], the fc over an NCHW flatten).
+    return expandTable2(cfg, 'D').map((m) => {
+      const dot = m.ours.lastIndexOf('.'), leaf = m.ours.slice(dot + 1), q = theirDPath(m.ours.slice(0, dot), cfg.imgResolution);
+      return { ours: m.ours, theirs: `${leaf === 'weight' ? q.w : q.b}.${leaf}`, transform: m.transform, shape: m.shape, theirShape: officialShape(m) };
+    });
+  }
   return expandTable2(cfg, 'G').map((m) => {
     const dot = m.ours.lastIndexOf('.');
     const { role, q, n } = theirPath(m.ours.slice(0, dot));

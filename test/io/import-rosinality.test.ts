@@ -21,6 +21,8 @@ import { decodeNetworkSnapshot } from '../../src/io/snapshot.js';
 import { parseNpy } from '../../src/io/npy.js';
 import { toUint8 } from '../../src/data/grid.js';
 import { isMap } from '../../src/io/pickle.js';
+import * as tf from '@tensorflow/tfjs';
+import { StyleGAN2Discriminator } from '../../src/networks/stylegan2/discriminator.js';
 
 before(setup);
 let tmp = '';
@@ -62,6 +64,25 @@ test('the fixture .pt imports (config read off the tensors) and reproduces rosin
   G.dispose();
 });
 
+test('d (convert / full import) becomes our D and gives rosinality\'s logits', () => {
+  const s = readNetworkFile(pt, { full: true });
+  assert.deepEqual(Object.keys(s.modules).sort(), ['D', 'G_ema']);
+  if (s.config.arch !== 'stylegan2') return assert.fail('not stylegan2');
+  const D = new StyleGAN2Discriminator(s.config);
+  D.store.loadRaw(s.modules.D!, 'D');
+  // The recorded input: seeds 0-2 at psi 1 and seed 0 mirrored (d-logits.npy, see the README).
+  const imgs = [0, 1, 2].map((i) => refHwc('seeds0-2-psi1.0.npy', i)), r = 16;
+  const flipped = new Float32Array(imgs[0].length);
+  for (let y = 0; y < r; y++) for (let x = 0; x < r; x++) for (let c = 0; c < 3; c++) flipped[(y * r + x) * 3 + c] = imgs[0][(y * r + r - 1 - x) * 3 + c];
+  const x = tf.tensor4d(Float32Array.from([...imgs, flipped].flatMap((a) => [...a])), [4, r, r, 3]);
+  const logits = D.forward(x);
+  const want = parseNpy(fs.readFileSync(path.join(dir, 'd-logits.npy'))).data as Float32Array;
+  const err = maxAbsDiff(logits.dataSync(), want);
+  assert.ok(err < 1e-4, `D logits: max abs error ${err} (${logits.dataSync()} vs ${want})`);
+  tf.dispose([x, logits]);
+  D.dispose();
+});
+
 test('the table names every g_ema tensor but the blur kernels; unknown, missing and mis-shaped keys are named', () => {
   const root = loadRosinalityFile(fs.readFileSync(pt), pt) as Map<string, unknown>;
   const g = root.get('g_ema') as Map<string, unknown>;
@@ -99,7 +120,7 @@ test('generate --network file.pt writes the recorded images; convert file.pt -> 
   }
   await quiet(() => convertCommand([pt, conv]));
   const s = decodeNetworkSnapshot(fs.readFileSync(conv), conv);
-  assert.deepEqual(Object.keys(s.modules), ['G_ema']);
+  assert.deepEqual(Object.keys(s.modules).sort(), ['D', 'G_ema']);
   const G = networkFromSnapshot(s, conv);
   const [img] = await generateImages(G, [1], { truncationPsi: 1 });
   assert.ok(maxAbsDiff(img.data, refHwc('seeds0-2-psi1.0.npy', 1)) < 1e-4);
