@@ -107,6 +107,14 @@ test('playground: controls redraw, and the browser image for a seed equals gener
 
     assert.equal(await page.getAttribute('#image', 'data-tensors'), tensors, 'redraws leak tensors');
 
+    // Play sweeps the interpolation on its own; Stop holds it.
+    const rendersBefore = Number(await page.getAttribute('#image', 'data-renders'));
+    await page.click('#play');
+    await page.waitForFunction((n) => Number(document.getElementById('image')!.dataset.renders) >= n + 3, rendersBefore, { timeout: 30_000 });
+    await page.click('#play');
+    assert.ok(Number(await page.inputValue('#interp')) > 0, 'play did not move the interpolation');
+    await afterRender(page, () => page.fill('#interp', '0'));
+
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     assert.equal(download.suggestedFilename(), 'seed0005-psi0.70.png');
     const png = fs.readFileSync((await download.path())!);

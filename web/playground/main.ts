@@ -129,7 +129,32 @@ function buildLayerToggles(): void {
   }));
 }
 
+const nextFrame = () => new Promise((r) => requestAnimationFrame(r));
+let playing = false;
+
+/** Sweeps the interpolation A -> B -> A, one step per finished redraw, until stopped. */
+async function play(): Promise<void> {
+  const slider = $('interp');
+  let dir = Number(slider.value) >= 1 ? -1 : 1;
+  while (playing) {
+    let t = Number(slider.value) + dir * 0.02;
+    if (t >= 1 || t <= 0) {
+      t = Math.min(1, Math.max(0, t));
+      dir = -dir;
+    }
+    slider.value = t.toFixed(2);
+    await requestRender();
+    while (rendering) await nextFrame();
+    await nextFrame();
+  }
+}
+
 function wireControls(): void {
+  $('play').addEventListener('click', () => {
+    playing = !playing;
+    $('play').textContent = playing ? 'Stop' : 'Play';
+    if (playing) void play();
+  });
   for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'cls', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
   $('randomA').addEventListener('click', () => { $('seedA').value = String(randomSeed()); void requestRender(); });
   $('randomB').addEventListener('click', () => { $('seedB').value = String(randomSeed()); void requestRender(); });
