@@ -153,7 +153,8 @@ function wireControls(): void {
   $('play').addEventListener('click', () => {
     playing = !playing;
     $('play').textContent = playing ? 'Stop' : 'Play';
-    if (playing) void play();
+    // A failed redraw has already said so in the status line; stop sweeping.
+    if (playing) play().catch(() => { playing = false; $('play').textContent = 'Play'; });
   });
   for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'cls', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
   $('randomA').addEventListener('click', () => { $('seedA').value = String(randomSeed()); void requestRender(); });
