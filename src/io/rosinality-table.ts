@@ -1,10 +1,14 @@
 /**
- * The name table between rosinality/stylegan2-pytorch's Generator state dict and our
- * `stylegan2` G. Its layers are NVIDIA's under other names (checked numerically against
+ * The name table between rosinality/stylegan2-pytorch's Generator (and Discriminator) state
+ * dicts and our `stylegan2` G (and D). Its layers are NVIDIA's under other names (checked numerically against
  * model.py: EqualLinear = FullyConnectedLayer with the same lr_mul storage, fused_lrelu =
  * bias_act lrelu gain sqrt(2), ModulatedConv2d = modulated_conv2d with the same transposed
  * conv + [1,3,3,1] blur (pad 1, 1, gain 4) when upsampling, ToRGB's skip upsample = upsample2d),
- * so only names and layouts differ:
+ * so only names and layouts differ. The one formula that differs: rosinality demodulates the
+ * scaled weight, rsqrt(sum (w s / sqrt(fan_in))^2 + 1e-8), NVIDIA (and we) the raw one,
+ * rsqrt(sum (w s)^2 + 1e-8); after the weight gain they differ only in where the 1e-8 goes
+ * (a relative 1e-8 * fan_in / sum (w s)^2, far below float32 rounding), so no option is needed:
+ * the fixture matches to 1e-5. Layouts:
  *
  * - EqualLinear weight [out, in] -> ours [in, out];
  * - ModulatedConv2d weight [1, O, I, k, k] -> HWIO; ConstantInput [1, C, 4, 4] -> [4, 4, C];
