@@ -5,9 +5,21 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** `--kimg -1` as `--kimg=-1`: parseArgs would call a value starting with '-' ambiguous, hiding the real problem (a negative number). */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf|nan)/i.test(next)) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export function parseFlags<O extends Options>(argv: string[], options: O, command: string) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
     throw new UsageError(`${command}: ${msg} (see stylegan ${command} --help)`);

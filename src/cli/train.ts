@@ -118,6 +118,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
+  // Every flag is checked before the backend starts and the signal handlers are installed.
+  const kimg = parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 });
+  const tick = parseNumber(v.tick, 'tick', { min: 0.001, def: 4 });
+  const snap = parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 });
+  const grid = parseGrid(v.grid, [8, 4]);
+  const maxImages = v['max-images'] === undefined ? undefined : parseNumber(v['max-images'], 'max-images', { int: true, min: 1 });
+  const dashboardPort = parseNumber(v['dashboard-port'], 'dashboard-port', { int: true, min: 0, max: 65535, def: 8081 });
   const backend = await initNodeBackend(v.backend as BackendName | undefined);
 
   const controller = new AbortController();
@@ -139,18 +146,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
       `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
   };
-  if (v.dashboard) spawnDashboard(v.outdir, parseNumber(v['dashboard-port'], 'dashboard-port', { int: true, min: 0, max: 65535, def: 8081 }));
+  if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
     outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: setup?.hyper ?? hyper, resolution: v.resolution === undefined ? undefined : resolution,
-    kimg: parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 }),
-    tick: parseNumber(v.tick, 'tick', { min: 0.001, def: 4 }),
-    snap: parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 }),
-    grid: parseGrid(v.grid, [8, 4]), resume: v.resume,
-    maxImages: v['max-images'] === undefined ? undefined : parseNumber(v['max-images'], 'max-images', { int: true, min: 1 }), strict: v.strict,
+    kimg, tick, snap,
+    grid, resume: v.resume, maxImages, strict: v.strict,
     signal: controller.signal, progress, metrics, metricsEvery,
     log: (line) => process.stderr.write((tty ? '\r' + ' '.repeat(100) + '\r' : '') + line + '\n'),
+  }).finally(() => {
+    // Also on errors: main() may run again in the same process (tests), and handlers would pile up.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   });
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
   console.log(`Done at ${result.kimg.toFixed(3)} kimg on ${backend}: ${result.snapshot}`);
 }

@@ -240,7 +240,7 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   const ok = new Uint8Array(total);
   const bad: string[] = [];
   const upsampled: string[] = [];
-  let firstError = '';
+  let firstError = '', firstBad = Infinity;
   let next = 0;
   let done = 0;
   let aborted = false;
@@ -259,7 +259,8 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
           aborted = true;
           throw new Error(`Cannot read image ${name} in ${src.path}: ${reason}`);
         }
-        if (!firstError) firstError = `${name}: ${reason}`;
+        // Workers fail out of order: report the first bad image in sorted order, deterministically.
+        if (i < firstBad) { firstBad = i; firstError = `${name}: ${reason}`; }
         bad.push(name);
       }
       done++;

@@ -131,6 +131,10 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   if (resumed && o.resolution !== undefined && o.resolution !== cfg.imgResolution) {
     throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.resolution}`);
   }
+  // Before the data set loads (minutes for a big one): a converted or imported network has nothing to resume.
+  if (resumed && typeof (resumed.training as { nimg?: unknown } | undefined)?.nimg !== 'number') {
+    throw new Error(`${resumeFile}: cannot resume, the checkpoint has no training state`);
+  }
   const before = (resumed?.training as { data?: DataChoice } | undefined)?.data;
   const choice: DataChoice = {
     path: o.data !== undefined ? path.resolve(o.data) : before?.path,
