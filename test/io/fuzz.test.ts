@@ -76,6 +76,20 @@ test('image loader (PNG and JPEG)', async () => {
   check(await fuzz({ reader: 'image', seeds: [png, jpg], source: tmp, read: readImage }));
 });
 
+test('data set zips', async () => {
+  const png = read('stylegan2-ada-tiny/seed0000-psi0.5.png');
+  const seeds = [zipSync({ 'a.png': png, 'dir/b.png': png }), zipSync({ 'a.png': png, 'b.png': png }, { level: 0 })];
+  const file = path.join(tmp, 'fuzz.zip');
+  // Whole data set loads: listing, unzipping, decoding, the skip policy (warnings) and its errors.
+  const load = async (b: Uint8Array) => {
+    fs.writeFileSync(file, b);
+    const ds = await loadDataset({ path: file, resolution: 8 });
+    for (const w of ds.warnings) assert.ok(!/[\n\r]/.test(w) && w.length < 1000, `warning: ${JSON.stringify(w.slice(0, 200))}`);
+    return ds;
+  };
+  check(await fuzz({ reader: 'data set zip', seeds, source: file, read: load }));
+});
+
 /** A zip whose every entry claims `claim` unpacked bytes in its central directory record. */
 function inflateClaims(zip: Uint8Array, claim: number): Uint8Array {
   const out = zip.slice(), v = new DataView(out.buffer);
