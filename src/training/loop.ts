@@ -125,6 +125,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   let resumeFile = o.resume === 'latest' ? latestSnapshot(o.outdir) : o.resume;
   if (o.resume === 'latest' && !resumeFile) log('No snapshot in the output folder yet: starting a new run.');
+  if (resumeFile && !fs.statSync(resumeFile, { throwIfNoEntry: false })?.isFile()) throw new Error(`Checkpoint not found: ${resumeFile}`);
   const resumed = resumeFile ? decodeNetworkSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
   const cfg = resumed ? resumed.config : o.config;
   const hyper = resumed ? (resumed.training as unknown as TrainingState<AnyHyperParams> | undefined)?.hyper ?? o.hyper : o.hyper;

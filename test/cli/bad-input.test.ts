@@ -147,7 +147,7 @@ test('broken data sets, checkpoints and pickles: one line naming the file and th
     [train('--resume', wrongArch), /^stylegan train: error: .*arch\.safetensors: unknown architecture 'stylegan3'$/],
     [train('--resume', wrongShapes), /^stylegan train: error: .*shapes\.safetensors.*: (unknown|missing) tensor \S+$/],
     [train('--resume', huge), /^stylegan train: error: .*huge-header\.safetensors: header length 1099511627776 is absurd/],
-    [train('--resume', path.join(tmp, 'nope.safetensors')), /^stylegan train: error: .*nope\.safetensors/],
+    [train('--resume', path.join(tmp, 'nope.safetensors')), /^stylegan train: error: Checkpoint not found: .*nope\.safetensors$/],
     [gen(garbage), /^stylegan generate: error: .*garbage\.safetensors: (header length \d+ is absurd|truncated file).*$/],
     [gen(huge), /^stylegan generate: error: .*huge-header\.safetensors: header length 1099511627776 is absurd/],
     [gen(evil), /^stylegan generate: error: .*evil\.pkl: not a network pickle this version can read/],
