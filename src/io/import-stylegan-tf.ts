@@ -10,6 +10,7 @@
  */
 import { type GlobalHandler, PyObject, unpickle, isMap } from './pickle.js';
 import { BUILTIN_HANDLERS, NUMPY_HANDLERS, type NdArray, isNdArray } from './pickle-numpy.js';
+import { shownName } from './bytes.js';
 import { type StyleGANConfig, defaultConfig, log2Int } from '../networks/config.js';
 import { type Mapping, type TensorMap, type TfNet, IGNORED_TF_VARIABLES, convert, expandTable } from './stylegan-tf-table.js';
 
@@ -37,11 +38,11 @@ export const STYLEGAN_TF_HANDLERS: Readonly<Record<string, GlobalHandler>> = {
   'dnnlib.util.EasyDict': easyDict,
 };
 
-function toRecord(m: unknown, what: string): Record<string, unknown> {
-  if (!isMap(m)) throw new Error(`${what} is not a dict`);
+function toRecord(m: unknown, what: string, source: string): Record<string, unknown> {
+  if (!isMap(m)) throw new Error(`${source}: ${what} is not a dict`);
   const out: Record<string, unknown> = {};
   for (const [k, v] of m) {
-    if (typeof k !== 'string') throw new Error(`${what} has a non-string key`);
+    if (typeof k !== 'string') throw new Error(`${source}: ${what} has a non-string key`);
     out[k] = v;
   }
   return out;
@@ -56,7 +57,7 @@ function readNetwork(obj: unknown, path: string, source: string): TfNetwork {
   if (!(obj instanceof PyObject) || obj.module !== 'dnnlib.tflib.network' || obj.name !== 'Network') {
     return fail('is not a dnnlib.tflib.network.Network (not an original StyleGAN TensorFlow pickle?)');
   }
-  const s = toRecord(obj.state, `${path} state`);
+  const s = toRecord(obj.state, `${path} state`, source);
   if (s.version !== 2 && s.version !== 3) fail(`has unsupported Network state version ${String(s.version)}`);
   if (typeof s.name !== 'string' || typeof s.build_func_name !== 'string') fail('has no name / build_func_name');
   if (!Array.isArray(s.variables)) fail('has no variables list');
@@ -64,18 +65,18 @@ function readNetwork(obj: unknown, path: string, source: string): TfNetwork {
   for (const item of s.variables as unknown[]) {
     if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string') fail('has a malformed variable entry');
     const [name, value] = item as [string, unknown];
-    if (variables.has(name)) fail(`has variable ${name} twice`);
+    if (variables.has(name)) fail(`has variable ${shownName(name)} twice`);
     if (isNdArray(value)) variables.set(name, value);
     else if (typeof value === 'number' || typeof value === 'boolean') variables.set(name, scalarArray(value));
-    else fail(`variable ${name} is not a numpy array`);
+    else fail(`variable ${shownName(name)} is not a numpy array`);
   }
   const components: Record<string, TfNetwork> = {};
-  const comps = s.components === undefined ? {} : toRecord(s.components, `${path} components`);
+  const comps = s.components === undefined ? {} : toRecord(s.components, `${path} components`, source);
   for (const [k, v] of Object.entries(comps)) components[k] = readNetwork(v, `${path}.components.${k}`, source);
   return {
     name: s.name as string,
     buildFuncName: (s.build_func_name as string).split('.').pop()!,
-    staticKwargs: s.static_kwargs === undefined ? {} : toRecord(s.static_kwargs, `${path} static_kwargs`),
+    staticKwargs: s.static_kwargs === undefined ? {} : toRecord(s.static_kwargs, `${path} static_kwargs`, source),
     variables, components,
   };
 }
@@ -133,7 +134,7 @@ function withDefaults<T extends Record<string, unknown>>(defaults: T, kw: Record
     const d = defaults[k];
     const ok = v === null || typeof v === typeof d || (Array.isArray(d) && Array.isArray(v)) || (k === 'fused_scale' && typeof v === 'boolean')
       || (typeof d === 'boolean' && typeof v === 'number'); // use_noise may be an int (the noise channel count)
-    if (!ok) throw new Error(`${what} static_kwargs.${k} = ${JSON.stringify(v)} has the wrong type`);
+    if (!ok) throw new Error(`${what} static_kwargs.${k} = ${shownName(typeof v === 'bigint' ? String(v) : JSON.stringify(v) ?? String(v))} has the wrong type`);
     out[k] = v;
   }
   return out as T;

@@ -107,11 +107,11 @@ function resolve(defaults: Kw, kw: Kw, what: string, problems: string[]): Kw {
 }
 
 const num = (v: unknown, what: string): number => {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what} = ${String(v)} is not a number`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what} = ${shownName(String(v))} is not a number`);
   return v;
 };
 const arch = (v: unknown, what: string): 'orig' | 'skip' | 'resnet' => {
-  if (v !== 'orig' && v !== 'skip' && v !== 'resnet') throw new Error(`${what} = ${String(v)} is not orig / skip / resnet`);
+  if (v !== 'orig' && v !== 'skip' && v !== 'resnet') throw new Error(`${what} = ${shownName(String(v))} is not orig / skip / resnet`);
   return v;
 };
 const taps = (v: unknown, what: string): number[] => {
