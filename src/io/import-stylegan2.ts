@@ -186,12 +186,12 @@ export function mapStyleGAN2Network(net: TorchModuleRecord, cfg: StyleGAN2Config
   const expected = setupFilter(which === 'G' ? cfg.synthesis.resampleFilter : cfg.discriminator.resampleFilter).k;
   for (const [k, t] of filters) {
     let d: Float32Array;
-    try { d = tensorToFloat32(t); } catch (e) { errors.push(`${k}: ${(e as Error).message}`); continue; }
-    if (d.length !== expected.length || d.some((v, i) => Math.abs(v - expected[i]) > 1e-6)) errors.push(`${k} is not the configured resample filter`);
+    try { d = tensorToFloat32(t); } catch (e) { errors.push(`${shownName(k)}: ${(e as Error).message}`); continue; }
+    if (d.length !== expected.length || d.some((v, i) => Math.abs(v - expected[i]) > 1e-6)) errors.push(`${shownName(k)} is not the configured resample filter`);
   }
   const problems = [
     missing.length ? `missing tensors ${list(missing)}` : '',
-    unknown.length ? `unknown tensors ${list(unknown)}` : '',
+    unknown.length ? `unknown tensors ${list(unknown.map(shownName))}` : '', // names from the file: quoted if odd
     errors.length ? list(errors) : '',
   ].filter(Boolean);
   if (problems.length) throw new Error(`${source}: ${label} does not match a StyleGAN2 with this config: ${problems.join('; ')}`);
