@@ -1,31 +1,23 @@
 /** `stylegan <command>`: dispatch and one-line errors. */
-import { trainCommand, TRAIN_HELP } from './train.js';
-import { generateCommand, GENERATE_HELP } from './generate.js';
-import { benchCommand, BENCH_HELP } from './bench.js';
-import { convertCommand, CONVERT_HELP } from './convert.js';
-import { serveCommand, SERVE_HELP } from './serve.js';
-import { dashboardCommand, DASHBOARD_HELP } from './dashboard.js';
-import { mixCommand, MIX_HELP } from './mix.js';
-import { truncationCommand, TRUNCATION_HELP } from './truncation.js';
-import { noiseCommand, NOISE_HELP } from './noise.js';
-import { interpolateCommand, INTERPOLATE_HELP } from './interpolate.js';
-import { projectCommand, PROJECT_HELP } from './project.js';
-import { metricsCommand, METRICS_HELP } from './metrics.js';
 import { UsageError } from './args.js';
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string; summary: string }> = {
-  train: { run: trainCommand, help: TRAIN_HELP, summary: 'train a StyleGAN on a folder or zip of images (default: emoji)' },
-  generate: { run: generateCommand, help: GENERATE_HELP, summary: 'images for seeds from a checkpoint or an official .pkl' },
-  mix: { run: mixCommand, help: MIX_HELP, summary: 'style-mixing grid: column seeds\' styles into row seeds (style_mixing.py)' },
-  truncation: { run: truncationCommand, help: TRUNCATION_HELP, summary: 'grid of seeds x truncation psi' },
-  noise: { run: noiseCommand, help: NOISE_HELP, summary: 'what the noise inputs do: std over draws, noise in all/none/fine/coarse layers' },
-  interpolate: { run: interpolateCommand, help: INTERPOLATE_HELP, summary: 'looping Z/W latent walks as animated WebP/GIF' },
-  project: { run: projectCommand, help: PROJECT_HELP, summary: 'find the w of an image (projector.py)' },
-  metrics: { run: metricsCommand, help: METRICS_HELP, summary: 'FID, KID, precision/recall, PPL, IS, SWD (calc_metrics.py)' },
-  convert: { run: convertCommand, help: CONVERT_HELP, summary: 'an official StyleGAN .pkl into a .safetensors checkpoint' },
-  bench: { run: benchCommand, help: BENCH_HELP, summary: 'images/s (generation, training) and conv GFLOP/s for each backend' },
-  serve: { run: serveCommand, help: SERVE_HELP, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
-  dashboard: { run: dashboardCommand, help: DASHBOARD_HELP, summary: 'a live browser dashboard of a training run folder' },
+type Run = (argv: string[]) => Promise<void>;
+
+// Commands load on demand: each pulls in its own part of the library (tfjs, sharp, vite ...),
+// so `stylegan generate` does not pay for the metrics or the web server at start-up.
+const COMMANDS: Record<string, { load: () => Promise<Run>; summary: string }> = {
+  train: { load: async () => (await import('./train.js')).trainCommand, summary: 'train a StyleGAN on a folder or zip of images (default: emoji)' },
+  generate: { load: async () => (await import('./generate.js')).generateCommand, summary: 'images for seeds from a checkpoint or an official .pkl' },
+  mix: { load: async () => (await import('./mix.js')).mixCommand, summary: 'style-mixing grid: column seeds\' styles into row seeds (style_mixing.py)' },
+  truncation: { load: async () => (await import('./truncation.js')).truncationCommand, summary: 'grid of seeds x truncation psi' },
+  noise: { load: async () => (await import('./noise.js')).noiseCommand, summary: 'what the noise inputs do: std over draws, noise in all/none/fine/coarse layers' },
+  interpolate: { load: async () => (await import('./interpolate.js')).interpolateCommand, summary: 'looping Z/W latent walks as animated WebP/GIF' },
+  project: { load: async () => (await import('./project.js')).projectCommand, summary: 'find the w of an image (projector.py)' },
+  metrics: { load: async () => (await import('./metrics.js')).metricsCommand, summary: 'FID, KID, precision/recall, PPL, IS, SWD (calc_metrics.py)' },
+  convert: { load: async () => (await import('./convert.js')).convertCommand, summary: 'an official StyleGAN .pkl/.pt into a .safetensors checkpoint' },
+  bench: { load: async () => (await import('./bench.js')).benchCommand, summary: 'images/s (generation, training) and conv GFLOP/s for each backend' },
+  serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
+  dashboard: { load: async () => (await import('./dashboard.js')).dashboardCommand, summary: 'a live browser dashboard of a training run folder' },
 };
 
 const HELP = `Usage: stylegan <command> [options]
@@ -47,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await c.run(rest);
+    await (await c.load())(rest);
     return 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
