@@ -13,14 +13,19 @@ import { seedToZ } from './rng.js';
 
 /** G_ema of a checkpoint as a ready generator. */
 export function generatorFromSnapshot(s: Snapshot, source: string): Generator {
-  const G = new Generator(s.config);
+  return loadInto(new Generator(s.config), s.modules.G_ema!, `${source} (G_ema)`);
+}
+
+/** Loads `params` into a fresh network, disposing it again if they do not fit. */
+function loadInto<N extends { store: { loadRaw(p: Record<string, RawTensor>, source: string): void }; dispose(): void }>(
+  net: N, params: Record<string, RawTensor>, source: string): N {
   try {
-    G.store.loadRaw(s.modules.G_ema!, `${source} (G_ema)`);
+    net.store.loadRaw(params, source);
   } catch (e) {
-    G.dispose();
+    net.dispose();
     throw e;
   }
-  return G;
+  return net;
 }
 
 export function loadGeneratorFromBytes(bytes: Uint8Array, source: string): Generator {
@@ -29,14 +34,7 @@ export function loadGeneratorFromBytes(bytes: Uint8Array, source: string): Gener
 
 /** A generator of the config's arch with `params` loaded (disposed again if they do not fit). */
 export function buildGenerator(config: NetworkConfig, params: Record<string, RawTensor>, source: string): GeneratorLike {
-  const G = config.arch === 'stylegan2' ? new StyleGAN2Generator(config) : new Generator(config);
-  try {
-    G.store.loadRaw(params, source);
-  } catch (e) {
-    G.dispose();
-    throw e;
-  }
-  return G;
+  return config.arch === 'stylegan2' ? loadInto(new StyleGAN2Generator(config), params, source) : loadInto(new Generator(config), params, source);
 }
 
 /** G_ema of a checkpoint of any arch from its bytes (browser-safe). */
