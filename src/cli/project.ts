@@ -21,6 +21,9 @@ export const PROJECT_HELP = `Usage: stylegan project --network FILE --target IMA
 
 Optimises w (and the noise maps) so the generator reproduces IMAGE (NVIDIA's projector.py:
 w_avg start, Adam lr 0.1 with ramp-up/down, decaying w perturbation, noise regularisation).
+The noise maps start from the network's own stored maps (those 'generate' and
+'generate --projected-w' render with), so an image the network generated is recovered;
+--noise-init random starts from fresh N(0, 1) maps, as projector.py.
 Writes target.png, proj.png, projected_w.npz (key 'w', float32 [1, numWs, wDim], the official
 format; proj.png also used the optimised noise maps) and proj.webp (target | projection over
 the optimisation), and prints the final PSNR and distance.
@@ -30,12 +33,15 @@ as 'stylegan metrics --vgg16' (torchvision vgg16 features.N.* merged with the LP
 weights; see 'stylegan metrics --help'; NVIDIA's TorchScript vgg16.pt cannot be read).
 Without them: a multi-scale pixel MSE, plus the distance between the discriminator's
 normalised features when the network holds a 'stylegan' D (--distance auto);
---distance pixel: pixels only.
+--distance pixel: pixels only. The pixel MSE ignores overshoot where the target is
+saturated (0 or 255 stays 0 or 255 when saved), and these distances use a noise
+regularisation weight of 1e2 instead of LPIPS's 1e5 (scaled to pixel-MSE gradients).
 
   --network FILE         a .safetensors checkpoint or official .pkl (a 'stylegan' D is used when present)
   --target IMAGE         any image; center-cropped and resized to the network's resolution
   --num-steps N          optimisation steps (default 1000)
-  --seed N               seed of the noise-map initialisation and w perturbation (default 303)
+  --seed N               seed of the w perturbation and of --noise-init random (default 303)
+  --noise-init generator|random  where the optimised noise maps start (default generator)
   --w-plus               optimise one w per style (w+) instead of one shared w
   --distance auto|pixel  (default auto)
   --vgg16 FILE           VGG16 + LPIPS weights (.pth, .safetensors or .npz state dict)
@@ -63,7 +69,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, target: { type: 'string' }, 'num-steps': { type: 'string' }, seed: { type: 'string' },
     'w-plus': { type: 'boolean' }, distance: { type: 'string' }, vgg16: { type: 'string' }, frames: { type: 'string' },
-    outdir: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    'noise-init': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'project');
   if (v.help) return void console.log(PROJECT_HELP);
   if (!v.network) throw new UsageError('project: --network is required (see stylegan project --help)');
@@ -73,6 +79,8 @@ export async function projectCommand(argv: string[]): Promise<void> {
   const numSteps = parseNumber(v['num-steps'], 'num-steps', { int: true, min: 1, max: 100000, def: 1000 });
   const seed = parseNumber(v.seed, 'seed', { int: true, min: 0, max: 2 ** 20, def: 303 });
   const frames = parseNumber(v.frames, 'frames', { int: true, min: 1, max: 1000, def: 100 });
+  const noiseInit = v['noise-init'] ?? 'generator';
+  if (noiseInit !== 'generator' && noiseInit !== 'random') throw new UsageError(`--noise-init must be generator or random, got '${noiseInit}'`);
   const mode = v.distance ?? 'auto';
   if (mode !== 'auto' && mode !== 'pixel') throw new UsageError(`--distance must be auto or pixel, got '${mode}'`);
   await initNodeBackend(v.backend as BackendName | undefined);
@@ -93,7 +101,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
     console.log(`Projecting ${v.target} (${r}x${r}) for ${numSteps} steps, ${v['w-plus'] ? 'w+' : 'w'}, distance: ${dist.name}`);
     const every = Math.max(1, Math.round(numSteps / 10));
     const res = await project(G, dist, {
-      numSteps, seed, wPlus: v['w-plus'] ?? false, progressFrames: frames,
+      numSteps, seed, noiseInit, wPlus: v['w-plus'] ?? false, progressFrames: frames,
       onStep: (s) => { if (s.step % every === 0 || s.step === s.numSteps) console.log(`step ${String(s.step).padStart(5)}/${s.numSteps}: dist ${s.dist.toFixed(4)} loss ${s.loss.toFixed(4)}`); },
     });
     fs.mkdirSync(v.outdir, { recursive: true });

@@ -13,8 +13,16 @@ import { RandomState } from './rng.js';
 
 export interface ProjectOptions {
   numSteps?: number;
-  /** Seeds the noise-map initialisation and the w perturbation. */
+  /** Seeds the w perturbation (and the noise-map initialisation with noiseInit 'random'). */
   seed?: number;
+  /**
+   * Where the optimised noise maps start: 'generator' (default), the generator's own stored
+   * maps, which are what `generate` (noise mode 'const') and `generate --projected-w` render
+   * with, so an image the network generated is reachable with its exact noise; 'random',
+   * fresh N(0, 1) maps as NVIDIA's projector.py. Both are white N(0, 1) maps, so for a
+   * photo neither start is favoured.
+   */
+  noiseInit?: 'generator' | 'random';
   /** Optimise one w per style (w+) instead of a single w shared by all styles. */
   wPlus?: boolean;
   wAvgSamples?: number;
@@ -23,6 +31,7 @@ export interface ProjectOptions {
   lrRampdownLength?: number;
   lrRampupLength?: number;
   noiseRampLength?: number;
+  /** Default: the distance's own regularizeNoiseWeight, else NVIDIA's 1e5 (for LPIPS). */
   regularizeNoiseWeight?: number;
   /** Called after every step. */
   onStep?: (s: { step: number; numSteps: number; dist: number; loss: number }) => void;
@@ -126,14 +135,16 @@ class ListAdam {
 /**
  * Projects target [1, R, R, C] in [-1, 1], through `dist` (built for the same target). Like
  * projector.py, the generator's stored noise maps are what gets optimised (synthesis in noise
- * mode 'const'); they are put back as they were before returning.
+ * mode 'const'), starting from their own values unless noiseInit is 'random'; they are put
+ * back as they were before returning.
  */
 export async function project(G: GeneratorLike, dist: ImageDistance, opts: ProjectOptions = {}): Promise<ProjectResult> {
   const o = {
-    numSteps: 1000, seed: 303, wPlus: false, wAvgSamples: 10000, initialLearningRate: 0.1, initialNoiseFactor: 0.05,
-    lrRampdownLength: 0.25, lrRampupLength: 0.05, noiseRampLength: 0.75, regularizeNoiseWeight: 1e5, ...opts,
+    numSteps: 1000, seed: 303, noiseInit: 'generator' as 'generator' | 'random', wPlus: false, wAvgSamples: 10000, initialLearningRate: 0.1, initialNoiseFactor: 0.05,
+    lrRampdownLength: 0.25, lrRampupLength: 0.05, noiseRampLength: 0.75, regularizeNoiseWeight: dist.regularizeNoiseWeight ?? 1e5, ...opts,
   };
   if (!Number.isInteger(o.numSteps) || o.numSteps < 1) throw new Error(`projection: numSteps must be a positive integer, got ${o.numSteps}`);
+  if (o.noiseInit !== 'generator' && o.noiseInit !== 'random') throw new Error(`projection: noiseInit must be 'generator' or 'random', got '${o.noiseInit}'`);
   if (!hasStore(G)) throw new Error('projection: this generator does not expose its noise maps');
   const { wAvg, wStd } = await wStats(G, o.wAvgSamples);
   const numWs = G.numWs, wDim = G.cfg.wDim;
@@ -151,7 +162,7 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
   let nextCapture = every;
   try {
     bufs.forEach((b, i) => {
-      tf.tidy(() => b.variable.assign(tf.randomNormal(b.variable.shape, 0, 1, 'float32', o.seed * 1000 + i)));
+      if (o.noiseInit === 'random') tf.tidy(() => b.variable.assign(tf.randomNormal(b.variable.shape, 0, 1, 'float32', o.seed * 1000 + i)));
       // Buffers are not trainable; tf.variableGrads only differentiates trainable variables.
       b.variable.trainable = true;
     });

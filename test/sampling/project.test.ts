@@ -1,4 +1,5 @@
 import { test, before } from 'node:test';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setup, maxAbsDiff } from '../helpers.js';
@@ -8,7 +9,10 @@ import { pixelDistance, lpipsDistance } from '../../src/sampling/projection-dist
 import { Vgg16 } from '../../src/metrics/vgg16.js';
 import { HashWeights } from '../metrics/hash-weights.js';
 import { seedsToZ } from '../../src/sampling/generate.js';
-import { toUint8 } from '../../src/data/grid.js';
+import { readImageRgb, toUint8 } from '../../src/data/grid.js';
+import { readNetworkFile } from '../../src/cli/network.js';
+import { networkFromSnapshot } from '../../src/sampling/generate.js';
+import { floatToRgb } from '../../src/data/study-output.js';
 import { encodeNpz, parseNpz } from '../../src/io/npy.js';
 
 before(setup);
@@ -95,5 +99,32 @@ test('LPIPS projection (VGG16 with hashed weights): finite, decreasing distance,
   tf.dispose([t, other]);
   dist.dispose();
   net.dispose();
+  G.dispose();
+});
+
+test('pixel distance: overshoot where the target is saturated (0 or 255) costs nothing, elsewhere it does', () => {
+  const t = tf.tensor4d([-1, 1, 0, 0.5], [1, 2, 2, 1]);
+  const dist = pixelDistance(t, 2);
+  assert.equal(dist.distance(tf.tensor4d([-3, 4, 0, 0.5], [1, 2, 2, 1])).dataSync()[0], 0);
+  // Inside the range, or overshooting a pixel that is not saturated: the plain squared error.
+  assert.ok(Math.abs(dist.distance(tf.tensor4d([-0.5, 1, 2, 0.5], [1, 2, 2, 1])).dataSync()[0] - (0.25 + 4) / 4) < 1e-6);
+  assert.equal(dist.regularizeNoiseWeight, 1e2);
+  dist.dispose();
+});
+
+const fixture = path.join(path.dirname(new URL(import.meta.url).pathname), '../fixtures/stylegan2-ada-tiny');
+
+// The issue's requirement, with the library's defaults (1000 steps, pixel distance as the CLI without --vgg16).
+test('projection recovers an image the StyleGAN2-ADA fixture network generated: PSNR >= 25 dB within the default steps', async () => {
+  const file = path.join(fixture, 'network.pkl');
+  const G = networkFromSnapshot(readNetworkFile(file), file);
+  const target = await readImageRgb(path.join(fixture, 'seed0001-psi0.5.png'), 32);
+  const t = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(target.data), [1, 32, 32, 3]), 127.5), 1) as tf.Tensor4D);
+  const dist = pixelDistance(t);
+  const r = await project(G, dist);
+  const final = psnr(floatToRgb(r.image, 3), target.data);
+  assert.ok(final >= 25, `final PSNR ${final.toFixed(2)} dB`);
+  tf.dispose(t);
+  dist.dispose();
   G.dispose();
 });
