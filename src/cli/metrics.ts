@@ -29,6 +29,8 @@ ${Object.values(METRICS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join(
   --vgg16 FILE       VGG16 weights: LPIPS for ppl*, fc2 for pr*
   --feature-net FILE fid_custom: a TF.js model.json (Layers or Graph) mapping [N, H, W, 3] images to features
   --feature-range R  pixel range that network expects: 0,1 | -1,1 | 0,255 (default 0,1)
+  --classifiers DIR  ls: NVIDIA's celebahq-classifier-00-male.pkl .. -39-wearing-necktie.pkl (the
+                     classifier_urls of NVlabs/stylegan metrics/linear_separability.py)
   --resolution N     image size for --real (default: the first image of --data)
   --seed N           latents and subset sampling (default 0)
   --batch N          images per forward pass (default 8)
@@ -72,7 +74,7 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, real: { type: 'string' }, data: { type: 'string' }, metrics: { type: 'string' },
     num: { type: 'string' }, inception: { type: 'string' }, vgg16: { type: 'string' }, resolution: { type: 'string' },
-    'feature-net': { type: 'string' }, 'feature-range': { type: 'string' },
+    'feature-net': { type: 'string' }, 'feature-range': { type: 'string' }, classifiers: { type: 'string' },
     seed: { type: 'string' }, batch: { type: 'string' }, cache: { type: 'string' }, outdir: { type: 'string' },
     backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'metrics');
@@ -92,7 +94,7 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const data = v.data ?? (v.network && specs.some((m) => m.needsReal) ? trainingData(v.network) : undefined);
   // Everything a metric needs is checked before the network or any image is read.
   const featureRange = parseChoice(v['feature-range'], 'feature-range', FEATURE_RANGES, '0,1');
-  checkRequirements(specs, { hasGenerator: !!v.network, data, inception: v.inception, vgg16: v.vgg16, featureNet: v['feature-net'] });
+  checkRequirements(specs, { hasGenerator: !!v.network, data, inception: v.inception, vgg16: v.vgg16, featureNet: v['feature-net'], classifiers: v.classifiers });
 
   await initNodeBackend(v.backend as BackendName | undefined);
   const G = v.network ? await loadAnyNetwork(v.network) : undefined;
@@ -106,7 +108,7 @@ export async function metricsCommand(argv: string[]): Promise<void> {
   const outdir = v.outdir ?? (v.network ? path.dirname(v.network) : undefined);
   const runner = new MetricsRunner({
     G, networkFile: v.network, fakeData: v.real, data, resolution, num, inception: v.inception, vgg16: v.vgg16,
-    featureNet: v['feature-net'], featureRange,
+    featureNet: v['feature-net'], featureRange, classifiers: v.classifiers,
     cacheDir: v.cache, batch, seed, log: (line) => process.stderr.write(line + '\n'),
   });
   try {

@@ -52,7 +52,7 @@ function scalarArray(v: number | boolean): NdArray {
   return { dtype: 'float64', shape: [], data: Float64Array.of(Number(v)) };
 }
 
-function readNetwork(obj: unknown, path: string, source: string): TfNetwork {
+export function readNetwork(obj: unknown, path: string, source: string): TfNetwork {
   const fail = (msg: string): never => { throw new Error(`${source}: ${path} ${msg}`); };
   if (!(obj instanceof PyObject) || obj.module !== 'dnnlib.tflib.network' || obj.name !== 'Network') {
     return fail('is not a dnnlib.tflib.network.Network (not an original StyleGAN TensorFlow pickle?)');
@@ -125,7 +125,7 @@ export interface StyleganTfKwargs {
 }
 
 /** Overlays `kw` on `defaults`, keeping only known keys and checking their types. */
-function withDefaults<T extends Record<string, unknown>>(defaults: T, kw: Record<string, unknown>, what: string): T {
+export function withDefaults<T extends Record<string, unknown>>(defaults: T, kw: Record<string, unknown>, what: string): T {
   const out: Record<string, unknown> = { ...defaults };
   for (const k of Object.keys(defaults)) {
     if (!(k in kw)) continue;
@@ -140,7 +140,7 @@ function withDefaults<T extends Record<string, unknown>>(defaults: T, kw: Record
   return out as T;
 }
 
-function expectFunc(net: TfNetwork, name: string, source: string, path: string): void {
+export function expectFunc(net: TfNetwork, name: string, source: string, path: string): void {
   if (net.buildFuncName !== name) {
     throw new Error(`${source}: ${path} was built by ${net.buildFuncName}, expected ${name} (only the original 2019 StyleGAN is supported)`);
   }

@@ -22,6 +22,8 @@ import { perceptualPathLength } from './ppl.js';
 import { SwdDescriptors, swdFromDescriptors, floatToUint8Range, swdResolutions } from './swd.js';
 import { cacheKey, datasetFingerprint, defaultCacheDir, readCache, writeCache } from './cache.js';
 import { CustomFeatureNet, modelHash, type FeatureRange } from './custom-features.js';
+import { CLASSIFIERS_HELP, classifierFiles } from './classifiers.js';
+import { computeLinearSeparability } from './ls-run.js';
 
 export interface MetricsOptions {
   /** The generator to evaluate (or `fakeData`, a folder standing in for generated images). */
@@ -38,6 +40,8 @@ export interface MetricsOptions {
   /** TF.js model.json for fid_custom, and the pixel range it expects. */
   featureNet?: string;
   featureRange?: FeatureRange;
+  /** Folder of NVIDIA's 40 celebahq-classifier-NN-<attr>.pkl files (ls). */
+  classifiers?: string;
   cacheDir?: string;
   batch?: number;
   /** Seed of the latents and of the metrics' own randomness. */
@@ -56,11 +60,13 @@ const INCEPTION_HELP = 'the FID Inception-v3 weights: pass --inception FILE (pt_
 const VGG16_HELP = 'the VGG16 weights: pass --vgg16 FILE (torchvision vgg16 + LPIPS v0.1 lin layers as .safetensors or .npz; see stylegan metrics --help)';
 
 /** One-line check, before any work, that every metric asked for can run with what was given. */
-export function checkRequirements(specs: MetricSpec[], o: Pick<MetricsOptions, 'data' | 'inception' | 'vgg16' | 'featureNet'> & { hasGenerator: boolean }): void {
+export function checkRequirements(specs: MetricSpec[], o: Pick<MetricsOptions, 'data' | 'inception' | 'vgg16' | 'featureNet' | 'classifiers'> & { hasGenerator: boolean }): void {
   for (const m of specs) {
-    if (m.kind === 'ls') {
-      throw new MissingWeightsError(`${m.name} needs NVIDIA's 40 CelebA-HQ attribute classifiers (celebahq-classifier-00..39.pkl), which this version cannot load yet`);
+    if (m.weights === 'classifiers') {
+      if (!o.classifiers) throw new MissingWeightsError(`${m.name} needs ${CLASSIFIERS_HELP}`);
+      classifierFiles(o.classifiers); // all 40 present, or one line naming the missing ones
     }
+    if (m.kind === 'ls' && !o.hasGenerator) throw new Error(`${m.name} separates the latent space of a generator: pass --network FILE`);
     if (m.weights === 'inception' && !o.inception) throw new MissingWeightsError(`${m.name} needs ${INCEPTION_HELP}`);
     if (m.weights === 'vgg16' && !o.vgg16) throw new MissingWeightsError(`${m.name} needs ${VGG16_HELP}`);
     if (m.weights === 'custom' && !o.featureNet) throw new MissingWeightsError(`${m.name} needs a feature network: pass --feature-net model.json (a TF.js Layers or Graph model)`);
@@ -294,6 +300,13 @@ export class MetricsRunner {
         const r = await this.swd(numGen, maxReal ?? Infinity);
         results = r.results;
         used = r.num;
+        break;
+      }
+      case 'ls': {
+        const r = await computeLinearSeparability(this.o.G!, classifierFiles(this.o.classifiers!), {
+          num: numGen, seed: this.o.seed ?? 0, batch: this.batch, log: (l) => this.log(`  ${l}`),
+        });
+        results = { [`${m.name}_z`]: r.ls_z, [`${m.name}_w`]: r.ls_w };
         break;
       }
       default:
