@@ -12,6 +12,7 @@ interface SvmCase {
 }
 const REF = JSON.parse(fs.readFileSync(new URL('./fixtures/ls-reference.json', import.meta.url), 'utf8')) as {
   svm: SvmCase[]; entropy: { p: number[][]; h: number }[];
+  attribute: { n: number; d: number; latents: number[]; logits: number[]; h: number };
 };
 
 test('linear SVM matches sklearn LinearSVC (tol 1e-8 optimum, and default settings)', () => {
@@ -65,4 +66,11 @@ test('most confident half, targets from logits, perfect separation scores 1', ()
   const noise = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
   const h = attributeEntropy(z, n, d, noise, n / 2);
   assert.ok(h > 0.3 && h <= 1, `${h}`);
+});
+
+test('one attribute end to end (prune, labels, SVM, H) matches sklearn + NumPy', () => {
+  const a = REF.attribute;
+  const h = attributeEntropy(Float32Array.from(a.latents), a.n, a.d, Float32Array.from(a.logits), a.n / 2);
+  assert.ok(Math.abs(h - a.h) < 1e-6, `${h} vs ${a.h}`);
+  assert.ok(h > 0.1);
 });
