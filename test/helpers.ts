@@ -1,5 +1,6 @@
 /** Shared test set-up: the wasm backend (what users get in Node) and tiny configs. */
 import { initNodeBackend } from '../src/backend/node.js';
+import type { DataInfo } from '../src/training/trainer-base.js';
 import { defaultConfig, type StyleGANConfig } from '../src/networks/config.js';
 
 export async function setup(): Promise<void> {
@@ -28,4 +29,22 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** `count` fixed random images at `res` px; the sampler honours indices and x-flips like the real data set. */
+export function tinyData(res: number, count: number): DataInfo {
+  const px = res * res * 3, rand = testRandom(7);
+  const images = Float32Array.from({ length: count * px }, () => rand() * 2 - 1);
+  return {
+    numImages: count, mirror: true,
+    sample: (idx, flips) => {
+      const out = new Float32Array(idx.length * px);
+      idx.forEach((k, i) => {
+        for (let y = 0; y < res; y++) for (let x = 0; x < res; x++) for (let c = 0; c < 3; c++) {
+          out[i * px + (y * res + x) * 3 + c] = images[k * px + (y * res + (flips[i] ? res - 1 - x : x)) * 3 + c];
+        }
+      });
+      return out;
+    },
+  };
 }

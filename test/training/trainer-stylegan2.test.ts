@@ -6,14 +6,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setup, testRandom } from '../helpers.js';
+import { setup, testRandom, tinyData } from '../helpers.js';
 import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import type { StyleGAN2Config } from '../../src/networks/config.js';
 import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
 import { pathLengthPenalty, pathLengths } from '../../src/training/path-length.js';
 import { Stylegan2Trainer, lazyAdam, phasesAt } from '../../src/training/trainer-stylegan2.js';
 import { stylegan2Preset, type Stylegan2HyperParams } from '../../src/training/stylegan2-presets.js';
-import type { DataInfo } from '../../src/training/trainer-base.js';
 import type { RawTensor } from '../../src/networks/params.js';
 import { decodeNetworkSnapshot, encodeSnapshot } from '../../src/io/snapshot.js';
 
@@ -26,23 +25,6 @@ const cfg: StyleGAN2Config = defaultStyleGAN2Config({
   synthesis: { channelBase: 32, channelMax: 8, convClamp: 256 },
   discriminator: { channelBase: 32, channelMax: 8, mbstdGroupSize: 2 },
 });
-
-function tinyData(): DataInfo {
-  const r = cfg.imgResolution, px = r * r * 3, rand = testRandom(7);
-  const images = Float32Array.from({ length: 6 * px }, () => rand() * 2 - 1);
-  return {
-    numImages: 6, mirror: true,
-    sample: (idx, flips) => {
-      const out = new Float32Array(idx.length * px);
-      idx.forEach((k, i) => {
-        for (let y = 0; y < r; y++) for (let x = 0; x < r; x++) for (let c = 0; c < 3; c++) {
-          out[i * px + (y * r + x) * 3 + c] = images[k * px + (y * r + (flips[i] ? r - 1 - x : x)) * 3 + c];
-        }
-      });
-      return out;
-    },
-  };
-}
 
 const hyper = (over: Partial<Stylegan2HyperParams> = {}): Stylegan2HyperParams => ({
   ...stylegan2Preset('cpu', 8).hyper, batch: 4, seed: 5, gRegInterval: 2, dRegInterval: 3, ...over,
@@ -120,7 +102,7 @@ test('lazy regularization: PL every gRegInterval, R1 every dRegInterval (step 0 
   const a = lazyAdam(0.002, 16);
   assert.ok(Math.abs(a.lr - 0.002 * 16 / 17) < 1e-12 && a.beta1 === 0 && Math.abs(a.beta2 - 0.99 ** (16 / 17)) < 1e-12 && a.eps === 1e-8);
   // The trainer steps each optimizer once per main phase and once per reg phase.
-  const tr = new Stylegan2Trainer(cfg, hyper({ gRegInterval: 2, dRegInterval: 3 }), tinyData());
+  const tr = new Stylegan2Trainer(cfg, hyper({ gRegInterval: 2, dRegInterval: 3 }), tinyData(cfg.imgResolution, 6));
   for (let i = 0; i < 4; i++) tr.trainStep();
   assert.equal(tr.optG.step, 4 + 2, 'Gmain x4 + Greg at steps 0, 2');
   assert.equal(tr.optD.step, 4 + 2, 'Dmain x4 + Dreg at steps 0, 3');
@@ -130,7 +112,7 @@ test('lazy regularization: PL every gRegInterval, R1 every dRegInterval (step 0 
 });
 
 test('stylegan2 training steps leak no tensors and losses are finite', () => {
-  const tr = new Stylegan2Trainer(cfg, hyper({ gRegInterval: 2, dRegInterval: 2 }), tinyData());
+  const tr = new Stylegan2Trainer(cfg, hyper({ gRegInterval: 2, dRegInterval: 2 }), tinyData(cfg.imgResolution, 6));
   tr.trainStep(); // warm-up, with both reg phases
   const base = tf.memory().numTensors;
   for (let i = 0; i < 4; i++) {
@@ -143,7 +125,7 @@ test('stylegan2 training steps leak no tensors and losses are finite', () => {
 });
 
 test('stylegan2 exact resume: 2 + 2 steps through encode/decodeSnapshot equal 4 straight, bit for bit (pl_mean too)', () => {
-  const data = tinyData();
+  const data = tinyData(cfg.imgResolution, 6);
   const straight = new Stylegan2Trainer(cfg, hyper(), data);
   for (let i = 0; i < 4; i++) straight.trainStep();
   const first = new Stylegan2Trainer(cfg, hyper(), data);

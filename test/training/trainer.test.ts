@@ -6,35 +6,17 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setup, tinyConfig, testRandom } from '../helpers.js';
+import { setup, tinyConfig, testRandom, tinyData } from '../helpers.js';
 import { mixStyles, truncate } from '../../src/networks/generator.js';
 import { scheduleAt, activeWs, type GrowthOptions } from '../../src/training/schedule.js';
 import { Adam, STYLEGAN_ADAM } from '../../src/training/adam.js';
 import { ParamStore, type RawTensor } from '../../src/networks/params.js';
-import { Trainer, DEFAULT_HYPER, type DataInfo, type TrainHyperParams } from '../../src/training/trainer.js';
+import { Trainer, DEFAULT_HYPER, type TrainHyperParams } from '../../src/training/trainer.js';
 import { decodeSnapshot, encodeSnapshot } from '../../src/io/snapshot.js';
 
 before(setup);
 
 const cfg = tinyConfig();
-
-/** Eight fixed 16 px images; the sampler honours indices and x-flips like the real data set. */
-function tinyData(): DataInfo {
-  const r = cfg.imgResolution, px = r * r * 3, rand = testRandom(7);
-  const images = Float32Array.from({ length: 8 * px }, () => rand() * 2 - 1);
-  return {
-    numImages: 8, mirror: true,
-    sample: (idx, flips) => {
-      const out = new Float32Array(idx.length * px);
-      idx.forEach((k, i) => {
-        for (let y = 0; y < r; y++) for (let x = 0; x < r; x++) for (let c = 0; c < 3; c++) {
-          out[i * px + (y * r + x) * 3 + c] = images[k * px + (y * r + (flips[i] ? r - 1 - x : x)) * 3 + c];
-        }
-      });
-      return out;
-    },
-  };
-}
 
 /** Growth from 8 px: 2 steps at 8, a 5-step fade-in to 16 (batch 4 = 0.004 kimg per step). */
 const GROWTH: GrowthOptions = { enabled: true, initialResolution: 8, stabilizeKimg: 0.008, transitionKimg: 0.02 };
@@ -126,7 +108,7 @@ test('Adam (StyleGAN: beta1 0, beta2 0.99, eps 1e-8): two steps against the clos
 
 test('training steps leak no tensors (nsgan-r1 through a fade-in, wgan-gp) and losses are finite', () => {
   for (const loss of ['nsgan-r1', 'wgan-gp'] as const) {
-    const tr = new Trainer(cfg, hyper({ loss }), tinyData());
+    const tr = new Trainer(cfg, hyper({ loss }), tinyData(cfg.imgResolution, 8));
     tr.trainStep(); // warm-up: anything created once (e.g. cached constants) is made here
     const base = tf.memory().numTensors;
     const seen = new Set<string>();
@@ -144,7 +126,7 @@ test('training steps leak no tensors (nsgan-r1 through a fade-in, wgan-gp) and l
 });
 
 test('exact resume: 2 + 2 steps through encode/decodeSnapshot equal 4 steps straight, bit for bit; same seed, same run', () => {
-  const data = tinyData();
+  const data = tinyData(cfg.imgResolution, 8);
   const straight = new Trainer(cfg, hyper(), data);
   for (let i = 0; i < 4; i++) straight.trainStep();
 
