@@ -46,20 +46,10 @@ void col2im_rows(const ConvGeom& g, const float* dcol, int64_t q0, int64_t q1, f
     for (int ix = 0; ix < g.w; ix++) {
       float* out = dx + (q * g.w + ix) * g.ci;
       std::memset(out, 0, sizeof(float) * g.ci);
-      for (int ky = 0; ky < g.kh; ky++) {
-        const int ty = iy + g.pt - ky * g.dh;
-        if (ty < 0 || ty % g.sh) continue;
-        const int oy = ty / g.sh;
-        if (oy >= g.oh) continue;
-        for (int kx = 0; kx < g.kw; kx++) {
-          const int tx = ix + g.pl - kx * g.dw;
-          if (tx < 0 || tx % g.sw) continue;
-          const int ox = tx / g.sw;
-          if (ox >= g.ow) continue;
-          const float* src = dcol + ((n * g.oh + oy) * g.ow + ox) * K + ((int64_t)ky * g.kw + kx) * g.ci;
-          for (int c = 0; c < g.ci; c++) out[c] += src[c];
-        }
-      }
+      for_each_window_of(g, iy, ix, [&](int oy, int ox, int ky, int kx) {
+        const float* src = dcol + ((n * g.oh + oy) * g.ow + ox) * K + ((int64_t)ky * g.kw + kx) * g.ci;
+        for (int c = 0; c < g.ci; c++) out[c] += src[c];
+      });
     }
   }
 }

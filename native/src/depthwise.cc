@@ -49,29 +49,19 @@ void depthwise_backprop_input(const ConvGeom& g, const float* dy, const float* w
       for (int ix = 0; ix < g.w; ix++) {
         float* out = dx + (q * g.w + ix) * g.ci;
         std::memset(out, 0, sizeof(float) * g.ci);
-        for (int ky = 0; ky < g.kh; ky++) {
-          const int ty = iy + g.pt - ky * g.dh;
-          if (ty < 0 || ty % g.sh) continue;
-          const int oy = ty / g.sh;
-          if (oy >= g.oh) continue;
-          for (int kx = 0; kx < g.kw; kx++) {
-            const int tx = ix + g.pl - kx * g.dw;
-            if (tx < 0 || tx % g.sw) continue;
-            const int ox = tx / g.sw;
-            if (ox >= g.ow) continue;
-            const float* dp = dy + ((n * g.oh + oy) * g.ow + ox) * co;
-            const float* wp = w + ((int64_t)ky * g.kw + kx) * co;
-            if (m == 1) {
-              for (int c = 0; c < g.ci; c++) out[c] += dp[c] * wp[c];
-            } else {
-              for (int c = 0; c < g.ci; c++) {
-                float s = 0.f;
-                for (int k = 0; k < m; k++) s += dp[c * m + k] * wp[c * m + k];
-                out[c] += s;
-              }
+        for_each_window_of(g, iy, ix, [&](int oy, int ox, int ky, int kx) {
+          const float* dp = dy + ((n * g.oh + oy) * g.ow + ox) * co;
+          const float* wp = w + ((int64_t)ky * g.kw + kx) * co;
+          if (m == 1) {
+            for (int c = 0; c < g.ci; c++) out[c] += dp[c] * wp[c];
+          } else {
+            for (int c = 0; c < g.ci; c++) {
+              float s = 0.f;
+              for (int k = 0; k < m; k++) s += dp[c * m + k] * wp[c * m + k];
+              out[c] += s;
             }
           }
-        }
+        });
       }
     }
   });

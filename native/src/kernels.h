@@ -13,6 +13,25 @@ struct ConvGeom {
   int pt, pl;           // top/left padding
 };
 
+// Calls f(oy, ox, ky, kx) for every output pixel whose window holds input pixel (iy, ix): the
+// gather form of a convolution's input gradient (no scatter, so threads may split input rows).
+template <class F>
+inline void for_each_window_of(const ConvGeom& g, int iy, int ix, F&& f) {
+  for (int ky = 0; ky < g.kh; ky++) {
+    const int ty = iy + g.pt - ky * g.dh;
+    if (ty < 0 || ty % g.sh) continue;
+    const int oy = ty / g.sh;
+    if (oy >= g.oh) continue;
+    for (int kx = 0; kx < g.kw; kx++) {
+      const int tx = ix + g.pl - kx * g.dw;
+      if (tx < 0 || tx % g.sw) continue;
+      const int ox = tx / g.sw;
+      if (ox >= g.ow) continue;
+      f(oy, ox, ky, kx);
+    }
+  }
+}
+
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
