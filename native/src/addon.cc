@@ -234,6 +234,13 @@ napi_value get_threads(napi_env env, napi_callback_info) {
   return r;
 }
 
+napi_value blas_core(napi_env env, napi_callback_info) {
+  napi_value r;
+  const char* name = openblas_get_corename();
+  napi_create_string_utf8(env, name ? name : "unknown", NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
 napi_value init(napi_env env, napi_value exports) {
   // Our own threads split the work; OpenBLAS runs single-threaded inside each of them.
   openblas_set_num_threads(1);
@@ -249,6 +256,7 @@ napi_value init(napi_env env, napi_value exports) {
       {"reduce", nullptr, reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgemmSeconds", nullptr, sgemm_seconds, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"blasCore", nullptr, blas_core, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, get_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

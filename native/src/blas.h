@@ -1,4 +1,4 @@
-// The two OpenBLAS entry points we use, declared here so the build needs only the library
+// The OpenBLAS entry points we use, declared here so the build needs only the library
 // (libopenblas.so), not a particular cblas.h layout (Debian puts it under an alternatives dir).
 #pragma once
 
@@ -7,6 +7,7 @@ enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
 void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda,
                  const float* b, int ldb, float beta, float* c, int ldc);
 void openblas_set_num_threads(int n);
+char* openblas_get_corename(void);
 }
 
 namespace sgn {

@@ -14,7 +14,7 @@ const pct = (v: number | null) => (v === null ? 'n/a' : `${f(v, 0)}%`);
 export function formatBench(r: BenchResult): string {
   const out: string[] = [];
   out.push(`${r.machine.cpu}, ${r.machine.cores} threads, Node ${r.machine.node}${r.quick ? ' (quick: tiny sizes, numbers meaningless)' : ''}`);
-  out.push(r.sgemm ? `sgemm peak (OpenBLAS, ${r.sgemm.n}^3, all threads): ${f(r.sgemm.gflops)} GFLOP/s` : 'sgemm peak: n/a (native addon not built)');
+  out.push(r.sgemm ? `sgemm peak (OpenBLAS ${r.sgemm.core} kernels, ${r.sgemm.n}^3, all threads): ${f(r.sgemm.gflops)} GFLOP/s` : 'sgemm peak: n/a (native addon not built)');
   if (r.nativeMissing) out.push(`native backend unavailable: ${r.nativeMissing}`);
   const has = (k: 'generation' | 'training' | 'conv') => r.backends.some((b) => b[k].length > 0);
   if (has('generation')) out.push('', 'Generation (noise const, fp32): images/s (fastest batch)', table(['backend', 'arch', 'preset', 'px', 'batch', 'ms/batch', 'img/s'],

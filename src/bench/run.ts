@@ -60,7 +60,7 @@ export interface BenchResult {
   quick: boolean;
   machine: { cpu: string; cores: number; node: string; date: string };
   /** OpenBLAS sgemm on all cores (n^3), or null without the native addon. */
-  sgemm: { n: number; gflops: number } | null;
+  sgemm: { n: number; gflops: number; core: string } | null;
   backends: BackendBench[];
   /** Why the native backend is absent, when it is. */
   nativeMissing?: string;
@@ -121,7 +121,7 @@ function sgemmPeak(n: number, minMs: number): BenchResult['sgemm'] {
   // sgemm, not its set-up.
   let best = Infinity;
   for (let i = 0, t0 = performance.now(); i < 5 || performance.now() - t0 < minMs; i++) best = Math.min(best, addon.sgemmSeconds(n, 1));
-  return { n, gflops: (2 * n ** 3) / best / 1e9 };
+  return { n, gflops: (2 * n ** 3) / best / 1e9, core: addon.blasCore() };
 }
 
 function generator(pick: NetPick): GeneratorLike {

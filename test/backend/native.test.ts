@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/backend/node.js';
 import { registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeAddon, openblasCoreFor } from '../../src/backend/native-addon.js';
 
 // Every native kernel against the tfjs cpu kernel it replaces: same inputs, relative 1e-4.
 // Nothing is skipped: CI installs OpenBLAS and builds the addon, so a missing addon is a failure.
@@ -46,6 +47,18 @@ test('the addon is built and the native backend is registered', async () => {
   assert.notEqual(tf.getKernel('Conv2D', 'native')!.kernelFunc, tf.getKernel('Conv2D', 'cpu')!.kernelFunc);
   // Kernels the addon does not replace are the cpu backend's own.
   assert.equal(tf.getKernel('Cast', 'native')!.kernelFunc, tf.getKernel('Cast', 'cpu')!.kernelFunc);
+});
+
+test('OpenBLAS gets its AVX-512 / AVX2 kernels from the CPU flags (its own detection misses newer Xeons)', () => {
+  const info = (flags: string) => `processor\t: 0\nmodel\t\t: 207\nflags\t\t: ${flags}\n`;
+  assert.equal(openblasCoreFor(info('fpu sse avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl avx512_fp16')), 'SkylakeX');
+  assert.equal(openblasCoreFor(info('fpu sse avx avx2 fma avx512f')), 'Haswell');  // partial AVX-512 (Xeon Phi)
+  assert.equal(openblasCoreFor(info('fpu sse sse2 avx')), undefined);
+  assert.equal(openblasCoreFor(''), undefined);
+  // On this machine the library runs the kernels we asked for (or the user's OPENBLAS_CORETYPE).
+  const { addon } = loadNativeAddon();
+  const want = process.env.OPENBLAS_CORETYPE;
+  if (addon && want) assert.equal(addon.blasCore().toLowerCase(), want.toLowerCase());
 });
 
 const convCases: Array<{ xs: S4; fs: S4; s: number | [number, number]; pad: Pad; d?: number }> = [
