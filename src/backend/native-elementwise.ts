@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocOutput } from './buffer-pool.js';
 import { NdOp, type NativeAddon } from './native-addon.js';
 
 const MAX_RANK = 8;
@@ -69,7 +70,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   const binary = (name: string, op: number) => {
     out[name] = withFallback(name, ({ inputs: { a, b }, backend }) => {
       const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const res = new Float32Array(sizeOf(shape));
+      const res = allocOutput(backend, sizeOf(shape));
       nd(addon, op, shape, { data: res, offset: 0, strides: strides(shape) },
         { data: f32(backend, a), offset: 0, strides: broadcastStrides(a.shape, shape) },
         { data: f32(backend, b), offset: 0, strides: broadcastStrides(b.shape, shape) });
@@ -81,7 +82,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
 
   const unary = (name: string, op: number, alpha?: (attrs: NamedAttrMap) => number) => {
     out[name] = withFallback(name, ({ inputs: { x }, backend, attrs }) => {
-      const res = new Float32Array(sizeOf(x.shape));
+      const res = allocOutput(backend, sizeOf(x.shape));
       const flat = [res.length];
       nd(addon, op, flat, { data: res, offset: 0, strides: [1] }, { data: f32(backend, x), offset: 0, strides: [1] }, null, alpha?.(attrs) ?? 0);
       return make(x.shape, backend, res);
@@ -98,7 +99,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
       const axes = tf.util.parseAxisParam(attrs[axisAttr] as number | number[], x.shape);
       const flags = x.shape.map((_, d) => (axes.includes(d) ? 1 : 0));
       const kept = x.shape.filter((_, d) => !flags[d]);
-      const res = new Float32Array(sizeOf(kept));
+      const res = allocOutput(backend, sizeOf(kept));
       addon.reduce(op, f32(backend, x), res, Int32Array.from([x.shape.length, ...x.shape, ...flags]));
       const shape = attrs.keepDims ? x.shape.map((s, d) => (flags[d] ? 1 : s)) : kept;
       return make(shape, backend, res);
@@ -110,7 +111,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   const slice = (backend: MathBackendCPU, x: TensorInfo, begin: number[], size: number[]): TensorInfo | null => {
     if (tf.slice_util.isSliceContinous(x.shape, begin, size)) return null;
     const xs = strides(x.shape);
-    const res = new Float32Array(sizeOf(size));
+    const res = allocOutput(backend, sizeOf(size));
     nd(addon, NdOp.Copy, size, { data: res, offset: 0, strides: strides(size) },
       { data: f32(backend, x), offset: begin.reduce((acc, b, d) => acc + b * xs[d], 0), strides: xs }, null);
     return make(size, backend, res);
@@ -136,7 +137,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   out.Tile = withFallback('Tile', ({ inputs: { x }, backend, attrs }) => {
     const reps = attrs.reps as number[];
     const shape = x.shape.map((s, d) => s * reps[d]);
-    const res = new Float32Array(sizeOf(shape));
+    const res = allocOutput(backend, sizeOf(shape));
     // Output viewed as [reps0, s0, reps1, s1, ...]: the rep dims read the input with stride 0.
     const os = strides(shape), xs = strides(x.shape);
     const dims = x.shape.flatMap((s, d) => [reps[d], s]);
@@ -149,7 +150,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
     const perm = attrs.perm as number[];
     const shape = perm.map((p) => x.shape[p]);
     const xs = strides(x.shape);
-    const res = new Float32Array(sizeOf(shape));
+    const res = allocOutput(backend, sizeOf(shape));
     nd(addon, NdOp.Copy, shape, { data: res, offset: 0, strides: strides(shape) }, { data: f32(backend, x), offset: 0, strides: perm.map((p) => xs[p]) }, null);
     return make(shape, backend, res);
   }, floats);
@@ -157,7 +158,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   out.PadV2 = withFallback('PadV2', ({ inputs: { x }, backend, attrs }) => {
     const pads = attrs.paddings as Array<[number, number]>;
     const shape = x.shape.map((s, d) => pads[d][0] + s + pads[d][1]);
-    const res = new Float32Array(sizeOf(shape));
+    const res = allocOutput(backend, sizeOf(shape), true);
     const os = strides(shape);
     const value = (attrs.constantValue as number | undefined) ?? 0;
     if (value !== 0) nd(addon, NdOp.Fill, [res.length], { data: res, offset: 0, strides: [1] }, null, null, value);
@@ -170,7 +171,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
     const list = Object.values(inputs);
     const axis = tf.util.parseAxisParam(attrs.axis as number, list[0].shape)[0];
     const shape = tf.backend_util.computeOutShape(list.map((t) => t.shape), axis);
-    const res = new Float32Array(sizeOf(shape));
+    const res = allocOutput(backend, sizeOf(shape));
     const os = strides(shape);
     let at = 0;
     for (const t of list) {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocOutput } from './buffer-pool.js';
 import type { NativeAddon } from './native-addon.js';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -45,7 +46,7 @@ function convKernel(addon: NativeAddon, name: string, call: ConvCall,
     if (!isNHWC(args.attrs ?? {}) || !allFloat(...Object.values(inputs))) return fallback(args);
     const backend = args.backend as MathBackendCPU;
     const { a, b, conv, co, outShape } = info(inputs, args.attrs ?? {});
-    const out = new Float32Array(outShape.reduce((p, q) => p * q, 1));
+    const out = allocOutput(backend, outShape.reduce((p, q) => p * q, 1));
     addon[call](values(backend, a), values(backend, b), out, geometry(conv, co));
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
@@ -88,7 +89,7 @@ function batchMatMulKernel(addon: NativeAddon): KernelFunc {
     if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
     const outer = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
     const batchA = a.shape.slice(0, -2).reduce((p, q) => p * q, 1), batchB = b.shape.slice(0, -2).reduce((p, q) => p * q, 1);
-    const out = new Float32Array(Math.max(batchA, batchB) * m * n);
+    const out = allocOutput(backend, Math.max(batchA, batchB) * m * n, k === 0);
     addon.batchMatMul(values(backend, a), values(backend, b), out, Int32Array.from([batchA, batchB, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0]));
     return backend.makeTensorInfo([...outer, m, n], 'float32', out);
   };

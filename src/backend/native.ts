@@ -5,18 +5,55 @@
  * addon lacks simply runs the cpu backend's JS.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { DataId, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { BufferPool } from './buffer-pool.js';
 import { loadNativeAddon } from './native-addon.js';
 import { nativeKernels } from './native-kernels.js';
 import { elementwiseKernels } from './native-elementwise.js';
 
 export class NativeBackend extends MathBackendCPU {
+  readonly pool = new BufferPool();
+
   constructor() {
     super();
     // The cpu backend advertises tfjs-node on first use; this backend is the fast path already.
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
+
+  /** dataSync()/data() hand out the storage itself: it is the caller's from now on. */
+  override readSync(dataId: DataId): ReturnType<MathBackendCPU['readSync']> {
+    const entry = this.data.get(dataId);
+    if (entry) this.pool.pin(entry.values);
+    return super.readSync(dataId);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const released = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.pool.recycle(values);
+    return released;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    super.dispose();
+  }
 }
+
+/** Runs a kernel, then pins storage its outputs share with its inputs (see BufferPool.pinShared). */
+function tracked(fn: KernelFunc): KernelFunc {
+  return (args) => {
+    const out = fn(args);
+    const backend = args.backend as NativeBackend;
+    const inputs = Object.values(args.inputs).filter((t): t is TensorInfo => t != null);
+    backend.pool.pinShared((t) => backend.data.get(t.dataId)?.values, inputs, Array.isArray(out) ? out : [out]);
+    return out;
+  };
+}
+
+/** Kernels the addon runs; every other kernel of 'native' is the cpu backend's own. */
+export const NATIVE_KERNELS = new Set<string>();
 
 /**
  * Registers 'native' once; returns '' on success or why the addon could not be loaded
@@ -27,9 +64,10 @@ export function registerNativeBackend(): string {
   if (registration !== undefined) return registration;
   const { addon, error } = loadNativeAddon();
   if (!addon) return (registration = error);
-  const replaced = { ...elementwiseKernels(addon), ...nativeKernels(addon) };
+  const replaced: Record<string, KernelFunc> = { ...elementwiseKernels(addon), ...nativeKernels(addon) };
+  for (const name of Object.keys(replaced)) NATIVE_KERNELS.add(name);
   for (const k of tf.getKernelsForBackend('cpu')) {
-    tf.registerKernel({ ...k, backendName: 'native', kernelFunc: replaced[k.kernelName] ?? k.kernelFunc });
+    tf.registerKernel({ ...k, backendName: 'native', kernelFunc: tracked(replaced[k.kernelName] ?? k.kernelFunc) });
   }
   // Above wasm (2) and cpu (1): tfjs' own default choice, when nobody picks, is then this one.
   tf.registerBackend('native', () => new NativeBackend(), 3);
