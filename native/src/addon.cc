@@ -234,6 +234,80 @@ napi_value get_threads(napi_env env, napi_callback_info) {
   return r;
 }
 
+double num_arg(napi_env env, napi_value v) {
+  double d = 0;
+  if (napi_get_value_double(env, v, &d) != napi_ok) throw Error{"expected a number"};
+  return d;
+}
+
+// biasAct(x, b | null, y, rows, c, alpha, gain, clamp): clamp < 0 means none.
+napi_value bias_act(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 8);
+    const int64_t rows = (int64_t)num_arg(env, a[3]);
+    const int c = int_arg(env, a[4]);
+    if (rows < 0 || c < 1) throw Error{"bad biasAct shape"};
+    const size_t n = (size_t)rows * c;
+    size_t blen = 0;
+    const float* b = optional_f32(env, a[1], &blen);
+    if (b && blen < (size_t)c) throw Error{"bias is too short"};
+    sgn::bias_act(typed<float>(env, a[0], napi_float32_array, n, "x"), b, typed<float>(env, a[2], napi_float32_array, n, "y"), rows, c,
+                  (float)num_arg(env, a[5]), (float)num_arg(env, a[6]), (float)num_arg(env, a[7]));
+    return nullptr;
+  });
+}
+
+// biasActGrad(dy, x, b | null, dx, rows, c, alpha, gain, clamp)
+napi_value bias_act_grad(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 9);
+    const int64_t rows = (int64_t)num_arg(env, a[4]);
+    const int c = int_arg(env, a[5]);
+    if (rows < 0 || c < 1) throw Error{"bad biasActGrad shape"};
+    const size_t n = (size_t)rows * c;
+    size_t blen = 0;
+    const float* b = optional_f32(env, a[2], &blen);
+    if (b && blen < (size_t)c) throw Error{"bias is too short"};
+    sgn::bias_act_grad(typed<float>(env, a[0], napi_float32_array, n, "dy"), typed<float>(env, a[1], napi_float32_array, n, "x"), b,
+                       typed<float>(env, a[3], napi_float32_array, n, "dx"), rows, c, (float)num_arg(env, a[6]),
+                       (float)num_arg(env, a[7]), (float)num_arg(env, a[8]));
+    return nullptr;
+  });
+}
+
+// upfirdn2d(x, k, y, Int32Array [n, h, w, c, up, down, x0, x1, y0, y1, kh, kw, oh, ow])
+napi_value upfirdn2d(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 4);
+    const int32_t* g = typed<int32_t>(env, a[3], napi_int32_array, 14, "geometry");
+    const sgn::UpFirDn p{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13]};
+    if (p.n < 0 || p.h < 0 || p.w < 0 || p.c < 1 || p.up < 1 || p.down < 1 || p.kh < 1 || p.kw < 1 || p.oh < 0 || p.ow < 0)
+      throw Error{"bad upfirdn2d geometry"};
+    if ((int64_t)p.oh * p.down > (int64_t)p.h * p.up + p.y0 + p.y1 - p.kh + p.down || (int64_t)p.ow * p.down > (int64_t)p.w * p.up + p.x0 + p.x1 - p.kw + p.down)
+      throw Error{"upfirdn2d output larger than its input allows"};
+    sgn::upfirdn2d(typed<float>(env, a[0], napi_float32_array, sz(p.n, p.h, p.w, p.c), "x"),
+                   typed<float>(env, a[1], napi_float32_array, (size_t)p.kh * p.kw, "kernel"),
+                   typed<float>(env, a[2], napi_float32_array, sz(p.n, p.oh, p.ow, p.c), "y"), p);
+    return nullptr;
+  });
+}
+
+// adam(p, m, v, g, pOut, mOut, vOut, Float32Array [lr, beta1, beta2, 1 - beta1, 1 - beta2, c1, c2, eps, clip])
+napi_value adam(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 8);
+    size_t n = 0;
+    optional_f32(env, a[0], &n);
+    const float* c = typed<float>(env, a[7], napi_float32_array, 9, "constants");
+    const sgn::AdamStep s{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
+    const char* names[] = {"p", "m", "v", "g", "pOut", "mOut", "vOut"};
+    float* ptr[7];
+    for (int i = 0; i < 7; i++) ptr[i] = typed<float>(env, a[i], napi_float32_array, n, names[i]);
+    sgn::adam(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], (int64_t)n, s);
+    return nullptr;
+  });
+}
+
 napi_value blas_core(napi_env env, napi_callback_info) {
   napi_value r;
   const char* name = openblas_get_corename();
@@ -256,6 +330,10 @@ napi_value init(napi_env env, napi_value exports) {
       {"reduce", nullptr, reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgemmSeconds", nullptr, sgemm_seconds, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"biasAct", nullptr, bias_act, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"biasActGrad", nullptr, bias_act_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"upfirdn2d", nullptr, upfirdn2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"blasCore", nullptr, blas_core, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, get_threads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -44,6 +44,27 @@ void depthwise_backprop_filter(const ConvGeom& g, const float* x, const float* d
 void batch_matmul(const float* a, const float* b, float* out, int batchA, int batchB, int m, int n, int k,
                   bool transA, bool transB);
 
+// Fused StyleGAN ops (fused.cc).
+void bias_act(const float* x, const float* b, float* y, int64_t rows, int c, float alpha, float gain, float clamp);
+void bias_act_grad(const float* dy, const float* x, const float* b, float* dx, int64_t rows, int c, float alpha,
+                   float gain, float clamp);
+
+struct UpFirDn {
+  int n, h, w, c;        // input NHWC
+  int up, down;
+  int x0, x1, y0, y1;    // padding of the upsampled image (negative crops)
+  int kh, kw;            // correlation kernel
+  int oh, ow;            // output
+};
+void upfirdn2d(const float* x, const float* k, float* y, const UpFirDn& p);
+
+// Constants as float32, as the unfused tfjs ops see them (omb = 1 - beta, c = bias corrections).
+struct AdamStep {
+  float lr, beta1, beta2, omb1, omb2, c1, c2, eps, clip;
+};
+void adam(const float* p, const float* m, const float* v, const float* g, float* po, float* mo, float* vo, int64_t n,
+          const AdamStep& s);
+
 // Seconds for `iters` sgemms of size n^3 with OpenBLAS' own threading (the machine's peak).
 double sgemm_seconds(int n, int iters);
 

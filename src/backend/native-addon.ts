@@ -28,6 +28,13 @@ export interface NativeAddon {
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** Seconds for `iters` n^3 sgemms on all threads (OpenBLAS' own threading): the machine's peak. */
   sgemmSeconds(n: number, iters: number): number;
+  /** y = clamp(act(x + b) * gain) over [rows, c]; alpha 1 = linear; clamp < 0 = none. */
+  biasAct(x: Float32Array, b: Float32Array | null, y: Float32Array, rows: number, c: number, alpha: number, gain: number, clamp: number): void;
+  biasActGrad(dy: Float32Array, x: Float32Array, b: Float32Array | null, dx: Float32Array, rows: number, c: number, alpha: number, gain: number, clamp: number): void;
+  /** geom: Int32Array [n, h, w, c, up, down, x0, x1, y0, y1, kh, kw, oh, ow]; k: correlation kernel [kh, kw]. */
+  upfirdn2d(x: Float32Array, k: Float32Array, y: Float32Array, geom: Int32Array): void;
+  /** One Adam step into pOut/mOut/vOut; consts: [lr, beta1, beta2, 1 - beta1, 1 - beta2, c1, c2, eps, clip]. */
+  adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, consts: Float32Array): void;
   /** The CPU kernel set OpenBLAS picked (e.g. 'SkylakeX', 'Haswell'; 'Prescott' means SSE3 only). */
   blasCore(): string;
   setThreads(n: number): void;

@@ -11,6 +11,7 @@ import { BufferPool } from './buffer-pool.js';
 import { loadNativeAddon } from './native-addon.js';
 import { nativeKernels } from './native-kernels.js';
 import { elementwiseKernels } from './native-elementwise.js';
+import { fusedKernels } from './native-fused.js';
 
 export class NativeBackend extends MathBackendCPU {
   readonly pool = new BufferPool();
@@ -68,6 +69,9 @@ export function registerNativeBackend(): string {
   for (const name of Object.keys(replaced)) NATIVE_KERNELS.add(name);
   for (const k of tf.getKernelsForBackend('cpu')) {
     tf.registerKernel({ ...k, backendName: 'native', kernelFunc: tracked(replaced[k.kernelName] ?? k.kernelFunc) });
+  }
+  for (const [kernelName, kernelFunc] of Object.entries(fusedKernels(addon))) {
+    tf.registerKernel({ kernelName, backendName: 'native', kernelFunc: tracked(kernelFunc) });
   }
   // Above wasm (2) and cpu (1): tfjs' own default choice, when nobody picks, is then this one.
   tf.registerBackend('native', () => new NativeBackend(), 3);

@@ -4,6 +4,7 @@
  * them; the blur carries its own gradient since depthwise backprop kernels have none.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FUSED, fusedUpFirDn2d, hasFusedKernel } from './fused.js';
 
 /** Nearest-neighbour 2x upsampling [N, H, W, C] -> [N, 2H, 2W, C], as NVIDIA's upscale2d. */
 export function upsample2d(x: tf.Tensor4D): tf.Tensor4D {
@@ -46,6 +47,7 @@ function flip2d(k: Float32Array, kh: number, kw: number): Float32Array {
  * gradient is differentiable to any order.
  */
 export function firCorrelateValid(x: tf.Tensor4D, k: Float32Array, kh: number, kw: number): tf.Tensor4D {
+  if (hasFusedKernel(FUSED.upfirdn2d)) return fusedUpFirDn2d(x, { up: 1, down: 1, pad: [0, 0, 0, 0], k: Array.from(k), kh, kw });
   const c = x.shape[3];
   const run = (inp: tf.Tensor4D, kern: Float32Array) =>
     tf.depthwiseConv2d(inp, tf.tile(tf.tensor4d(kern, [kh, kw, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D, 1, 'valid');
@@ -64,6 +66,7 @@ export function blur2d(x: tf.Tensor4D, f: number[] = [1, 2, 1]): tf.Tensor4D {
   return tf.tidy(() => {
     const k = f.length;
     const p0 = Math.floor((k - 1) / 2), p1 = k - 1 - p0;
+    if (hasFusedKernel(FUSED.upfirdn2d)) return fusedUpFirDn2d(x, { up: 1, down: 1, pad: [p0, p1, p0, p1], k: Array.from(firKernel2d(f)), kh: k, kw: k });
     const xp = tf.pad(x, [[0, 0], [p0, p1], [p0, p1], [0, 0]]);
     return firCorrelateValid(xp, firKernel2d(f), k, k);
   });

@@ -1,12 +1,15 @@
 /** Adam over a ParamStore, with state that a snapshot can save and restore exactly. */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamStore, RawTensor } from '../networks/params.js';
+import { FUSED, hasFusedKernel } from '../ops/fused.js';
 
 export interface AdamOptions {
   lr: number;
   beta1: number;
   beta2: number;
   eps: number;
+  /** NVIDIA's nan_to_num(grad, nan=0, posinf=clip, neginf=-clip) before the update (StyleGAN2); 0 = none. */
+  clip?: number;
 }
 
 /** StyleGAN's settings: beta1 0, beta2 0.99, eps 1e-8. */
@@ -30,13 +33,21 @@ export class Adam {
   /** One update with gradients keyed by tfjs variable name (as tf.variableGrads returns them). */
   apply(grads: tf.NamedTensorMap): void {
     this.step++;
-    const { lr, beta1, beta2, eps } = this.opts;
+    const { lr, beta1, beta2, eps, clip = 0 } = this.opts;
     const c1 = 1 - beta1 ** this.step, c2 = 1 - beta2 ** this.step;
+    const fused = hasFusedKernel(FUSED.adam);
     tf.tidy(() => {
       for (const [name, p] of this.store.vars) {
-        const g = grads[p.name];
+        let g = grads[p.name];
         if (!g) continue; // not on the loss path (e.g. blocks above the current resolution)
         const m = this.m.get(name)!, v = this.v.get(name)!;
+        if (fused) {
+          // One kernel for nan_to_num and the three updates (12 kernels and 11 temporaries otherwise).
+          const [pn, mn, vn] = tf.engine().runKernel(FUSED.adam, { p, m, v, g }, { lr, beta1, beta2, c1, c2, eps, clip }) as tf.Tensor[];
+          m.assign(mn); v.assign(vn); p.assign(pn);
+          continue;
+        }
+        if (clip > 0) g = tf.where(tf.isNaN(g), tf.zerosLike(g), tf.clipByValue(g, -clip, clip));
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         p.assign(tf.sub(p, tf.mul(tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps)), lr)));

@@ -20,7 +20,7 @@ import type { Stylegan2HyperParams } from './stylegan2-presets.js';
 /** Adam (0, 0.99, 1e-8) adjusted for a lazy regularization interval (training_loop.py's mb_ratio). */
 export function lazyAdam(lr: number, interval: number): AdamOptions {
   const r = interval > 0 ? interval / (interval + 1) : 1;
-  return { lr: lr * r, beta1: 0 ** r, beta2: 0.99 ** r, eps: 1e-8 };
+  return { lr: lr * r, beta1: 0 ** r, beta2: 0.99 ** r, eps: 1e-8, clip: 1e5 };
 }
 
 /** Which phases run at minibatch `step` (NVIDIA: batch_idx % interval == 0; a 0 weight skips the phase). */
@@ -31,16 +31,11 @@ export function phasesAt(step: number, h: Pick<Stylegan2HyperParams, 'gRegInterv
   };
 }
 
-/** misc.nan_to_num(grad, nan=0, posinf=1e5, neginf=-1e5), and zeros for variables off the loss path (NVIDIA's `x * 0` terms). */
-function cleanGrads(grads: tf.NamedTensorMap, vars: Iterable<tf.Variable>): tf.NamedTensorMap {
-  return tf.tidy(() => {
-    const out: tf.NamedTensorMap = {};
-    for (const v of vars) {
-      const g = grads[v.name];
-      out[v.name] = g ? tf.where(tf.isNaN(g), tf.zerosLike(g), tf.clipByValue(g, -1e5, 1e5)) : tf.zerosLike(v);
-    }
-    return out;
-  });
+/** Zeros for the variables off the loss path (NVIDIA's `x * 0` terms); nan_to_num is Adam's `clip`. */
+function missingGrads(grads: tf.NamedTensorMap, vars: Iterable<tf.Variable>): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const v of vars) if (!grads[v.name]) out[v.name] = tf.zerosLike(v);
+  return out;
 }
 
 export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2HyperParams, StyleGAN2Generator, StyleGAN2Discriminator> {
@@ -153,9 +148,9 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
   }
 
   private applyClean(opt: { apply(g: tf.NamedTensorMap): void }, grads: tf.NamedTensorMap, vars: tf.Variable[]): void {
-    const clean = cleanGrads(grads, vars);
-    opt.apply(clean);
-    tf.dispose(clean);
+    const zeros = missingGrads(grads, vars);
+    opt.apply({ ...grads, ...zeros });
+    tf.dispose(zeros);
   }
 
   protected extraState(): Record<string, unknown> {

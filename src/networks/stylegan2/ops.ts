@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { firCorrelateValid } from '../../ops/resample.js';
 import { lrelu } from '../../ops/activation.js';
+import { FUSED, fusedBiasAct, fusedUpFirDn2d, hasFusedKernel } from '../../ops/fused.js';
 
 /** A 2-D FIR filter [size, size], row-major. */
 export interface Fir { k: Float32Array; size: number }
@@ -77,6 +78,10 @@ function padCrop(x: tf.Tensor4D, [x0, x1, y0, y1]: [number, number, number, numb
 export function upfirdn2d(x: tf.Tensor4D, f: Fir | null, opts: UpFirDnOptions = {}): tf.Tensor4D {
   const { up = 1, down = 1, flipFilter = false, gain = 1 } = opts;
   const fir = f ?? IDENTITY;
+  if (hasFusedKernel(FUSED.upfirdn2d) && x.dtype === 'float32') {
+    const k = Array.from(flipFilter ? fir.k : flipped(fir), (v) => v * gain);
+    return fusedUpFirDn2d(x, { up, down, pad: pads(opts.padding), k, kh: fir.size, kw: fir.size });
+  }
   return tf.tidy(() => {
     let y = up > 1 ? zeroUpsample(x, up) : x;
     y = padCrop(y, pads(opts.padding));
@@ -191,6 +196,11 @@ export const ACT_GAIN: Record<Activation, number> = { linear: 1, lrelu: Math.SQR
 
 /** NVIDIA's bias_act: (x + b) -> activation -> * gain -> clamp(+-clamp); b along the last axis. */
 export function biasAct<T extends tf.Tensor>(x: T, b: tf.Tensor | null, act: Activation = 'linear', gain = ACT_GAIN[act], clamp: number | null = null): T {
+  const clamped = clamp !== null && clamp >= 0;
+  if ((act === 'lrelu' || gain !== 1 || clamped) && hasFusedKernel(FUSED.biasAct) && x.rank > 0
+    && (!b || (b.rank === 1 && b.shape[0] === x.shape[x.rank - 1]))) {
+    return fusedBiasAct(x, b, { alpha: act === 'lrelu' ? 0.2 : 1, gain, clamp: clamped ? clamp : -1 });
+  }
   return tf.tidy(() => {
     let y: tf.Tensor = b ? tf.add(x, b) : x;
     if (act === 'lrelu') y = lrelu(y, 0.2);

@@ -1,0 +1,90 @@
+// Fused StyleGAN ops: NVIDIA's bias_act and upfirdn2d (what its CUDA plugins fuse), and the Adam
+// update with nan_to_num. Each replaces 5-15 separate tfjs kernels and their temporaries.
+#include <cmath>
+#include <cstring>
+#include "kernels.h"
+#include "parallel.h"
+
+namespace sgn {
+
+// y = clamp(act(x + b) * gain, +-clamp); x [rows, c], b [c] or null; act: lrelu when alpha < 1.
+void bias_act(const float* x, const float* b, float* y, int64_t rows, int c, float alpha, float gain, float clamp) {
+  parallel_for(rows, (double)rows * c * 4, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = x + r * c;
+      float* yr = y + r * c;
+      for (int i = 0; i < c; i++) {
+        float v = b ? xr[i] + b[i] : xr[i];
+        v = (v > 0.f ? v : v * alpha) * gain;
+        if (clamp >= 0.f) v = std::fmin(std::fmax(v, -clamp), clamp);
+        yr[i] = v;
+      }
+    }
+  });
+}
+
+// dx = dy * gain * (x + b > 0 ? 1 : alpha) * (|y| <= clamp), y the forward output before the
+// clamp: the same factors tfjs' gradients of the unfused ops give (lrelu's slope at 0 is alpha).
+void bias_act_grad(const float* dy, const float* x, const float* b, float* dx, int64_t rows, int c, float alpha,
+                   float gain, float clamp) {
+  parallel_for(rows, (double)rows * c * 4, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = x + r * c;
+      const float* dyr = dy + r * c;
+      float* dxr = dx + r * c;
+      for (int i = 0; i < c; i++) {
+        const float t = b ? xr[i] + b[i] : xr[i];
+        float g = t > 0.f ? gain : alpha * gain;
+        if (clamp >= 0.f && std::fabs((t > 0.f ? t : t * alpha) * gain) > clamp) g = 0.f;
+        dxr[i] = dyr[i] * g;
+      }
+    }
+  });
+}
+
+// upfirdn2d on NHWC: zero-upsample by `up`, pad [x0, x1, y0, y1] (negative crops), correlate
+// with k [kh, kw], keep every `down`-th pixel. Each output pixel gathers its taps directly.
+void upfirdn2d(const float* x, const float* k, float* y, const UpFirDn& p) {
+  const int c = p.c;
+  parallel_for((int64_t)p.n * p.oh, (double)p.n * p.oh * p.ow * c * p.kh * p.kw * 2, [&](int64_t q0, int64_t q1, int) {
+    for (int64_t q = q0; q < q1; q++) {
+      const int64_t n = q / p.oh;
+      const int oy = (int)(q % p.oh);
+      for (int ox = 0; ox < p.ow; ox++) {
+        float* out = y + (q * p.ow + ox) * c;
+        std::memset(out, 0, sizeof(float) * c);
+        for (int i = 0; i < p.kh; i++) {
+          const int uy = oy * p.down + i - p.y0;
+          if (uy < 0 || uy >= p.h * p.up || uy % p.up) continue;
+          const int iy = uy / p.up;
+          for (int j = 0; j < p.kw; j++) {
+            const int ux = ox * p.down + j - p.x0;
+            if (ux < 0 || ux >= p.w * p.up || ux % p.up) continue;
+            const float kv = k[i * p.kw + j];
+            const float* in = x + ((n * p.h + iy) * p.w + ux / p.up) * c;
+            for (int ch = 0; ch < c; ch++) out[ch] += in[ch] * kv;
+          }
+        }
+      }
+    }
+  });
+}
+
+// One Adam step per element with NVIDIA's nan_to_num(grad, 0, +-clip) first (clip <= 0: none):
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr (m / c1) / (sqrt(v / c2) + eps).
+void adam(const float* p, const float* m, const float* v, const float* g, float* po, float* mo, float* vo, int64_t n,
+          const AdamStep& s) {
+  parallel_for(n, (double)n * 12, [&](int64_t i0, int64_t i1, int) {
+    for (int64_t i = i0; i < i1; i++) {
+      float gi = g[i];
+      if (s.clip > 0.f) gi = gi != gi ? 0.f : std::fmin(std::fmax(gi, -s.clip), s.clip);
+      const float mi = m[i] * s.beta1 + gi * s.omb1;
+      const float vi = v[i] * s.beta2 + gi * gi * s.omb2;
+      mo[i] = mi;
+      vo[i] = vi;
+      po[i] = p[i] - (mi / s.c1) / (std::sqrt(vi / s.c2) + s.eps) * s.lr;
+    }
+  });
+}
+
+}  // namespace sgn

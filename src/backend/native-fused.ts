@@ -1,0 +1,73 @@
+/**
+ * The 'native' backend's fused kernels (src/ops/fused.ts names them and registers their
+ * gradients): bias_act and its gradient, upfirdn2d, and Adam with nan_to_num, each one addon call.
+ */
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { FUSED, registerFusedGradients, upfirdnSize, type BiasActAttrs, type UpFirDnAttrs } from '../ops/fused.js';
+import { allocOutput } from './buffer-pool.js';
+import type { NativeAddon } from './native-addon.js';
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function f32(backend: MathBackendCPU, t: TensorInfo, what: string): Float32Array {
+  const v = backend.data.get(t.dataId).values;
+  if (!(v instanceof Float32Array)) throw new Error(`fused kernel: ${what} must be float32`);
+  return v;
+}
+
+function lastDim(x: TensorInfo, b: TensorInfo | undefined, what: string): { rows: number; c: number } {
+  const c = x.shape.length ? x.shape[x.shape.length - 1] : 1;
+  if (b && (b.shape.length !== 1 || b.shape[0] !== c)) throw new Error(`${what}: bias [${b.shape}] does not match x [${x.shape}]`);
+  return { rows: c ? sizeOf(x.shape) / c : 0, c };
+}
+
+export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
+  registerFusedGradients();
+  const act = (withBias: boolean): KernelFunc => (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x, b } = args.inputs as { x: TensorInfo; b?: TensorInfo };
+    const { alpha, gain, clamp } = args.attrs as unknown as BiasActAttrs;
+    const { rows, c } = lastDim(x, withBias ? b : undefined, FUSED.biasAct);
+    const y = allocOutput(backend, sizeOf(x.shape));
+    if (y.length) addon.biasAct(f32(backend, x, 'x'), withBias ? f32(backend, b!, 'b') : null, y, rows, c, alpha, gain, clamp);
+    return backend.makeTensorInfo(x.shape, 'float32', y);
+  };
+  const actGrad = (withBias: boolean): KernelFunc => (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { dy, x, b } = args.inputs as { dy: TensorInfo; x: TensorInfo; b?: TensorInfo };
+    const { alpha, gain, clamp } = args.attrs as unknown as BiasActAttrs;
+    const { rows, c } = lastDim(x, withBias ? b : undefined, FUSED.biasActGrad);
+    const dx = allocOutput(backend, sizeOf(x.shape));
+    if (dx.length) addon.biasActGrad(f32(backend, dy, 'dy'), f32(backend, x, 'x'), withBias ? f32(backend, b!, 'b') : null, dx, rows, c, alpha, gain, clamp);
+    return backend.makeTensorInfo(x.shape, 'float32', dx);
+  };
+  const upfirdn2d: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const a = args.attrs as unknown as UpFirDnAttrs;
+    const [n, h, w, c] = x.shape;
+    const [x0, x1, y0, y1] = a.pad;
+    const oh = upfirdnSize(h, a.up, y0, y1, a.kh, a.down), ow = upfirdnSize(w, a.up, x0, x1, a.kw, a.down);
+    if (oh < 1 || ow < 1) throw new Error(`upfirdn2d: [${x.shape}] with pad [${a.pad}] and a ${a.kh}x${a.kw} kernel leaves no output`);
+    const y = allocOutput(backend, n * oh * ow * c);
+    addon.upfirdn2d(f32(backend, x, 'x'), Float32Array.from(a.k), y, Int32Array.from([n, h, w, c, a.up, a.down, x0, x1, y0, y1, a.kh, a.kw, oh, ow]));
+    return backend.makeTensorInfo([n, oh, ow, c], 'float32', y);
+  };
+  const adam: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { p, m, v, g } = args.inputs as Record<'p' | 'm' | 'v' | 'g', TensorInfo>;
+    const a = args.attrs as NamedAttrMap as Record<string, number>;
+    const n = sizeOf(p.shape);
+    const out = [allocOutput(backend, n), allocOutput(backend, n), allocOutput(backend, n)];
+    // float32 constants, as the unfused ops' scalar tensors hold them.
+    const k = Float32Array.from([a.lr, a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.c1, a.c2, a.eps, a.clip]);
+    addon.adam(f32(backend, p, 'p'), f32(backend, m, 'm'), f32(backend, v, 'v'), f32(backend, g, 'g'), out[0], out[1], out[2], k);
+    return out.map((values) => backend.makeTensorInfo(p.shape, 'float32', values));
+  };
+  return {
+    [FUSED.biasAct]: act(true), [FUSED.act]: act(false),
+    [FUSED.biasActGrad]: actGrad(true), [FUSED.actGrad]: actGrad(false),
+    [FUSED.upfirdn2d]: upfirdn2d, [FUSED.adam]: adam,
+  };
+}
