@@ -113,30 +113,34 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const double flops = 2.0 * P * K * g.co;
   const int64_t br = block_rows(K);
   const size_t wsize = (size_t)(K * g.co);
-  // Each thread sums its chunks of output pixels into its own dW (thread 0's is dw itself).
-  std::vector<float*> parts(kMaxThreads, nullptr);
+  // A fixed number of slices of the output pixels, each summed into its own dW (slice 0's is dw
+  // itself), then added in order: the result never depends on which thread ran which slice.
+  const int64_t slices = std::min<int64_t>(P, kMaxThreads);
+  std::vector<float*> parts((size_t)slices, nullptr);
   std::memset(dw, 0, wsize * sizeof(float));
-  parallel_for(P, flops, [&](int64_t b, int64_t e, int tid) {
-    if (!parts[tid]) {
-      parts[tid] = tid == 0 ? dw : scratch(kMaxThreads + tid, wsize);
-      if (tid != 0) std::memset(parts[tid], 0, wsize * sizeof(float));
-    }
-    float* part = parts[tid];
-    if (is_pointwise(g)) {
-      sgemm(true, false, (int)K, g.co, (int)(e - b), x + b * K, (int)K, dy + b * g.co, g.co, 1.f, part, g.co);
-      return;
-    }
-    float* col = scratch(tid, (size_t)(br * K));
-    for (int64_t r = b; r < e; r += br) {
-      const int64_t rows = std::min(br, e - r);
-      im2col(g, x, r, r + rows, col);
-      sgemm(true, false, (int)K, g.co, (int)rows, col, (int)K, dy + r * g.co, g.co, 1.f, part, g.co);
+  parts[0] = dw;
+  for (int64_t s = 1; s < slices; s++) {
+    parts[s] = scratch(kMaxThreads + (int)s, wsize);
+    std::memset(parts[s], 0, wsize * sizeof(float));
+  }
+  parallel_for(slices, flops, [&](int64_t s0, int64_t s1, int tid) {
+    for (int64_t s = s0; s < s1; s++) {
+      const int64_t b = P * s / slices, e = P * (s + 1) / slices;
+      float* part = parts[s];
+      if (is_pointwise(g)) {
+        sgemm(true, false, (int)K, g.co, (int)(e - b), x + b * K, (int)K, dy + b * g.co, g.co, 1.f, part, g.co);
+        continue;
+      }
+      float* col = scratch(tid, (size_t)(br * K));
+      for (int64_t r = b; r < e; r += br) {
+        const int64_t rows = std::min(br, e - r);
+        im2col(g, x, r, r + rows, col);
+        sgemm(true, false, (int)K, g.co, (int)rows, col, (int)K, dy + r * g.co, g.co, 1.f, part, g.co);
+      }
     }
   });
-  for (int t = 1; t < kMaxThreads; t++) {
-    if (!parts[t]) continue;
-    for (size_t i = 0; i < wsize; i++) dw[i] += parts[t][i];
-  }
+  for (int64_t s = 1; s < slices; s++)
+    for (size_t i = 0; i < wsize; i++) dw[i] += parts[s][i];
 }
 
 }  // namespace sgn

@@ -71,14 +71,19 @@ void depthwise_backprop_filter(const ConvGeom& g, const float* x, const float* d
   const int m = g.co, co = g.ci * m;
   const size_t wsize = (size_t)g.kh * g.kw * co;
   const double work = 2.0 * g.n * g.oh * g.ow * g.kh * g.kw * co;
-  std::vector<float*> parts(kMaxThreads, nullptr);
+  // Fixed slices of the output rows, each into its own dW, added in order (deterministic, as conv.cc).
+  const int64_t rows = (int64_t)g.n * g.oh, slices = std::max<int64_t>(1, std::min<int64_t>(rows, kMaxThreads));
+  std::vector<float*> parts((size_t)slices, nullptr);
   std::memset(dw, 0, wsize * sizeof(float));
-  parallel_for((int64_t)g.n * g.oh, work, [&](int64_t b, int64_t e, int tid) {
-    if (!parts[tid]) {
-      parts[tid] = tid == 0 ? dw : scratch(kMaxThreads + tid, wsize);
-      if (tid != 0) std::memset(parts[tid], 0, wsize * sizeof(float));
-    }
-    float* part = parts[tid];
+  parts[0] = dw;
+  for (int64_t s = 1; s < slices; s++) {
+    parts[s] = scratch(kMaxThreads + (int)s, wsize);
+    std::memset(parts[s], 0, wsize * sizeof(float));
+  }
+  parallel_for(slices, work, [&](int64_t s0, int64_t s1, int) {
+   for (int64_t s = s0; s < s1; s++) {
+    float* part = parts[s];
+    const int64_t b = rows * s / slices, e = rows * (s + 1) / slices;
     for (int64_t row = b; row < e; row++) {
       const int64_t n = row / g.oh;
       const int oy = (int)(row % g.oh);
@@ -102,11 +107,10 @@ void depthwise_backprop_filter(const ConvGeom& g, const float* x, const float* d
         }
       }
     }
+   }
   });
-  for (int t = 1; t < kMaxThreads; t++) {
-    if (!parts[t]) continue;
-    for (size_t i = 0; i < wsize; i++) dw[i] += parts[t][i];
-  }
+  for (int64_t s = 1; s < slices; s++)
+    for (size_t i = 0; i < wsize; i++) dw[i] += parts[s][i];
 }
 
 }  // namespace sgn

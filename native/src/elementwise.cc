@@ -89,6 +89,14 @@ void apply(const Plan& p, View o, View a, View b, float alpha) {
   const int64_t n = p.shape[inner];
   int64_t outer = 1;
   for (int d = 0; d < inner; d++) outer *= p.shape[d];
+  if (outer == 1) {
+    // One run (contiguous arrays coalesce to a single dim): split the run itself over the threads.
+    const int64_t so = p.so[inner], sa = p.sa[inner], sb = p.sb[inner];
+    parallel_for(n, (double)n * 2, [&](int64_t i0, int64_t i1, int) {
+      run<OP>(i1 - i0, o.p + o.off + i0 * so, so, a.p + a.off + i0 * sa, sa, b.p + b.off + i0 * sb, sb, alpha);
+    });
+    return;
+  }
   parallel_for(outer, (double)outer * n * 2, [&](int64_t r0, int64_t r1, int) {
     int64_t idx[8] = {0};
     // Position of outer row r0 in the outer dims.
@@ -121,6 +129,62 @@ void nd_apply(int op, int rank, const int64_t* shape, View o, View a, View b, fl
   }
 }
 
+namespace {
+
+// Sum/mean over the coalesced patterns [A, R, B], [A, R], [R, B] (A, B kept; A or B may be
+// absent), on all threads: over A when there are enough rows, else each thread sums a slice of
+// R into its own accumulators. Accumulates in double, as the generic path does.
+bool sum_fast(int op, int r, const int64_t* dims, const bool* red, const float* x, float* out) {
+  int64_t A = 1, R = 1, B = 1;
+  if (r == 3 && !red[0] && red[1] && !red[2]) A = dims[0], R = dims[1], B = dims[2];
+  else if (r == 2 && !red[0] && red[1]) A = dims[0], R = dims[1];
+  else if (r == 2 && red[0] && !red[1]) R = dims[0], B = dims[1];
+  else if (r == 1 && red[0]) R = dims[0];
+  else return false;
+  const double scale = op == kMean ? 1.0 / (double)R : 1.0;
+  const double work = (double)A * R * B;
+  if (A >= 2 * threads() || A * 64 >= R) {
+    parallel_for(A, work, [&](int64_t a0, int64_t a1, int) {
+      std::vector<double> acc((size_t)B);
+      for (int64_t a = a0; a < a1; a++) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        const float* xa = x + a * R * B;
+        for (int64_t i = 0; i < R; i++) {
+          const float* row = xa + i * B;
+          for (int64_t j = 0; j < B; j++) acc[j] += row[j];
+        }
+        for (int64_t j = 0; j < B; j++) out[a * B + j] = (float)(acc[j] * scale);
+      }
+    });
+    return true;
+  }
+  // Few kept rows: split R into a fixed number of slices (not per thread, so the order of the
+  // additions, hence the result, never depends on scheduling), then add the slices in order.
+  const int64_t slices = std::min<int64_t>(R, 16);
+  std::vector<double> parts((size_t)(slices * A * B), 0.0);
+  parallel_for(slices, work, [&](int64_t s0, int64_t s1, int) {
+    for (int64_t sl = s0; sl < s1; sl++) {
+      double* acc = parts.data() + sl * A * B;
+      const int64_t i0 = R * sl / slices, i1 = R * (sl + 1) / slices;
+      for (int64_t a = 0; a < A; a++) {
+        double* pa = acc + a * B;
+        for (int64_t i = i0; i < i1; i++) {
+          const float* row = x + (a * R + i) * B;
+          for (int64_t j = 0; j < B; j++) pa[j] += row[j];
+        }
+      }
+    }
+  });
+  for (int64_t k = 0; k < A * B; k++) {
+    double s = 0;
+    for (int64_t sl = 0; sl < slices; sl++) s += parts[sl * A * B + k];
+    out[k] = (float)(s * scale);
+  }
+  return true;
+}
+
+}  // namespace
+
 void reduce(int op, int rank, const int64_t* shape, const bool* reduced, const float* x, float* out) {
   // Merge neighbouring dims of the same kind; the out stride of a reduced dim is 0.
   int64_t dims[8], ostr[8];
@@ -144,6 +208,7 @@ void reduce(int op, int rank, const int64_t* shape, const bool* reduced, const f
     return;
   }
   if (r == 0) { out[0] = x[0]; return; }
+  if (!isMax && !isMin && r <= 3 && sum_fast(op, r, dims, red, x, out)) return;
   // Sums accumulate in double, as tfjs' JS reductions do, so long sums that cancel agree with it.
   std::vector<double> acc(isMax || isMin ? 0 : outSize, 0.0);
   if (isMax || isMin) for (int64_t i = 0; i < outSize; i++) out[i] = isMax ? -INFINITY : INFINITY;

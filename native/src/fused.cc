@@ -7,39 +7,63 @@
 
 namespace sgn {
 
+namespace {
+
+// Branch-free forms so the compiler vectorizes them (a data-dependent branch per element
+// mispredicts half the time on activations: 10x slower). lrelu(v) * gain = max(v, 0) * gain +
+// min(v, 0) * alpha * gain.
+template <bool kBias, bool kClamp>
+void bias_act_rows(const float* x, const float* b, float* y, int64_t r0, int64_t r1, int c, float alpha, float gain,
+                   float clamp) {
+  const float ag = alpha * gain;
+  for (int64_t r = r0; r < r1; r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+    for (int i = 0; i < c; i++) {
+      const float v = kBias ? xr[i] + b[i] : xr[i];
+      float o = (v > 0.f ? v : 0.f) * gain + (v < 0.f ? v : 0.f) * ag;
+      if (kClamp) o = o < -clamp ? -clamp : (o > clamp ? clamp : o);
+      yr[i] = o;
+    }
+  }
+}
+
+template <bool kBias, bool kClamp>
+void bias_act_grad_rows(const float* dy, const float* x, const float* b, float* dx, int64_t r0, int64_t r1, int c,
+                        float alpha, float gain, float clamp) {
+  const float ag = alpha * gain;
+  for (int64_t r = r0; r < r1; r++) {
+    const float* xr = x + r * c;
+    const float* dyr = dy + r * c;
+    float* dxr = dx + r * c;
+    for (int i = 0; i < c; i++) {
+      const float t = kBias ? xr[i] + b[i] : xr[i];
+      float g = t > 0.f ? gain : ag;
+      if (kClamp) {
+        const float o = (t > 0.f ? t : 0.f) * gain + (t < 0.f ? t : 0.f) * ag;
+        g = (o > clamp || o < -clamp) ? 0.f : g;
+      }
+      dxr[i] = dyr[i] * g;
+    }
+  }
+}
+
+}  // namespace
+
 // y = clamp(act(x + b) * gain, +-clamp); x [rows, c], b [c] or null; act: lrelu when alpha < 1.
 void bias_act(const float* x, const float* b, float* y, int64_t rows, int c, float alpha, float gain, float clamp) {
-  parallel_for(rows, (double)rows * c * 4, [&](int64_t r0, int64_t r1, int) {
-    for (int64_t r = r0; r < r1; r++) {
-      const float* xr = x + r * c;
-      float* yr = y + r * c;
-      for (int i = 0; i < c; i++) {
-        float v = b ? xr[i] + b[i] : xr[i];
-        v = (v > 0.f ? v : v * alpha) * gain;
-        if (clamp >= 0.f) v = std::fmin(std::fmax(v, -clamp), clamp);
-        yr[i] = v;
-      }
-    }
-  });
+  auto f = b ? (clamp >= 0.f ? bias_act_rows<true, true> : bias_act_rows<true, false>)
+             : (clamp >= 0.f ? bias_act_rows<false, true> : bias_act_rows<false, false>);
+  parallel_for(rows, (double)rows * c * 4, [&](int64_t r0, int64_t r1, int) { f(x, b, y, r0, r1, c, alpha, gain, clamp); });
 }
 
 // dx = dy * gain * (x + b > 0 ? 1 : alpha) * (|y| <= clamp), y the forward output before the
 // clamp: the same factors tfjs' gradients of the unfused ops give (lrelu's slope at 0 is alpha).
 void bias_act_grad(const float* dy, const float* x, const float* b, float* dx, int64_t rows, int c, float alpha,
                    float gain, float clamp) {
-  parallel_for(rows, (double)rows * c * 4, [&](int64_t r0, int64_t r1, int) {
-    for (int64_t r = r0; r < r1; r++) {
-      const float* xr = x + r * c;
-      const float* dyr = dy + r * c;
-      float* dxr = dx + r * c;
-      for (int i = 0; i < c; i++) {
-        const float t = b ? xr[i] + b[i] : xr[i];
-        float g = t > 0.f ? gain : alpha * gain;
-        if (clamp >= 0.f && std::fabs((t > 0.f ? t : t * alpha) * gain) > clamp) g = 0.f;
-        dxr[i] = dyr[i] * g;
-      }
-    }
-  });
+  auto f = b ? (clamp >= 0.f ? bias_act_grad_rows<true, true> : bias_act_grad_rows<true, false>)
+             : (clamp >= 0.f ? bias_act_grad_rows<false, true> : bias_act_grad_rows<false, false>);
+  parallel_for(rows, (double)rows * c * 4, [&](int64_t r0, int64_t r1, int) { f(dy, x, b, dx, r0, r1, c, alpha, gain, clamp); });
 }
 
 // upfirdn2d on NHWC: zero-upsample by `up`, pad [x0, x1, y0, y1] (negative crops), correlate
