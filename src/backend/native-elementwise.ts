@@ -25,6 +25,13 @@ function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array {
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
+/**
+ * Binary ops whose result is float32: a float32 operand with a float32, int32 or bool one (tfjs
+ * upcasts; e.g. Mean's gradient divides by an int32 count), read as float32.
+ */
+const floatResult = (ts: TensorInfo[]) => ts.length > 0 && ts.some((t) => t.dtype === 'float32')
+  && ts.every((t) => (t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool') && t.shape.length <= MAX_RANK);
+
 interface Operand { data: Float32Array | null; offset: number; strides: number[] }
 
 /** One addon call over `shape`; every operand's strides are given per output dim. */
@@ -75,7 +82,7 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
         { data: f32(backend, a), offset: 0, strides: broadcastStrides(a.shape, shape) },
         { data: f32(backend, b), offset: 0, strides: broadcastStrides(b.shape, shape) });
       return make(shape, backend, res);
-    }, floats);
+    }, floatResult);
   };
   binary('Add', NdOp.Add); binary('Sub', NdOp.Sub); binary('Multiply', NdOp.Mul); binary('RealDiv', NdOp.Div);
   binary('Maximum', NdOp.Max); binary('Minimum', NdOp.Min); binary('SquaredDifference', NdOp.SquaredDifference);

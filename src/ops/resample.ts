@@ -8,6 +8,8 @@ import { FUSED, fusedUpFirDn2d, hasFusedKernel } from './fused.js';
 
 /** Nearest-neighbour 2x upsampling [N, H, W, C] -> [N, 2H, 2W, C], as NVIDIA's upscale2d. */
 export function upsample2d(x: tf.Tensor4D): tf.Tensor4D {
+  // Zero-upsample + a 2x2 box of ones, padded so each output pixel sums its source pixel and zeros.
+  if (hasFusedKernel(FUSED.upfirdn2d)) return fusedUpFirDn2d(x, { up: 2, down: 1, pad: [1, 0, 1, 0], k: [1, 1, 1, 1], kh: 2, kw: 2 });
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     const cols = tf.reshape(x, [n * h, w, 1, c]);
@@ -21,6 +23,7 @@ export function downsample2d(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     if (h % 2 || w % 2) throw new Error(`Error in downsample2d: odd size [${x.shape}]`);
+    if (hasFusedKernel(FUSED.upfirdn2d)) return fusedUpFirDn2d(x, { up: 1, down: 2, pad: [0, 0, 0, 0], k: [0.25, 0.25, 0.25, 0.25], kh: 2, kw: 2 });
     const pairsW = tf.mean(tf.reshape(x, [n * h * (w / 2), 2, c]), 1);
     return tf.reshape(tf.mean(tf.reshape(pairsW, [n * (h / 2), 2, (w / 2) * c]), 1), [n, h / 2, w / 2, c]);
   });
