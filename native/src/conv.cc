@@ -65,6 +65,7 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y) {
     });
     return;
   }
+  if (conv2d_direct_applies(g)) return conv2d_direct(g, x, w, y);
   const int64_t br = block_rows(K);
   parallel_for(P, flops, [&](int64_t b, int64_t e, int tid) {
     float* col = scratch(tid, (size_t)(br * K));

@@ -72,6 +72,13 @@ const convCases: Array<{ xs: S4; fs: S4; s: number | [number, number]; pad: Pad;
   { xs: [1, 9, 9, 2], fs: [3, 3, 2, 3], s: 1, pad: 'same', d: 2 },
   { xs: [2, 16, 16, 33], fs: [3, 3, 33, 65], s: 1, pad: 'same' }, // big enough to run on both threads
   { xs: [1, 17, 17, 16], fs: [4, 4, 16, 8], s: 2, pad: 'same' },
+  // Output channels in multiples of 32 take the direct (register-blocked) kernel, and so does the
+  // stride-1 input gradient when the input channels are: row tails, odd taps, explicit pads.
+  { xs: [2, 7, 13, 5], fs: [3, 3, 5, 32], s: 1, pad: 'same' },
+  { xs: [1, 9, 26, 3], fs: [3, 2, 3, 64], s: 1, pad: 'valid' },
+  { xs: [3, 5, 5, 8], fs: [3, 3, 8, 32], s: 1, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+  { xs: [2, 6, 14, 32], fs: [3, 3, 32, 32], s: 1, pad: 'same' },
+  { xs: [1, 4, 25, 64], fs: [3, 3, 64, 96], s: 1, pad: 'same' },
 ];
 
 test('Conv2D, its input and filter gradients match cpu (odd shapes, strides, paddings, dilation)', async () => {
