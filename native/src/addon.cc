@@ -281,7 +281,7 @@ napi_value upfirdn2d(napi_env env, napi_callback_info info) {
     auto a = args(env, info, 4);
     const int32_t* g = typed<int32_t>(env, a[3], napi_int32_array, 14, "geometry");
     const sgn::UpFirDn p{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13]};
-    if (p.n < 0 || p.h < 0 || p.w < 0 || p.c < 1 || p.up < 1 || p.down < 1 || p.kh < 1 || p.kw < 1 || p.oh < 0 || p.ow < 0)
+    if (p.n < 0 || p.h < 0 || p.w < 0 || p.c < 1 || p.up < 1 || p.down < 1 || p.kh < 1 || p.kw < 1 || p.kh > 64 || p.kw > 64 || p.oh < 0 || p.ow < 0)
       throw Error{"bad upfirdn2d geometry"};
     if ((int64_t)p.oh * p.down > (int64_t)p.h * p.up + p.y0 + p.y1 - p.kh + p.down || (int64_t)p.ow * p.down > (int64_t)p.w * p.up + p.x0 + p.x1 - p.kw + p.down)
       throw Error{"upfirdn2d output larger than its input allows"};

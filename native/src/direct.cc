@@ -6,27 +6,17 @@
 #include <cstring>
 #include "kernels.h"
 #include "parallel.h"
+#include "simd.h"
 
 namespace sgn {
 namespace {
 
 #if defined(__AVX512F__)
-constexpr int VL = 16;  // floats per vector
 constexpr int R = 12;   // pixels per block: 2 R accumulators + 2 weights + 1 broadcast <= 32 registers
-#elif defined(__AVX__)
-constexpr int VL = 8;
-constexpr int R = 6;    // 16 registers
 #else
-constexpr int VL = 4;
-constexpr int R = 6;
+constexpr int R = 6;    // 16 registers
 #endif
 constexpr int CB = 2 * VL;  // output channels per block
-
-typedef float vec __attribute__((vector_size(VL * 4)));
-typedef float vec_u __attribute__((vector_size(VL * 4), aligned(4)));
-
-inline vec load(const float* p) { return *reinterpret_cast<const vec_u*>(p); }
-inline void store(float* p, vec v) { *reinterpret_cast<vec_u*>(p) = v; }
 
 // y[px .. px+N) x [cb, cb + CB) of one output row; xrow points at the (padded) input pixel under
 // output pixel 0 for tap (0, 0); rows of the padded input are `xstride` floats apart.

@@ -2,8 +2,10 @@
 // update with nan_to_num. Each replaces 5-15 separate tfjs kernels and their temporaries.
 #include <cmath>
 #include <cstring>
+#include <vector>
 #include "kernels.h"
 #include "parallel.h"
+#include "simd.h"
 
 namespace sgn {
 
@@ -67,26 +69,61 @@ void bias_act_grad(const float* dy, const float* x, const float* b, float* dx, i
 }
 
 // upfirdn2d on NHWC: zero-upsample by `up`, pad [x0, x1, y0, y1] (negative crops), correlate
-// with k [kh, kw], keep every `down`-th pixel. Each output pixel gathers its taps directly.
+// with k [kh, kw], keep every `down`-th pixel. Each output pixel gathers only the taps that land
+// on real (not inserted-zero, not padding) input pixels, from per-row and per-column tap lists
+// built once per call, so the inner loop is a plain channel AXPY.
 void upfirdn2d(const float* x, const float* k, float* y, const UpFirDn& p) {
   const int c = p.c;
-  parallel_for((int64_t)p.n * p.oh, (double)p.n * p.oh * p.ow * c * p.kh * p.kw * 2, [&](int64_t q0, int64_t q1, int) {
+  struct Tap { int in, k; };
+  // Taps of output column ox: cols[ox * kw + t] for t < ncols[ox].
+  std::vector<Tap> cols((size_t)p.ow * p.kw);
+  std::vector<int> ncols(p.ow, 0);
+  for (int ox = 0; ox < p.ow; ox++)
+    for (int j = 0; j < p.kw; j++) {
+      const int ux = ox * p.down + j - p.x0;
+      if (ux < 0 || ux >= p.w * p.up || ux % p.up) continue;
+      cols[(size_t)ox * p.kw + ncols[ox]++] = {ux / p.up, j};
+    }
+  parallel_for((int64_t)p.n * p.oh, (double)p.n * p.oh * p.ow * c * p.kh * p.kw * 2 / (p.up * p.up), [&](int64_t q0, int64_t q1, int) {
+    Tap rows[64];
     for (int64_t q = q0; q < q1; q++) {
       const int64_t n = q / p.oh;
       const int oy = (int)(q % p.oh);
+      int nrows = 0;
+      for (int i = 0; i < p.kh && nrows < 64; i++) {
+        const int uy = oy * p.down + i - p.y0;
+        if (uy < 0 || uy >= p.h * p.up || uy % p.up) continue;
+        rows[nrows++] = {uy / p.up, i};
+      }
       for (int ox = 0; ox < p.ow; ox++) {
         float* out = y + (q * p.ow + ox) * c;
-        std::memset(out, 0, sizeof(float) * c);
-        for (int i = 0; i < p.kh; i++) {
-          const int uy = oy * p.down + i - p.y0;
-          if (uy < 0 || uy >= p.h * p.up || uy % p.up) continue;
-          const int iy = uy / p.up;
-          for (int j = 0; j < p.kw; j++) {
-            const int ux = ox * p.down + j - p.x0;
-            if (ux < 0 || ux >= p.w * p.up || ux % p.up) continue;
-            const float kv = k[i * p.kw + j];
-            const float* in = x + ((n * p.h + iy) * p.w + ux / p.up) * c;
-            for (int ch = 0; ch < c; ch++) out[ch] += in[ch] * kv;
+        const Tap* ct = cols.data() + (size_t)ox * p.kw;
+        // Channels in groups of 2 vectors held in registers over all taps, then the rest.
+        int ch = 0;
+        for (; ch + 2 * VL <= c; ch += 2 * VL) {
+          vec a0{}, a1{};
+          for (int a = 0; a < nrows; a++) {
+            const float* xrow = x + (n * p.h + rows[a].in) * (int64_t)p.w * c + ch;
+            const float* krow = k + rows[a].k * p.kw;
+            for (int b = 0; b < ncols[ox]; b++) {
+              const float kv = krow[ct[b].k];
+              const float* in = xrow + (int64_t)ct[b].in * c;
+              a0 += load(in) * kv;
+              a1 += load(in + VL) * kv;
+            }
+          }
+          store(out + ch, a0);
+          store(out + ch + VL, a1);
+        }
+        if (ch == c) continue;
+        std::memset(out + ch, 0, sizeof(float) * (c - ch));
+        for (int a = 0; a < nrows; a++) {
+          const float* xrow = x + (n * p.h + rows[a].in) * (int64_t)p.w * c;
+          const float* krow = k + rows[a].k * p.kw;
+          for (int b = 0; b < ncols[ox]; b++) {
+            const float kv = krow[ct[b].k];
+            const float* in = xrow + (int64_t)ct[b].in * c;
+            for (int j = ch; j < c; j++) out[j] += in[j] * kv;
           }
         }
       }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/backend/node.js';
 import { FUSED, hasFusedKernel } from '../../src/ops/fused.js';
-import { biasAct, type Activation } from '../../src/networks/stylegan2/ops.js';
+import { biasAct, setupFilter, upfirdn2d, type Activation, type UpFirDnOptions } from '../../src/networks/stylegan2/ops.js';
 import { lrelu } from '../../src/ops/activation.js';
 import { Adam } from '../../src/training/adam.js';
 import { ParamStore } from '../../src/networks/params.js';
@@ -76,4 +76,22 @@ test('fused Adam (with nan_to_num) equals the composite update', async () => {
   });
   close(native, cpu, 'params after 3 steps', 1e-6);
   assert.ok(native.every((v) => v.every(Number.isFinite)));
+});
+
+test('fused upfirdn2d equals the composite ops for wide channel counts (the vector path), with its gradient', async () => {
+  const f = setupFilter([1, 3, 3, 1]);
+  const configs: UpFirDnOptions[] = [{ up: 2, padding: [2, 1, 2, 1], gain: 4 }, { down: 2, padding: [1, 1, 1, 1] }, { padding: [0, -1, 2, 1], flipFilter: true }];
+  for (const c of [37, 64]) {
+    const shape: [number, number, number, number] = [2, 7, 6, c];
+    const xv = randn(2 * 7 * 6 * c, c);
+    for (const opts of configs) {
+      const [native, cpu] = await both(() => {
+        const x = tf.tensor4d(xv, shape);
+        const y = upfirdn2d(x, f, opts);
+        const r = tf.tensor(randn(y.size, 9), y.shape);
+        return [y, tf.grad((u: tf.Tensor) => tf.sum(tf.mul(upfirdn2d(u as tf.Tensor4D, f, opts), r)))(x)];
+      });
+      close(native, cpu, `c ${c} ${JSON.stringify(opts)}`);
+    }
+  }
 });
