@@ -1,4 +1,4 @@
-// Direct stride-1 convolution for NHWC with output channels in multiples of two vectors: a
+// Direct (stride 1 or 2) convolution for NHWC with output channels in multiples of two vectors: a
 // register-blocked kernel (R output pixels of a row x 2 vectors of output channels in
 // accumulators; one weight load per 2 R FMAs) with no im2col buffer and no packing, which is
 // where im2col + sgemm loses most on StyleGAN's narrow layers (32-128 channels).
@@ -19,9 +19,10 @@ constexpr int R = 6;    // 16 registers
 constexpr int CB = 2 * VL;  // output channels per block
 
 // y[px .. px+N) x [cb, cb + CB) of one output row; xrow points at the (padded) input pixel under
-// output pixel 0 for tap (0, 0); rows of the padded input are `xstride` floats apart.
+// output pixel 0 for tap (0, 0); rows of the padded input are `xstride` floats apart and
+// neighbouring output pixels' windows `ps` floats (stride x ci).
 template <int N>
-inline void block(const float* xrow, int64_t xstride, const float* w, float* y, int kh, int kw, int ci, int co) {
+inline void block(const float* xrow, int64_t xstride, int64_t ps, const float* w, float* y, int kh, int kw, int ci, int co) {
   vec acc[N][2];
   for (int r = 0; r < N; r++) acc[r][0] = acc[r][1] = vec{};
   for (int ky = 0; ky < kh; ky++) {
@@ -32,7 +33,7 @@ inline void block(const float* xrow, int64_t xstride, const float* w, float* y, 
         const vec w0 = load(ws + (int64_t)c * co), w1 = load(ws + (int64_t)c * co + VL);
 #pragma GCC unroll 16
         for (int r = 0; r < N; r++) {
-          const float xv = xs[(int64_t)r * ci + c];
+          const float xv = xs[r * ps + c];
           acc[r][0] += xv * w0;
           acc[r][1] += xv * w1;
         }
@@ -46,22 +47,22 @@ inline void block(const float* xrow, int64_t xstride, const float* w, float* y, 
 }
 
 template <int N>
-void tail(int n, const float* xrow, int64_t xstride, const float* w, float* y, int kh, int kw, int ci, int co) {
+void tail(int n, const float* xrow, int64_t xstride, int64_t ps, const float* w, float* y, int kh, int kw, int ci, int co) {
   if constexpr (N > 0) {
-    if (n == N) return block<N>(xrow, xstride, w, y, kh, kw, ci, co);
-    tail<N - 1>(n, xrow, xstride, w, y, kh, kw, ci, co);
+    if (n == N) return block<N>(xrow, xstride, ps, w, y, kh, kw, ci, co);
+    tail<N - 1>(n, xrow, xstride, ps, w, y, kh, kw, ci, co);
   }
 }
 
 }  // namespace
 
 bool conv2d_direct_applies(const ConvGeom& g) {
-  return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.co % CB == 0 && (g.kh > 1 || g.kw > 1);
+  return g.sh <= 2 && g.sw <= 2 && g.dh == 1 && g.dw == 1 && g.co % CB == 0 && (g.kh > 1 || g.kw > 1);
 }
 
 void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) {
   // Zero-padded copy of the input when the conv pads, so the kernel never tests bounds.
-  const int hp = std::max(g.h + g.pt, g.oh + g.kh - 1), wp = std::max(g.w + g.pl, g.ow + g.kw - 1);
+  const int hp = std::max(g.h + g.pt, (g.oh - 1) * g.sh + g.kh), wp = std::max(g.w + g.pl, (g.ow - 1) * g.sw + g.kw);
   const bool pad = g.pt || g.pl || hp != g.h || wp != g.w;
   const float* xp = x;
   if (pad) {
@@ -82,19 +83,19 @@ void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) 
   const int cblocks = g.co / CB;
   const int64_t rows = (int64_t)g.n * g.oh;
   const double flops = 2.0 * rows * g.ow * g.kh * g.kw * g.ci * g.co;
-  const int64_t xstride = (int64_t)wp * g.ci;
+  const int64_t xstride = (int64_t)wp * g.ci, ps = (int64_t)g.sw * g.ci;
   parallel_for(rows * cblocks, flops, [&](int64_t t0, int64_t t1, int) {
     for (int64_t t = t0; t < t1; t++) {
       const int64_t row = t / cblocks;
       const int cb = (int)(t % cblocks) * CB;
       const int64_t n = row / g.oh;
       const int oy = (int)(row % g.oh);
-      const float* xrow = xp + (n * hp + oy) * xstride;
+      const float* xrow = xp + (n * hp + (int64_t)oy * g.sh) * xstride;
       float* yrow = y + row * g.ow * g.co + cb;
       const float* wb = w + cb;
       int ox = 0;
-      for (; ox + R <= g.ow; ox += R) block<R>(xrow + (int64_t)ox * g.ci, xstride, wb, yrow + (int64_t)ox * g.co, g.kh, g.kw, g.ci, g.co);
-      if (ox < g.ow) tail<R - 1>(g.ow - ox, xrow + (int64_t)ox * g.ci, xstride, wb, yrow + (int64_t)ox * g.co, g.kh, g.kw, g.ci, g.co);
+      for (; ox + R <= g.ow; ox += R) block<R>(xrow + (int64_t)ox * ps, xstride, ps, wb, yrow + (int64_t)ox * g.co, g.kh, g.kw, g.ci, g.co);
+      if (ox < g.ow) tail<R - 1>(g.ow - ox, xrow + (int64_t)ox * ps, xstride, ps, wb, yrow + (int64_t)ox * g.co, g.kh, g.kw, g.ci, g.co);
     }
   });
 }

@@ -33,7 +33,7 @@ inline void for_each_window_of(const ConvGeom& g, int iy, int ix, F&& f) {
 }
 
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y);
-// Register-blocked direct conv (direct.cc): stride 1, no dilation, co a multiple of 2 vectors.
+// Register-blocked direct conv (direct.cc): stride 1 or 2, no dilation, co a multiple of 2 vectors.
 bool conv2d_direct_applies(const ConvGeom& g);
 void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);

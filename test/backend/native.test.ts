@@ -79,6 +79,8 @@ const convCases: Array<{ xs: S4; fs: S4; s: number | [number, number]; pad: Pad;
   { xs: [3, 5, 5, 8], fs: [3, 3, 8, 32], s: 1, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
   { xs: [2, 6, 14, 32], fs: [3, 3, 32, 32], s: 1, pad: 'same' },
   { xs: [1, 4, 25, 64], fs: [3, 3, 64, 96], s: 1, pad: 'same' },
+  { xs: [2, 13, 27, 6], fs: [3, 3, 6, 32], s: 2, pad: 'valid' },
+  { xs: [1, 10, 9, 4], fs: [4, 4, 4, 64], s: [2, 1], pad: 'same' },
 ];
 
 test('Conv2D, its input and filter gradients match cpu (odd shapes, strides, paddings, dilation)', async () => {
