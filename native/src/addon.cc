@@ -240,37 +240,25 @@ double num_arg(napi_env env, napi_value v) {
   return d;
 }
 
-// biasAct(x, b | null, y, rows, c, alpha, gain, clamp): clamp < 0 means none.
+// biasAct(x, b | null, y, rows, c, alpha, gain, clamp) (clamp < 0: none) and
+// biasActGrad(dy, x, b | null, dx, rows, c, alpha, gain, clamp): the gradient takes dy first.
+template <bool kGrad>
 napi_value bias_act(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
-    auto a = args(env, info, 8);
-    const int64_t rows = (int64_t)num_arg(env, a[3]);
-    const int c = int_arg(env, a[4]);
+    constexpr int o = kGrad ? 1 : 0;  // argument offset
+    auto a = args(env, info, 8 + o);
+    const int64_t rows = (int64_t)num_arg(env, a[3 + o]);
+    const int c = int_arg(env, a[4 + o]);
     if (rows < 0 || c < 1) throw Error{"bad biasAct shape"};
     const size_t n = (size_t)rows * c;
     size_t blen = 0;
-    const float* b = optional_f32(env, a[1], &blen);
+    const float* b = optional_f32(env, a[1 + o], &blen);
     if (b && blen < (size_t)c) throw Error{"bias is too short"};
-    sgn::bias_act(typed<float>(env, a[0], napi_float32_array, n, "x"), b, typed<float>(env, a[2], napi_float32_array, n, "y"), rows, c,
-                  (float)num_arg(env, a[5]), (float)num_arg(env, a[6]), (float)num_arg(env, a[7]));
-    return nullptr;
-  });
-}
-
-// biasActGrad(dy, x, b | null, dx, rows, c, alpha, gain, clamp)
-napi_value bias_act_grad(napi_env env, napi_callback_info info) {
-  return guard(env, [&]() -> napi_value {
-    auto a = args(env, info, 9);
-    const int64_t rows = (int64_t)num_arg(env, a[4]);
-    const int c = int_arg(env, a[5]);
-    if (rows < 0 || c < 1) throw Error{"bad biasActGrad shape"};
-    const size_t n = (size_t)rows * c;
-    size_t blen = 0;
-    const float* b = optional_f32(env, a[2], &blen);
-    if (b && blen < (size_t)c) throw Error{"bias is too short"};
-    sgn::bias_act_grad(typed<float>(env, a[0], napi_float32_array, n, "dy"), typed<float>(env, a[1], napi_float32_array, n, "x"), b,
-                       typed<float>(env, a[3], napi_float32_array, n, "dx"), rows, c, (float)num_arg(env, a[6]),
-                       (float)num_arg(env, a[7]), (float)num_arg(env, a[8]));
+    const float* x = typed<float>(env, a[o], napi_float32_array, n, "x");
+    float* out = typed<float>(env, a[2 + o], napi_float32_array, n, "output");
+    const float alpha = (float)num_arg(env, a[5 + o]), gain = (float)num_arg(env, a[6 + o]), clamp = (float)num_arg(env, a[7 + o]);
+    if (kGrad) sgn::bias_act_grad(typed<float>(env, a[0], napi_float32_array, n, "dy"), x, b, out, rows, c, alpha, gain, clamp);
+    else sgn::bias_act(x, b, out, rows, c, alpha, gain, clamp);
     return nullptr;
   });
 }
@@ -330,8 +318,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"reduce", nullptr, reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgemmSeconds", nullptr, sgemm_seconds, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"biasAct", nullptr, bias_act, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"biasActGrad", nullptr, bias_act_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"biasAct", nullptr, bias_act<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"biasActGrad", nullptr, bias_act<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"upfirdn2d", nullptr, upfirdn2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"blasCore", nullptr, blas_core, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -116,7 +116,8 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const size_t wsize = (size_t)(K * g.co);
   // A fixed number of slices of the output pixels, each summed into its own dW (slice 0's is dw
   // itself), then added in order: the result never depends on which thread ran which slice.
-  const int64_t slices = std::min<int64_t>(P, kMaxThreads);
+  // Enough pixels per slice that the partial dWs (zeroing and adding them) stay cheap.
+  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(P / 128, kMaxThreads));
   std::vector<float*> parts((size_t)slices, nullptr);
   std::memset(dw, 0, wsize * sizeof(float));
   parts[0] = dw;
