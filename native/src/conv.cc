@@ -114,10 +114,10 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const double flops = 2.0 * P * K * g.co;
   const int64_t br = block_rows(K);
   const size_t wsize = (size_t)(K * g.co);
-  // A fixed number of slices of the output pixels, each summed into its own dW (slice 0's is dw
-  // itself), then added in order: the result never depends on which thread ran which slice.
-  // Enough pixels per slice that the partial dWs (zeroing and adding them) stay cheap.
-  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(P / 128, kMaxThreads));
+  // One slice of the output pixels per thread, each summed into its own dW (slice 0's is dw
+  // itself), then added in order: the result depends on the thread count, never on which thread
+  // ran which slice. (More slices only add zeroing and adding of partial dWs.)
+  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(P / 128, threads()));
   std::vector<float*> parts((size_t)slices, nullptr);
   std::memset(dw, 0, wsize * sizeof(float));
   parts[0] = dw;
