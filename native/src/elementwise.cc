@@ -134,6 +134,19 @@ namespace {
 // Sum/mean over the coalesced patterns [A, R, B], [A, R], [R, B] (A, B kept; A or B may be
 // absent), on all threads: over A when there are enough rows, else each thread sums a slice of
 // R into its own accumulators. Accumulates in double, as the generic path does.
+// Sum of a contiguous run in double with 8 independent lanes (a single running sum is a
+// dependency chain the compiler may not reorder: one element per add latency).
+double sum_run(const float* x, int64_t n) {
+  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) lane[k] += x[i + k];
+  double s = 0;
+  for (; i < n; i++) s += x[i];
+  for (int k = 0; k < 8; k++) s += lane[k];
+  return s;
+}
+
 bool sum_fast(int op, int r, const int64_t* dims, const bool* red, const float* x, float* out) {
   int64_t A = 1, R = 1, B = 1;
   if (r == 3 && !red[0] && red[1] && !red[2]) A = dims[0], R = dims[1], B = dims[2];
@@ -143,6 +156,12 @@ bool sum_fast(int op, int r, const int64_t* dims, const bool* red, const float* 
   else return false;
   const double scale = op == kMean ? 1.0 / (double)R : 1.0;
   const double work = (double)A * R * B;
+  if (B == 1 && A >= 2 * threads()) {
+    parallel_for(A, work, [&](int64_t a0, int64_t a1, int) {
+      for (int64_t a = a0; a < a1; a++) out[a] = (float)(sum_run(x + a * R, R) * scale);
+    });
+    return true;
+  }
   if (A >= 2 * threads() || A * 64 >= R) {
     parallel_for(A, work, [&](int64_t a0, int64_t a1, int) {
       std::vector<double> acc((size_t)B);
@@ -168,6 +187,10 @@ bool sum_fast(int op, int r, const int64_t* dims, const bool* red, const float* 
       const int64_t i0 = R * sl / slices, i1 = R * (sl + 1) / slices;
       for (int64_t a = 0; a < A; a++) {
         double* pa = acc + a * B;
+        if (B == 1) {
+          pa[0] += sum_run(x + a * R + i0, i1 - i0);
+          continue;
+        }
         for (int64_t i = i0; i < i1; i++) {
           const float* row = x + (a * R + i) * B;
           for (int64_t j = 0; j < B; j++) pa[j] += row[j];

@@ -202,7 +202,8 @@ test('big element-wise ops (split over threads) match cpu', async () => {
   const a = fill(8 * 32 * 32 * 64, 0.91), b = fill(8 * 64, 0.3);
   const { ref, got } = await onBoth(() => {
     const x = tf.tensor4d(a, [8, 32, 32, 64]), y = tf.tensor4d(b, [8, 1, 1, 64]);
-    return [tf.mul(x, y), tf.add(x, 1), tf.mean(x, [1, 2], true), tf.sum(x, [0, 1, 2]), tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), tf.abs(x)];
+    return [tf.mul(x, y), tf.add(x, 1), tf.mean(x, [1, 2], true), tf.sum(x, [0, 1, 2]), tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), tf.abs(x),
+      tf.sum(x), tf.sum(x, 3), tf.mean(x, [1, 2, 3]), tf.div(x, tf.scalar(3, 'int32'))];
   });
   close(got, ref, 'big element-wise');
 });
