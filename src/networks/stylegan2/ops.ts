@@ -182,7 +182,8 @@ export function conv2dResample(x: tf.Tensor4D, w: tf.Tensor4D, f: Fir | null, op
       return down > 1 ? upfirdn2d(y, f, { down }) : y;
     }
     if (px0 === px1 && py0 === py1 && px0 >= 0 && py0 >= 0) {
-      return tf.conv2d(px0 || py0 ? tf.pad(x, [[0, 0], [py0, py0], [px0, px0], [0, 0]]) : x, corr(), 1, 'valid');
+      // Padding inside the conv: no padded copy as a tensor, and no Slice in the gradient.
+      return tf.conv2d(x, corr(), 1, px0 || py0 ? [[0, 0], [py0, py0], [px0, px0], [0, 0]] : 'valid');
     }
     let y = upfirdn2d(x, null, { padding: [px0, px1, py0, py1] });
     y = tf.conv2d(y, corr(), 1, 'valid');
