@@ -4,6 +4,7 @@
 // where im2col + sgemm loses most on StyleGAN's narrow layers (32-128 channels).
 #include <algorithm>
 #include <cstring>
+#include <vector>
 #include "kernels.h"
 #include "parallel.h"
 #include "simd.h"
@@ -60,26 +61,68 @@ bool conv2d_direct_applies(const ConvGeom& g) {
   return g.sh <= 2 && g.sw <= 2 && g.dh == 1 && g.dw == 1 && g.co % CB == 0 && (g.kh > 1 || g.kw > 1);
 }
 
-void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) {
-  // Zero-padded copy of the input when the conv pads, so the kernel never tests bounds.
+namespace {
+
+// The input with its zero padding materialised ([n, hp, wp, ci], in scratch) when the conv pads,
+// so kernels never test bounds; else x itself.
+const float* padded_input(const ConvGeom& g, const float* x, int* hp_out, int* wp_out) {
   const int hp = std::max(g.h + g.pt, (g.oh - 1) * g.sh + g.kh), wp = std::max(g.w + g.pl, (g.ow - 1) * g.sw + g.kw);
-  const bool pad = g.pt || g.pl || hp != g.h || wp != g.w;
-  const float* xp = x;
-  if (pad) {
-    float* buf = scratch(2 * kMaxThreads, (size_t)g.n * hp * wp * g.ci);
-    parallel_for((int64_t)g.n * hp, (double)g.n * hp * wp * g.ci, [&](int64_t r0, int64_t r1, int) {
-      for (int64_t r = r0; r < r1; r++) {
-        const int64_t n = r / hp;
-        const int iy = (int)(r % hp) - g.pt;
-        float* dst = buf + r * wp * g.ci;
-        std::memset(dst, 0, sizeof(float) * wp * g.ci);
-        if (iy < 0 || iy >= g.h) continue;
-        const int cols = std::min(g.w, wp - g.pl);
-        std::memcpy(dst + (int64_t)g.pl * g.ci, x + ((n * g.h + iy) * g.w) * g.ci, sizeof(float) * cols * g.ci);
-      }
-    });
-    xp = buf;
+  *hp_out = hp, *wp_out = wp;
+  if (!g.pt && !g.pl && hp == g.h && wp == g.w) return x;
+  float* buf = scratch(2 * kMaxThreads, (size_t)g.n * hp * wp * g.ci);
+  parallel_for((int64_t)g.n * hp, (double)g.n * hp * wp * g.ci, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t n = r / hp;
+      const int iy = (int)(r % hp) - g.pt;
+      float* dst = buf + r * wp * g.ci;
+      std::memset(dst, 0, sizeof(float) * wp * g.ci);
+      if (iy < 0 || iy >= g.h) continue;
+      const int cols = std::min(g.w, wp - g.pl);
+      std::memcpy(dst + (int64_t)g.pl * g.ci, x + ((n * g.h + iy) * g.w) * g.ci, sizeof(float) * cols * g.ci);
+    }
+  });
+  return buf;
+}
+
+// dW tile [RC input channels] x [2 vectors of output channels] of one tap, accumulated over a
+// chunk of output pixels: dw[r] += sum over the chunk of x[pixel, ci0 + r] * dy[pixel, cb .. cb + CB).
+// xs[p] points at pixel p's input for this tap and ci0; dy rows are `co` floats apart.
+template <int RC>
+inline void wtile(const float* const* xs, int npix, const float* dy, int co, float* dw) {
+  vec acc[RC][2];
+  // The chunk's partial sums start at zero and are then added to dW: blocked summation, as the
+  // gemm's own K blocks (a running sum over every pixel lost ~3 digits on cancelling sums).
+  for (int r = 0; r < RC; r++) acc[r][0] = acc[r][1] = vec{};
+  for (int p = 0; p < npix; p++) {
+    const float* xr = xs[p];
+    const vec d0 = load(dy + (int64_t)p * co), d1 = load(dy + (int64_t)p * co + VL);
+#pragma GCC unroll 16
+    for (int r = 0; r < RC; r++) {
+      const float xv = xr[r];
+      acc[r][0] += xv * d0;
+      acc[r][1] += xv * d1;
+    }
   }
+  for (int r = 0; r < RC; r++) {
+    float* d = dw + (int64_t)r * co;
+    store(d, load(d) + acc[r][0]);
+    store(d + VL, load(d + VL) + acc[r][1]);
+  }
+}
+
+template <int RC>
+void wtile_tail(int rc, const float* const* xs, int npix, const float* dy, int co, float* dw) {
+  if constexpr (RC > 0) {
+    if (rc == RC) return wtile<RC>(xs, npix, dy, co, dw);
+    wtile_tail<RC - 1>(rc, xs, npix, dy, co, dw);
+  }
+}
+
+}  // namespace
+
+void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) {
+  int hp, wp;
+  const float* xp = padded_input(g, x, &hp, &wp);
   const int cblocks = g.co / CB;
   const int64_t rows = (int64_t)g.n * g.oh;
   const double flops = 2.0 * rows * g.ow * g.kh * g.kw * g.ci * g.co;
@@ -98,6 +141,53 @@ void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) 
       if (ox < g.ow) tail<R - 1>(g.ow - ox, xrow + (int64_t)ox * ps, xstride, ps, wb, yrow + (int64_t)ox * g.co, g.kh, g.kw, g.ci, g.co);
     }
   });
+}
+
+// dW = sum over output pixels of x(window) (outer) dy without an im2col matrix: chunks of output
+// pixels, and for each tap, block of R input channels and 2 vectors of output channels a register
+// tile. One pixel slice per thread, each into its own dW, added in order (deterministic for a
+// given thread count).
+void conv2d_backprop_filter_direct(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  int hp, wp;
+  const float* xp = padded_input(g, x, &hp, &wp);
+  const int64_t P = (int64_t)g.n * g.oh * g.ow;
+  const size_t wsize = (size_t)g.kh * g.kw * g.ci * g.co;
+  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(P / 128, threads()));
+  std::vector<float*> parts((size_t)slices);
+  parts[0] = dw;
+  for (int64_t s = 1; s < slices; s++) parts[s] = scratch(kMaxThreads + (int)s, wsize);
+  for (int64_t s = 0; s < slices; s++) std::memset(parts[s], 0, wsize * sizeof(float));
+  constexpr int PC = 64;  // pixels per chunk: their dy rows stay in L1 across all tiles
+  parallel_for(slices, 2.0 * P * g.kh * g.kw * g.ci * g.co, [&](int64_t s0, int64_t s1, int) {
+    int64_t base[PC];
+    const float* xs[PC];
+    for (int64_t s = s0; s < s1; s++) {
+      float* part = parts[s];
+      const int64_t b = P * s / slices, e = P * (s + 1) / slices;
+      for (int64_t c0 = b; c0 < e; c0 += PC) {
+        const int npix = (int)std::min<int64_t>(PC, e - c0);
+        // Window origins of the chunk's pixels (the divisions once per chunk, not per tap).
+        for (int p = 0; p < npix; p++) {
+          const int64_t q = c0 + p, n = q / ((int64_t)g.oh * g.ow), rem = q % ((int64_t)g.oh * g.ow);
+          const int oy = (int)(rem / g.ow), ox = (int)(rem % g.ow);
+          base[p] = ((n * hp + (int64_t)oy * g.sh) * wp + (int64_t)ox * g.sw) * g.ci;
+        }
+        for (int ky = 0; ky < g.kh; ky++)
+          for (int kx = 0; kx < g.kw; kx++) {
+            float* wtap = part + ((int64_t)ky * g.kw + kx) * g.ci * g.co;
+            const int64_t tap = ((int64_t)ky * wp + kx) * g.ci;
+            for (int ci0 = 0; ci0 < g.ci; ci0 += R) {
+              for (int p = 0; p < npix; p++) xs[p] = xp + base[p] + tap + ci0;
+              const int rc = std::min(R, g.ci - ci0);
+              for (int cb = 0; cb < g.co; cb += CB)
+                wtile_tail<R>(rc, xs, npix, dy + c0 * g.co + cb, g.co, wtap + (int64_t)ci0 * g.co + cb);
+            }
+          }
+      }
+    }
+  });
+  for (int64_t s = 1; s < slices; s++)
+    for (size_t i = 0; i < wsize; i++) dw[i] += parts[s][i];
 }
 
 }  // namespace sgn

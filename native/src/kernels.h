@@ -36,6 +36,7 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y);
 // Register-blocked direct conv (direct.cc): stride 1 or 2, no dilation, co a multiple of 2 vectors.
 bool conv2d_direct_applies(const ConvGeom& g);
 void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y);
+void conv2d_backprop_filter_direct(const ConvGeom& g, const float* x, const float* dy, float* dw);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 
