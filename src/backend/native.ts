@@ -1,8 +1,10 @@
 /**
- * The 'native' tfjs backend (Node only): the cpu backend's storage and every one of its
- * kernels, with the hot ones (convolutions and their gradients, matmul over OpenBLAS; element-wise,
- * reduction and data-movement kernels as strided loops) replaced by the C++ addon. Tensors live in the same typed arrays as on 'cpu', so any kernel the
- * addon lacks simply runs the cpu backend's JS.
+ * The 'native' tfjs backend (Node only): the cpu backend's storage and every one of its kernels,
+ * with the hot ones replaced by the C++ addon (convolutions and their gradients, matmul, the
+ * element-wise, reduction and data-movement kernels) plus fused StyleGAN kernels (bias_act,
+ * upfirdn2d, Adam; see src/ops/fused.ts). Tensors live in the same typed arrays as on 'cpu', so
+ * any kernel the addon lacks simply runs the cpu backend's JS; outputs of disposed tensors are
+ * recycled through a BufferPool.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DataId, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
