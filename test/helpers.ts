@@ -1,5 +1,7 @@
-/** Shared test set-up: the wasm backend (what users get in Node) and tiny configs. */
+/** Shared test set-up: the default Node backend (what users get: native when built) and tiny configs. */
+import assert from 'node:assert/strict';
 import { initNodeBackend } from '../src/backend/node.js';
+import type { RawTensor } from '../src/networks/params.js';
 import type { DataInfo } from '../src/training/trainer-base.js';
 import { defaultConfig, type StyleGANConfig } from '../src/networks/config.js';
 
@@ -47,4 +49,15 @@ export function tinyData(res: number, count: number): DataInfo {
       return out;
     },
   };
+}
+
+/** Bit-identical: compares the float32 bit patterns, so -0 / NaN payloads count too. */
+export function assertSameBits(a: Record<string, Record<string, RawTensor>>, b: Record<string, Record<string, RawTensor>>): void {
+  for (const mod of Object.keys(a)) {
+    assert.deepEqual(Object.keys(b[mod]), Object.keys(a[mod]));
+    for (const [k, t] of Object.entries(a[mod])) {
+      const x = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), y = b[mod][k].data;
+      assert.deepEqual(new Uint32Array(y.buffer, y.byteOffset, y.length), x, `${mod}.${k} differs`);
+    }
+  }
 }

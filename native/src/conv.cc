@@ -1,7 +1,6 @@
 // Dense 2-D convolution as im2col + OpenBLAS sgemm (NHWC input, HWIO filter), with its two
 // gradients. The filter [kh, kw, ci, co] is already the [K, co] matrix of the gemm, K = kh*kw*ci.
 #include <cstring>
-#include <vector>
 #include "blas.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -122,36 +121,21 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const int64_t P = (int64_t)g.n * g.oh * g.ow, K = (int64_t)g.kh * g.kw * g.ci;
   const double flops = 2.0 * P * K * g.co;
   const int64_t br = block_rows(K);
-  const size_t wsize = (size_t)(K * g.co);
-  // One slice of the output pixels per thread, each summed into its own dW (slice 0's is dw
-  // itself), then added in order: the result depends on the thread count, never on which thread
-  // ran which slice. (More slices only add zeroing and adding of partial dWs.)
-  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(P / 128, threads()));
-  std::vector<float*> parts((size_t)slices, nullptr);
-  std::memset(dw, 0, wsize * sizeof(float));
-  parts[0] = dw;
-  for (int64_t s = 1; s < slices; s++) {
-    parts[s] = scratch(kMaxThreads + (int)s, wsize);
-    std::memset(parts[s], 0, wsize * sizeof(float));
-  }
-  parallel_for(slices, flops, [&](int64_t s0, int64_t s1, int tid) {
-    for (int64_t s = s0; s < s1; s++) {
-      const int64_t b = P * s / slices, e = P * (s + 1) / slices;
-      float* part = parts[s];
-      if (is_pointwise(g)) {
-        sgemm(true, false, (int)K, g.co, (int)(e - b), x + b * K, (int)K, dy + b * g.co, g.co, 1.f, part, g.co);
-        continue;
-      }
-      float* col = scratch(tid, (size_t)(br * K));
-      for (int64_t r = b; r < e; r += br) {
-        const int64_t rows = std::min(br, e - r);
-        im2col(g, x, r, r + rows, col);
-        sgemm(true, false, (int)K, g.co, (int)rows, col, (int)K, dy + r * g.co, g.co, 1.f, part, g.co);
-      }
+  // One slice of the output pixels per thread, each into its own dW: the result depends on the
+  // thread count, never on scheduling. (More slices only add zeroing and adding of partial dWs.)
+  const int64_t slices = std::min<int64_t>(P / 128, threads());
+  sliced_sum(P, slices, (size_t)(K * g.co), dw, flops, [&](int64_t b, int64_t e, float* part, int tid) {
+    if (is_pointwise(g)) {
+      sgemm(true, false, (int)K, g.co, (int)(e - b), x + b * K, (int)K, dy + b * g.co, g.co, 1.f, part, g.co);
+      return;
+    }
+    float* col = scratch(tid, (size_t)(br * K));
+    for (int64_t r = b; r < e; r += br) {
+      const int64_t rows = std::min(br, e - r);
+      im2col(g, x, r, r + rows, col);
+      sgemm(true, false, (int)K, g.co, (int)rows, col, (int)K, dy + r * g.co, g.co, 1.f, part, g.co);
     }
   });
-  for (int64_t s = 1; s < slices; s++)
-    for (size_t i = 0; i < wsize; i++) dw[i] += parts[s][i];
 }
 
 }  // namespace sgn

@@ -1,7 +1,6 @@
 // Depthwise 2-D convolution (NHWC, filter [kh, kw, ci, mul]) and its gradients. Memory-bound,
 // so direct loops with the channel loop innermost (contiguous, auto-vectorised).
 #include <cstring>
-#include <vector>
 #include "kernels.h"
 #include "parallel.h"
 
@@ -72,18 +71,8 @@ void depthwise_backprop_filter(const ConvGeom& g, const float* x, const float* d
   const size_t wsize = (size_t)g.kh * g.kw * co;
   const double work = 2.0 * g.n * g.oh * g.ow * g.kh * g.kw * co;
   // Fixed slices of the output rows, each into its own dW, added in order (deterministic, as conv.cc).
-  const int64_t rows = (int64_t)g.n * g.oh, slices = std::max<int64_t>(1, std::min<int64_t>(rows, kMaxThreads));
-  std::vector<float*> parts((size_t)slices, nullptr);
-  std::memset(dw, 0, wsize * sizeof(float));
-  parts[0] = dw;
-  for (int64_t s = 1; s < slices; s++) {
-    parts[s] = scratch(kMaxThreads + (int)s, wsize);
-    std::memset(parts[s], 0, wsize * sizeof(float));
-  }
-  parallel_for(slices, work, [&](int64_t s0, int64_t s1, int) {
-   for (int64_t s = s0; s < s1; s++) {
-    float* part = parts[s];
-    const int64_t b = rows * s / slices, e = rows * (s + 1) / slices;
+  const int64_t rows = (int64_t)g.n * g.oh;
+  sliced_sum(rows, std::min<int64_t>(rows, kMaxThreads), wsize, dw, work, [&](int64_t b, int64_t e, float* part, int) {
     for (int64_t row = b; row < e; row++) {
       const int64_t n = row / g.oh;
       const int oy = (int)(row % g.oh);
@@ -107,10 +96,7 @@ void depthwise_backprop_filter(const ConvGeom& g, const float* x, const float* d
         }
       }
     }
-   }
   });
-  for (int64_t s = 1; s < slices; s++)
-    for (size_t i = 0; i < wsize; i++) dw[i] += parts[s][i];
 }
 
 }  // namespace sgn

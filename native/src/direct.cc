@@ -4,7 +4,6 @@
 // where im2col + sgemm loses most on StyleGAN's narrow layers (32-128 channels).
 #include <algorithm>
 #include <cstring>
-#include <vector>
 #include "kernels.h"
 #include "parallel.h"
 #include "simd.h"
@@ -145,49 +144,38 @@ void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) 
 
 // dW = sum over output pixels of x(window) (outer) dy without an im2col matrix: chunks of output
 // pixels, and for each tap, block of R input channels and 2 vectors of output channels a register
-// tile. One pixel slice per thread, each into its own dW, added in order (deterministic for a
-// given thread count).
+// tile. One pixel slice per thread (sliced_sum: deterministic for a given thread count).
 void conv2d_backprop_filter_direct(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   int hp, wp;
   const float* xp = padded_input(g, x, &hp, &wp);
   const int64_t P = (int64_t)g.n * g.oh * g.ow;
   const size_t wsize = (size_t)g.kh * g.kw * g.ci * g.co;
-  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(P / 128, threads()));
-  std::vector<float*> parts((size_t)slices);
-  parts[0] = dw;
-  for (int64_t s = 1; s < slices; s++) parts[s] = scratch(kMaxThreads + (int)s, wsize);
-  for (int64_t s = 0; s < slices; s++) std::memset(parts[s], 0, wsize * sizeof(float));
   constexpr int PC = 64;  // pixels per chunk: their dy rows stay in L1 across all tiles
-  parallel_for(slices, 2.0 * P * g.kh * g.kw * g.ci * g.co, [&](int64_t s0, int64_t s1, int) {
+  sliced_sum(P, std::min<int64_t>(P / 128, threads()), wsize, dw, 2.0 * P * g.kh * g.kw * g.ci * g.co,
+             [&](int64_t b, int64_t e, float* part, int) {
     int64_t base[PC];
     const float* xs[PC];
-    for (int64_t s = s0; s < s1; s++) {
-      float* part = parts[s];
-      const int64_t b = P * s / slices, e = P * (s + 1) / slices;
-      for (int64_t c0 = b; c0 < e; c0 += PC) {
-        const int npix = (int)std::min<int64_t>(PC, e - c0);
-        // Window origins of the chunk's pixels (the divisions once per chunk, not per tap).
-        for (int p = 0; p < npix; p++) {
-          const int64_t q = c0 + p, n = q / ((int64_t)g.oh * g.ow), rem = q % ((int64_t)g.oh * g.ow);
-          const int oy = (int)(rem / g.ow), ox = (int)(rem % g.ow);
-          base[p] = ((n * hp + (int64_t)oy * g.sh) * wp + (int64_t)ox * g.sw) * g.ci;
-        }
-        for (int ky = 0; ky < g.kh; ky++)
-          for (int kx = 0; kx < g.kw; kx++) {
-            float* wtap = part + ((int64_t)ky * g.kw + kx) * g.ci * g.co;
-            const int64_t tap = ((int64_t)ky * wp + kx) * g.ci;
-            for (int ci0 = 0; ci0 < g.ci; ci0 += R) {
-              for (int p = 0; p < npix; p++) xs[p] = xp + base[p] + tap + ci0;
-              const int rc = std::min(R, g.ci - ci0);
-              for (int cb = 0; cb < g.co; cb += CB)
-                wtile_tail<R>(rc, xs, npix, dy + c0 * g.co + cb, g.co, wtap + (int64_t)ci0 * g.co + cb);
-            }
-          }
+    for (int64_t c0 = b; c0 < e; c0 += PC) {
+      const int npix = (int)std::min<int64_t>(PC, e - c0);
+      // Window origins of the chunk's pixels (the divisions once per chunk, not per tap).
+      for (int p = 0; p < npix; p++) {
+        const int64_t q = c0 + p, n = q / ((int64_t)g.oh * g.ow), rem = q % ((int64_t)g.oh * g.ow);
+        const int oy = (int)(rem / g.ow), ox = (int)(rem % g.ow);
+        base[p] = ((n * hp + (int64_t)oy * g.sh) * wp + (int64_t)ox * g.sw) * g.ci;
       }
+      for (int ky = 0; ky < g.kh; ky++)
+        for (int kx = 0; kx < g.kw; kx++) {
+          float* wtap = part + ((int64_t)ky * g.kw + kx) * g.ci * g.co;
+          const int64_t tap = ((int64_t)ky * wp + kx) * g.ci;
+          for (int ci0 = 0; ci0 < g.ci; ci0 += R) {
+            for (int p = 0; p < npix; p++) xs[p] = xp + base[p] + tap + ci0;
+            const int rc = std::min(R, g.ci - ci0);
+            for (int cb = 0; cb < g.co; cb += CB)
+              wtile_tail<R>(rc, xs, npix, dy + c0 * g.co + cb, g.co, wtap + (int64_t)ci0 * g.co + cb);
+          }
+        }
     }
   });
-  for (int64_t s = 1; s < slices; s++)
-    for (size_t i = 0; i < wsize; i++) dw[i] += parts[s][i];
 }
 
 }  // namespace sgn

@@ -1,5 +1,6 @@
 #include "parallel.h"
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -106,6 +107,20 @@ void parallel_for(int64_t n, double work, const std::function<void(int64_t, int6
     return;
   }
   pool().run(n, (int)std::min<int64_t>(n, 4 * t), fn);
+}
+
+void sliced_sum(int64_t total, int64_t slices, size_t n, float* out, double work,
+                const std::function<void(int64_t, int64_t, float*, int)>& fn) {
+  slices = std::max<int64_t>(1, std::min<int64_t>(slices, kMaxThreads));
+  std::vector<float*> parts((size_t)slices);
+  parts[0] = out;
+  for (int64_t s = 1; s < slices; s++) parts[s] = scratch(kMaxThreads + (int)s, n);
+  for (int64_t s = 0; s < slices; s++) std::memset(parts[s], 0, n * sizeof(float));
+  parallel_for(slices, work, [&](int64_t s0, int64_t s1, int tid) {
+    for (int64_t s = s0; s < s1; s++) fn(total * s / slices, total * (s + 1) / slices, parts[s], tid);
+  });
+  for (int64_t s = 1; s < slices; s++)
+    for (size_t i = 0; i < n; i++) out[i] += parts[s][i];
 }
 
 }  // namespace sgn

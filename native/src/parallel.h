@@ -20,6 +20,13 @@ constexpr int kMaxThreads = 16;
 // is too small for sharing to pay off.
 void parallel_for(int64_t n, double work, const std::function<void(int64_t, int64_t, int)>& fn);
 
+// A sum of partial results of n floats over [0, total): the range is cut into `slices`
+// (<= kMaxThreads) fixed, equal slices, fn(begin, end, part, tid) adds one slice's terms into its
+// own zeroed `part` (slice 0's is `out` itself), and the parts are then added into out in slice
+// order, so the result never depends on which thread ran which slice.
+void sliced_sum(int64_t total, int64_t slices, size_t n, float* out, double work,
+                const std::function<void(int64_t, int64_t, float*, int)>& fn);
+
 // A per-thread scratch buffer that only grows: large im2col buffers would otherwise be
 // mmap'ed and page-faulted afresh on every call.
 float* scratch(int slot, size_t floats);

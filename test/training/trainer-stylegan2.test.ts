@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setup, testRandom, tinyData } from '../helpers.js';
+import { setup, testRandom, tinyData, assertSameBits } from '../helpers.js';
 import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import type { StyleGAN2Config } from '../../src/networks/config.js';
 import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
@@ -32,16 +32,6 @@ const hyper = (over: Partial<Stylegan2HyperParams> = {}): Stylegan2HyperParams =
 
 function raw(tr: Stylegan2Trainer): Record<string, Record<string, RawTensor>> {
   return { G: tr.G.store.toRaw(), G_ema: tr.Gema.store.toRaw(), D: tr.D.store.toRaw(), optG: tr.optG.toRaw(), optD: tr.optD.toRaw() };
-}
-
-function assertSameBits(a: Record<string, Record<string, RawTensor>>, b: Record<string, Record<string, RawTensor>>): void {
-  for (const mod of Object.keys(a)) {
-    assert.deepEqual(Object.keys(b[mod]), Object.keys(a[mod]));
-    for (const [k, t] of Object.entries(a[mod])) {
-      const x = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), y = b[mod][k].data;
-      assert.deepEqual(new Uint32Array(y.buffer, y.byteOffset, y.length), x, `${mod}.${k} differs`);
-    }
-  }
 }
 
 test('path lengths: closed form for a linear synthesis; pl_mean and penalty as NVIDIA lerp', () => {

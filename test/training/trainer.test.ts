@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setup, tinyConfig, testRandom, tinyData } from '../helpers.js';
+import { setup, tinyConfig, testRandom, tinyData, assertSameBits } from '../helpers.js';
 import { mixStyles, truncate } from '../../src/networks/generator.js';
 import { scheduleAt, activeWs, type GrowthOptions } from '../../src/training/schedule.js';
 import { Adam, STYLEGAN_ADAM } from '../../src/training/adam.js';
@@ -24,17 +24,6 @@ const hyper = (over: Partial<TrainHyperParams> = {}): TrainHyperParams => ({ ...
 
 function raw(tr: Trainer): Record<string, Record<string, RawTensor>> {
   return { G: tr.G.store.toRaw(), G_ema: tr.Gema.store.toRaw(), D: tr.D.store.toRaw() };
-}
-
-/** Bit-identical: compares the float32 bit patterns, so -0 / NaN payloads count too. */
-function assertSameBits(a: Record<string, Record<string, RawTensor>>, b: Record<string, Record<string, RawTensor>>): void {
-  for (const mod of Object.keys(a)) {
-    assert.deepEqual(Object.keys(b[mod]), Object.keys(a[mod]));
-    for (const [k, t] of Object.entries(a[mod])) {
-      const x = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), y = b[mod][k].data;
-      assert.deepEqual(new Uint32Array(y.buffer, y.byteOffset, y.length), x, `${mod}.${k} differs`);
-    }
-  }
 }
 
 test('mixStyles: styles [0, crossover) from ws1, the rest from ws2; crossover clamped', () => {
