@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { allocOutput } from './buffer-pool.js';
+import { values } from './native-kernels.js';
 import { NdOp, type NativeAddon } from './native-addon.js';
 
 const MAX_RANK = 8;
@@ -18,12 +19,6 @@ function strides(shape: readonly number[]): number[] {
   return s;
 }
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array {
-  const v = backend.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
-}
 
 /**
  * Binary ops whose result is float32: a float32 operand with a float32, int32 or bool one (tfjs
@@ -77,10 +72,10 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   const binary = (name: string, op: number) => {
     out[name] = withFallback(name, ({ inputs: { a, b }, backend }) => {
       const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const res = allocOutput(backend, sizeOf(shape));
+      const res = allocOutput(backend, tf.util.sizeFromShape(shape));
       nd(addon, op, shape, { data: res, offset: 0, strides: strides(shape) },
-        { data: f32(backend, a), offset: 0, strides: broadcastStrides(a.shape, shape) },
-        { data: f32(backend, b), offset: 0, strides: broadcastStrides(b.shape, shape) });
+        { data: values(backend, a), offset: 0, strides: broadcastStrides(a.shape, shape) },
+        { data: values(backend, b), offset: 0, strides: broadcastStrides(b.shape, shape) });
       return make(shape, backend, res);
     }, floatResult);
   };
@@ -89,9 +84,9 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
 
   const unary = (name: string, op: number, alpha?: (attrs: NamedAttrMap) => number) => {
     out[name] = withFallback(name, ({ inputs: { x }, backend, attrs }) => {
-      const res = allocOutput(backend, sizeOf(x.shape));
+      const res = allocOutput(backend, tf.util.sizeFromShape(x.shape));
       const flat = [res.length];
-      nd(addon, op, flat, { data: res, offset: 0, strides: [1] }, { data: f32(backend, x), offset: 0, strides: [1] }, null, alpha?.(attrs) ?? 0);
+      nd(addon, op, flat, { data: res, offset: 0, strides: [1] }, { data: values(backend, x), offset: 0, strides: [1] }, null, alpha?.(attrs) ?? 0);
       return make(x.shape, backend, res);
     }, floats);
   };
@@ -106,8 +101,8 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
       const axes = tf.util.parseAxisParam(attrs[axisAttr] as number | number[], x.shape);
       const flags = x.shape.map((_, d) => (axes.includes(d) ? 1 : 0));
       const kept = x.shape.filter((_, d) => !flags[d]);
-      const res = allocOutput(backend, sizeOf(kept));
-      addon.reduce(op, f32(backend, x), res, Int32Array.from([x.shape.length, ...x.shape, ...flags]));
+      const res = allocOutput(backend, tf.util.sizeFromShape(kept));
+      addon.reduce(op, values(backend, x), res, Int32Array.from([x.shape.length, ...x.shape, ...flags]));
       const shape = attrs.keepDims ? x.shape.map((s, d) => (flags[d] ? 1 : s)) : kept;
       return make(shape, backend, res);
     }, (ts) => floats(ts) && ts[0].shape.length > 0);
@@ -118,9 +113,9 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   const slice = (backend: MathBackendCPU, x: TensorInfo, begin: number[], size: number[]): TensorInfo | null => {
     if (tf.slice_util.isSliceContinous(x.shape, begin, size)) return null;
     const xs = strides(x.shape);
-    const res = allocOutput(backend, sizeOf(size));
+    const res = allocOutput(backend, tf.util.sizeFromShape(size));
     nd(addon, NdOp.Copy, size, { data: res, offset: 0, strides: strides(size) },
-      { data: f32(backend, x), offset: begin.reduce((acc, b, d) => acc + b * xs[d], 0), strides: xs }, null);
+      { data: values(backend, x), offset: begin.reduce((acc, b, d) => acc + b * xs[d], 0), strides: xs }, null);
     return make(size, backend, res);
   };
   out.Slice = withFallback('Slice', ({ inputs: { x }, backend, attrs }) => {
@@ -144,12 +139,12 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   out.Tile = withFallback('Tile', ({ inputs: { x }, backend, attrs }) => {
     const reps = attrs.reps as number[];
     const shape = x.shape.map((s, d) => s * reps[d]);
-    const res = allocOutput(backend, sizeOf(shape));
+    const res = allocOutput(backend, tf.util.sizeFromShape(shape));
     // Output viewed as [reps0, s0, reps1, s1, ...]: the rep dims read the input with stride 0.
     const os = strides(shape), xs = strides(x.shape);
     const dims = x.shape.flatMap((s, d) => [reps[d], s]);
     nd(addon, NdOp.Copy, dims, { data: res, offset: 0, strides: x.shape.flatMap((s, d) => [s * os[d], os[d]]) },
-      { data: f32(backend, x), offset: 0, strides: xs.flatMap((s) => [0, s]) }, null);
+      { data: values(backend, x), offset: 0, strides: xs.flatMap((s) => [0, s]) }, null);
     return make(shape, backend, res);
   }, (ts) => floats(ts) && ts[0].shape.length * 2 <= MAX_RANK);
 
@@ -157,20 +152,20 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
     const perm = attrs.perm as number[];
     const shape = perm.map((p) => x.shape[p]);
     const xs = strides(x.shape);
-    const res = allocOutput(backend, sizeOf(shape));
-    nd(addon, NdOp.Copy, shape, { data: res, offset: 0, strides: strides(shape) }, { data: f32(backend, x), offset: 0, strides: perm.map((p) => xs[p]) }, null);
+    const res = allocOutput(backend, tf.util.sizeFromShape(shape));
+    nd(addon, NdOp.Copy, shape, { data: res, offset: 0, strides: strides(shape) }, { data: values(backend, x), offset: 0, strides: perm.map((p) => xs[p]) }, null);
     return make(shape, backend, res);
   }, floats);
 
   out.PadV2 = withFallback('PadV2', ({ inputs: { x }, backend, attrs }) => {
     const pads = attrs.paddings as Array<[number, number]>;
     const shape = x.shape.map((s, d) => pads[d][0] + s + pads[d][1]);
-    const res = allocOutput(backend, sizeOf(shape), true);
+    const res = allocOutput(backend, tf.util.sizeFromShape(shape), true);
     const os = strides(shape);
     const value = (attrs.constantValue as number | undefined) ?? 0;
     if (value !== 0) nd(addon, NdOp.Fill, [res.length], { data: res, offset: 0, strides: [1] }, null, null, value);
     nd(addon, NdOp.Copy, x.shape, { data: res, offset: pads.reduce((acc, p, d) => acc + p[0] * os[d], 0), strides: os },
-      { data: f32(backend, x), offset: 0, strides: strides(x.shape) }, null);
+      { data: values(backend, x), offset: 0, strides: strides(x.shape) }, null);
     return make(shape, backend, res);
   }, floats);
 
@@ -178,12 +173,12 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
     const list = Object.values(inputs);
     const axis = tf.util.parseAxisParam(attrs.axis as number, list[0].shape)[0];
     const shape = tf.backend_util.computeOutShape(list.map((t) => t.shape), axis);
-    const res = allocOutput(backend, sizeOf(shape));
+    const res = allocOutput(backend, tf.util.sizeFromShape(shape));
     const os = strides(shape);
     let at = 0;
     for (const t of list) {
-      if (sizeOf(t.shape) > 0) {
-        nd(addon, NdOp.Copy, t.shape, { data: res, offset: at * os[axis], strides: os }, { data: f32(backend, t), offset: 0, strides: strides(t.shape) }, null);
+      if (tf.util.sizeFromShape(t.shape) > 0) {
+        nd(addon, NdOp.Copy, t.shape, { data: res, offset: at * os[axis], strides: os }, { data: values(backend, t), offset: 0, strides: strides(t.shape) }, null);
       }
       at += t.shape[axis];
     }

@@ -2,13 +2,12 @@
  * The 'native' backend's fused kernels (src/ops/fused.ts names them and registers their
  * gradients): bias_act and its gradient, upfirdn2d, and Adam with nan_to_num, each one addon call.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FUSED, registerFusedGradients, upfirdnSize, type BiasActAttrs, type UpFirDnAttrs } from '../ops/fused.js';
 import { allocOutput } from './buffer-pool.js';
 import type { NativeAddon } from './native-addon.js';
-
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function f32(backend: MathBackendCPU, t: TensorInfo, what: string): Float32Array {
   const v = backend.data.get(t.dataId).values;
@@ -19,7 +18,7 @@ function f32(backend: MathBackendCPU, t: TensorInfo, what: string): Float32Array
 function lastDim(x: TensorInfo, b: TensorInfo | undefined, what: string): { rows: number; c: number } {
   const c = x.shape.length ? x.shape[x.shape.length - 1] : 1;
   if (b && (b.shape.length !== 1 || b.shape[0] !== c)) throw new Error(`${what}: bias [${b.shape}] does not match x [${x.shape}]`);
-  return { rows: c ? sizeOf(x.shape) / c : 0, c };
+  return { rows: c ? tf.util.sizeFromShape(x.shape) / c : 0, c };
 }
 
 export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
@@ -29,7 +28,7 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     const { x, b } = args.inputs as { x: TensorInfo; b?: TensorInfo };
     const { alpha, gain, clamp } = args.attrs as unknown as BiasActAttrs;
     const { rows, c } = lastDim(x, withBias ? b : undefined, FUSED.biasAct);
-    const y = allocOutput(backend, sizeOf(x.shape));
+    const y = allocOutput(backend, tf.util.sizeFromShape(x.shape));
     if (y.length) addon.biasAct(f32(backend, x, 'x'), withBias ? f32(backend, b!, 'b') : null, y, rows, c, alpha, gain, clamp);
     return backend.makeTensorInfo(x.shape, 'float32', y);
   };
@@ -38,7 +37,7 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     const { dy, x, b } = args.inputs as { dy: TensorInfo; x: TensorInfo; b?: TensorInfo };
     const { alpha, gain, clamp } = args.attrs as unknown as BiasActAttrs;
     const { rows, c } = lastDim(x, withBias ? b : undefined, FUSED.biasActGrad);
-    const dx = allocOutput(backend, sizeOf(x.shape));
+    const dx = allocOutput(backend, tf.util.sizeFromShape(x.shape));
     if (dx.length) addon.biasActGrad(f32(backend, dy, 'dy'), f32(backend, x, 'x'), withBias ? f32(backend, b!, 'b') : null, dx, rows, c, alpha, gain, clamp);
     return backend.makeTensorInfo(x.shape, 'float32', dx);
   };
@@ -58,7 +57,7 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     const backend = args.backend as MathBackendCPU;
     const { p, m, v, g } = args.inputs as Record<'p' | 'm' | 'v' | 'g', TensorInfo>;
     const a = args.attrs as NamedAttrMap as Record<string, number>;
-    const n = sizeOf(p.shape);
+    const n = tf.util.sizeFromShape(p.shape);
     const out = [allocOutput(backend, n), allocOutput(backend, n), allocOutput(backend, n)];
     // float32 constants, as the unfused ops' scalar tensors hold them.
     const k = Float32Array.from([a.lr, a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.c1, a.c2, a.eps, a.clip]);

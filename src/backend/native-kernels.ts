@@ -12,7 +12,8 @@ import type { NativeAddon } from './native-addon.js';
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Shape4 = [number, number, number, number];
 
-function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
+/** A tensor's storage as float32 (the typed array itself when it is one). */
+export function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
   const v = backend.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
