@@ -135,6 +135,8 @@ test('dashboard: follows train --dashboard live and ends with it; a stopped run 
     assert.match(await page.textContent('#chartMetrics') ?? '', /fid50k/);
     assert.match(await page.textContent('#config') ?? '', /"imgResolution": 8/);
     assert.match(await page.textContent('#log') ?? '', /Stopped at/);
+    // The first poll sets the image's src; its bytes may still be on the way (seen on a loaded machine).
+    await page.waitForFunction(() => (document.getElementById('reals') as HTMLImageElement).complete, null, { timeout: 30_000 });
     const realsWidth = await page.evaluate(() => (document.getElementById('reals') as HTMLImageElement).naturalWidth);
     assert.equal(realsWidth, 16, 'reals grid (2x2 of 8 px) did not load');
 
