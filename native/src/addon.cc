@@ -11,17 +11,6 @@
 #include "kernels.h"
 #include "parallel.h"
 
-namespace sgn {
-
-static std::vector<float> g_scratch[2 * kMaxThreads + 2];
-float* scratch(int slot, size_t floats) {
-  std::vector<float>& v = g_scratch[slot];
-  if (v.size() < floats) v.resize(floats);
-  return v.data();
-}
-
-}  // namespace sgn
-
 namespace {
 
 struct Error {

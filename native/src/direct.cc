@@ -1,6 +1,6 @@
 // Direct (stride 1 or 2) convolution for NHWC with output channels in multiples of two vectors: a
-// register-blocked kernel (R output pixels of a row x 2 vectors of output channels in
-// accumulators; one weight load per 2 R FMAs) with no im2col buffer and no packing, which is
+// register-blocked kernel (R output pixels x 2 vectors of output channels in accumulators; one
+// weight load per 2 R FMAs) with no im2col buffer and no packing, which is
 // where im2col + sgemm loses most on StyleGAN's narrow layers (32-128 channels).
 #include <algorithm>
 #include <cstring>
@@ -18,22 +18,24 @@ constexpr int R = 6;    // 16 registers
 #endif
 constexpr int CB = 2 * VL;  // output channels per block
 
-// y[px .. px+N) x [cb, cb + CB) of one output row; xrow points at the (padded) input pixel under
-// output pixel 0 for tap (0, 0); rows of the padded input are `xstride` floats apart and
-// neighbouring output pixels' windows `ps` floats (stride x ci).
+// y[q .. q+N) x [cb, cb + CB) for N output pixels (consecutive in y, anywhere in the batch): x[r]
+// points at pixel r's window origin in the padded input, tap (ky, kx) is the same offset from
+// every origin, and rows of the padded input are `xstride` floats apart.
 template <int N>
-inline void block(const float* xrow, int64_t xstride, int64_t ps, const float* w, float* y, int kh, int kw, int ci, int co) {
+inline void block(const float* const* x, int64_t xstride, const float* w, float* y, int kh, int kw, int ci, int co) {
+  const float* xr[N];
+  for (int r = 0; r < N; r++) xr[r] = x[r];
   vec acc[N][2];
   for (int r = 0; r < N; r++) acc[r][0] = acc[r][1] = vec{};
   for (int ky = 0; ky < kh; ky++) {
     for (int kx = 0; kx < kw; kx++) {
-      const float* xs = xrow + ky * xstride + (int64_t)kx * ci;
+      const int64_t o = ky * xstride + (int64_t)kx * ci;
       const float* ws = w + (int64_t)(ky * kw + kx) * ci * co;
       for (int c = 0; c < ci; c++) {
         const vec w0 = load(ws + (int64_t)c * co), w1 = load(ws + (int64_t)c * co + VL);
 #pragma GCC unroll 16
         for (int r = 0; r < N; r++) {
-          const float xv = xs[r * ps + c];
+          const float xv = xr[r][o + c];
           acc[r][0] += xv * w0;
           acc[r][1] += xv * w1;
         }
@@ -47,10 +49,10 @@ inline void block(const float* xrow, int64_t xstride, int64_t ps, const float* w
 }
 
 template <int N>
-void tail(int n, const float* xrow, int64_t xstride, int64_t ps, const float* w, float* y, int kh, int kw, int ci, int co) {
+void tail(int n, const float* const* x, int64_t xstride, const float* w, float* y, int kh, int kw, int ci, int co) {
   if constexpr (N > 0) {
-    if (n == N) return block<N>(xrow, xstride, ps, w, y, kh, kw, ci, co);
-    tail<N - 1>(n, xrow, xstride, ps, w, y, kh, kw, ci, co);
+    if (n == N) return block<N>(x, xstride, w, y, kh, kw, ci, co);
+    tail<N - 1>(n, x, xstride, w, y, kh, kw, ci, co);
   }
 }
 
@@ -123,21 +125,36 @@ void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) 
   int hp, wp;
   const float* xp = padded_input(g, x, &hp, &wp);
   const int cblocks = g.co / CB;
-  const int64_t rows = (int64_t)g.n * g.oh;
-  const double flops = 2.0 * rows * g.ow * g.kh * g.kw * g.ci * g.co;
-  const int64_t xstride = (int64_t)wp * g.ci, ps = (int64_t)g.sw * g.ci;
-  parallel_for(rows * cblocks, flops, [&](int64_t t0, int64_t t1, int) {
+  const int64_t P = (int64_t)g.n * g.oh * g.ow;
+  // Tiles of R output pixels: along the flattened batch when rows are short (4-16 px: full
+  // tiles instead of 4-pixel tails), else within a row (tiles over two rows touch twice the input rows).
+  const bool flat = g.ow < 2 * R;
+  const int per_row = (g.ow + R - 1) / R;
+  const int64_t tiles = flat ? (P + R - 1) / R : (int64_t)g.n * g.oh * per_row;
+  const double flops = 2.0 * P * g.kh * g.kw * g.ci * g.co;
+  const int64_t xstride = (int64_t)wp * g.ci;
+  parallel_for(tiles * cblocks, flops, [&](int64_t t0, int64_t t1, int) {
+    const float* org[R];
+    int64_t last = -1, q0 = 0;
+    int np = 0;
     for (int64_t t = t0; t < t1; t++) {
-      const int64_t row = t / cblocks;
+      const int64_t tile = t / cblocks;
       const int cb = (int)(t % cblocks) * CB;
-      const int64_t n = row / g.oh;
-      const int oy = (int)(row % g.oh);
-      const float* xrow = xp + (n * hp + (int64_t)oy * g.sh) * xstride;
-      float* yrow = y + row * g.ow * g.co + cb;
-      const float* wb = w + cb;
-      int ox = 0;
-      for (; ox + R <= g.ow; ox += R) block<R>(xrow + (int64_t)ox * ps, xstride, ps, wb, yrow + (int64_t)ox * g.co, g.kh, g.kw, g.ci, g.co);
-      if (ox < g.ow) tail<R - 1>(g.ow - ox, xrow + (int64_t)ox * ps, xstride, ps, wb, yrow + (int64_t)ox * g.co, g.kh, g.kw, g.ci, g.co);
+      if (tile != last) {
+        if (flat) q0 = tile * R, np = (int)std::min<int64_t>(R, P - q0);
+        else {
+          const int ox0 = (int)(tile % per_row) * R;
+          q0 = tile / per_row * g.ow + ox0, np = std::min(R, g.ow - ox0);
+        }
+        for (int r = 0; r < np; r++) {
+          const int64_t q = q0 + r, n = q / ((int64_t)g.oh * g.ow), rem = q % ((int64_t)g.oh * g.ow);
+          const int oy = (int)(rem / g.ow), ox = (int)(rem % g.ow);
+          org[r] = xp + ((n * hp + (int64_t)oy * g.sh) * wp + (int64_t)ox * g.sw) * g.ci;
+        }
+        last = tile;
+      }
+      if (np == R) block<R>(org, xstride, w + cb, y + q0 * g.co + cb, g.kh, g.kw, g.ci, g.co);
+      else tail<R - 1>(np, org, xstride, w + cb, y + q0 * g.co + cb, g.kh, g.kw, g.ci, g.co);
     }
   });
 }

@@ -109,6 +109,13 @@ void parallel_for(int64_t n, double work, const std::function<void(int64_t, int6
   pool().run(n, (int)std::min<int64_t>(n, 4 * t), fn);
 }
 
+float* scratch(int slot, size_t floats) {
+  static std::vector<float> buffers[2 * kMaxThreads + 2];
+  std::vector<float>& v = buffers[slot];
+  if (v.size() < floats) v.resize(floats);
+  return v.data();
+}
+
 void sliced_sum(int64_t total, int64_t slices, size_t n, float* out, double work,
                 const std::function<void(int64_t, int64_t, float*, int)>& fn) {
   slices = std::max<int64_t>(1, std::min<int64_t>(slices, kMaxThreads));

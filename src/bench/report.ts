@@ -10,6 +10,8 @@ function table(head: string[], rows: Array<Array<string | number>>): string {
 
 const f = (v: number, d = 1) => v.toFixed(d);
 const pct = (v: number | null) => (v === null ? 'n/a' : `${f(v, 0)}%`);
+const cell = (c: { gflops: number; percentOfPeak: number | null } | undefined) =>
+  (c ? `${f(c.gflops)}${c.percentOfPeak === null ? '' : ` (${pct(c.percentOfPeak)})`}` : 'n/a');
 
 export function formatBench(r: BenchResult): string {
   const out: string[] = [];
@@ -22,14 +24,15 @@ export function formatBench(r: BenchResult): string {
   if (has('training')) out.push('', 'Training: images/s', table(['backend', 'arch', 'preset', 'px', 'batch', 'ms/step', 'img/s', 'step'],
     r.backends.flatMap((b) => b.training.map((t) => [b.backend, t.arch, t.preset, t.resolution, t.batch, f(t.msPerStep, 0), f(t.imagesPerSec, 2), t.step]))));
   if (!has('conv')) return out.join('\n');
-  out.push('', 'Conv kernels on the networks\' 3x3 shapes: GFLOP/s (% of sgemm peak), all shapes together (fastest call per shape)');
+  out.push('', 'Conv kernels on the networks\' 3x3 shapes, all shapes together: GFLOP/s (% of the sgemm speed timed interleaved',
+    'with each kernel; the machine\'s speed drifts, so each kernel is compared with the sgemm of its own time window)');
   out.push(table(['backend', 'Conv2D', 'BackpropInput', 'BackpropFilter'],
     r.backends.map((b) => [b.backend, ...b.convSummary.map((s) => `${f(s.gflops)} (${pct(s.percentOfPeak)})`)])));
-  out.push('', 'Per shape: GFLOP/s');
+  out.push('', 'Per shape: GFLOP/s (% of the sgemm interleaved with it)');
   const shapes = r.backends[0]?.conv.filter((c) => c.kernel === 'Conv2D') ?? [];
   out.push(table(['shape', 'x', 'ci->co', ...r.backends.flatMap((b) => [`${b.backend} fwd`, 'bwd-in', 'bwd-w'])],
     shapes.map((s) => [s.where, s.x.join('x'), `${s.filter[2]}->${s.filter[3]}`,
       ...r.backends.flatMap((b) => ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'].map((k) =>
-        f(b.conv.find((c) => c.kernel === k && c.x.join() === s.x.join() && c.filter.join() === s.filter.join())?.gflops ?? NaN)))])));
+        cell(b.conv.find((c) => c.kernel === k && c.x.join() === s.x.join() && c.filter.join() === s.filter.join()))))])));
   return out.join('\n');
 }

@@ -84,6 +84,9 @@ const convCases: Array<{ xs: S4; fs: S4; s: number | [number, number]; pad: Pad;
   { xs: [4, 16, 16, 26], fs: [3, 3, 26, 32], s: 1, pad: 'same' },  // filter gradient over 2 pixel slices
   { xs: [3, 33, 31, 7], fs: [3, 3, 7, 64], s: 2, pad: 'same' },
   { xs: [1, 10, 9, 4], fs: [4, 4, 4, 64], s: [2, 1], pad: 'same' },
+  // Direct filter gradient up to 256 input channels (tails of the 12-channel tile), im2col above.
+  { xs: [2, 5, 6, 100], fs: [3, 3, 100, 32], s: 1, pad: 'same' },
+  { xs: [1, 3, 4, 260], fs: [3, 3, 260, 32], s: 1, pad: 'same' },
 ];
 
 test('Conv2D, its input and filter gradients match cpu (odd shapes, strides, paddings, dilation)', async () => {
