@@ -6,6 +6,7 @@
  * any kernel the addon lacks simply runs the cpu backend's JS; outputs of disposed tensors are
  * recycled through a BufferPool.
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { DataId, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -15,8 +16,11 @@ import { nativeKernels } from './native-kernels.js';
 import { elementwiseKernels } from './native-elementwise.js';
 import { fusedKernels } from './native-fused.js';
 
+/** A quarter of the machine's memory, between 256 MiB and 8 GiB, for recycled outputs. */
+const poolBytes = () => Math.min(8 * 2 ** 30, Math.max(2 ** 28, os.totalmem() / 4));
+
 export class NativeBackend extends MathBackendCPU {
-  readonly pool = new BufferPool();
+  readonly pool = new BufferPool(poolBytes());
 
   constructor() {
     super();

@@ -49,3 +49,12 @@ test('storage handed out by dataSync()/data(), or shared by a slice view, is nev
   assert.deepEqual(Array.from(rows.dataSync()), rowsWant);
   tf.dispose([x, later, rows, clobber]);
 });
+
+test('the pool keeps at most its byte budget of idle storage', async () => {
+  const { BufferPool } = await import('../../src/backend/buffer-pool.js');
+  const pool = new BufferPool(2 * 4096);  // two arrays of 1024 floats
+  const arrays = [pool.alloc(1024), pool.alloc(1024), pool.alloc(1024)];
+  for (const a of arrays) pool.recycle(a);
+  const again = [pool.alloc(1024), pool.alloc(1024), pool.alloc(1024)];
+  assert.equal(again.filter((a) => arrays.includes(a)).length, 2, 'reused beyond the budget, or not at all');
+});
