@@ -8,8 +8,14 @@ runnable threads than cores a 2-thread run can be 10x slower than a 1-thread one
 
 Networks of the same shape as our presets (z = w = 128, 8 mapping layers, channels
 min(base / res, max)): cpu32 = 32 px, base 1024, max 64; cpu64 = 64 px, base 2048, max 128.
-Note the architectures differ: theirs is StyleGAN2 (modulated convs, skip G, resnet D), ours
-the original StyleGAN; the shapes (resolutions, channels, latents) are the same.
+These are StyleGAN2 (modulated convs, skip G, resnet D): compare with the `stylegan2` rows of
+`stylegan bench` (sg2-32, sg2-64: the same networks); its `stylegan` rows are the original
+StyleGAN at the same shapes.
+
+Torch's CPU BLAS here is Debian's OpenBLAS, which does not know newer Xeons and falls back to
+its SSE3 kernels (sgemm 48 instead of 256 GFLOP/s measured). As our addon does, this script sets
+OPENBLAS_CORETYPE from the CPU flags before torch loads, unless it is set already, so both
+sides get the AVX-512 kernels.
 Generation: G(z) with noise_mode='const', fp32, eval, no_grad. Training: one minibatch of the
 official training loop: (a) "same work as ours" = Gboth + Dboth (R1 every step, no path-length
 reg), (b) "official defaults" = lazy R1 every 16 and PL every 4 minibatches (averaged over 16).
@@ -17,10 +23,29 @@ Also prints torch's sgemm GFLOP/s (1024^3) on the same threads.
 """
 import argparse
 import copy
+import os
 import sys
 import time
 
-import torch
+
+def openblas_core():
+    """OpenBLAS' kernel set for this CPU from its flags (as src/backend/native-addon.ts does)."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), [])
+    except OSError:
+        return None
+    if all(f in flags for f in ('avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl')):
+        return 'SkylakeX'
+    if all(f in flags for f in ('avx2', 'fma')):
+        return 'Haswell'
+    return None
+
+
+if 'OPENBLAS_CORETYPE' not in os.environ and openblas_core():
+    os.environ['OPENBLAS_CORETYPE'] = openblas_core()  # read when libopenblas loads, i.e. with torch
+
+import torch  # noqa: E402
 
 
 def timeit(fn, min_s, min_iters=2, warmup=1):
@@ -51,7 +76,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     min_s = 0.5 if args.quick else 3.0
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, OPENBLAS_CORETYPE={os.environ.get("OPENBLAS_CORETYPE", "(unset)")}')
 
     n = 256 if args.quick else 1024
     a, b = torch.randn(n, n), torch.randn(n, n)
