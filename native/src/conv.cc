@@ -85,23 +85,13 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
     });
     return;
   }
+  if (conv2d_backprop_input_direct_applies(g)) return conv2d_backprop_input_direct(g, dy, w, dx);
   if (g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
     // Stride 1: dx is the 'full' conv of dy with the kernel rotated by 180 degrees and in/out
     // swapped, i.e. the forward path (im2col + sgemm) with no P x K intermediate.
     const int64_t taps = (int64_t)g.kh * g.kw;
     float* wr = scratch(2 * kMaxThreads + 1, (size_t)(taps * g.ci * g.co));
-    // Transposed in 16 x 16 tiles (either side of a plain double loop strides through memory).
-    const int tc = (g.ci + 15) / 16, to = (g.co + 15) / 16;
-    parallel_for(taps * tc * to, (double)taps * g.ci * g.co * 8, [&](int64_t b, int64_t e, int) {
-      for (int64_t q = b; q < e; q++) {
-        const int64_t t = q / (tc * to);
-        const int c0 = (int)(q / to % tc) * 16, o0 = (int)(q % to) * 16;
-        const float* src = w + (taps - 1 - t) * g.ci * g.co;  // [ci, co] of the mirrored tap
-        float* dst = wr + t * g.co * g.ci;                     // [co, ci]
-        for (int c = c0; c < std::min(c0 + 16, g.ci); c++)
-          for (int o = o0; o < std::min(o0 + 16, g.co); o++) dst[(int64_t)o * g.ci + c] = src[(int64_t)c * g.co + o];
-      }
-    });
+    transpose_filter(w, (int)taps, g.ci, g.co, true, wr);
     const ConvGeom t{g.n, g.oh, g.ow, g.co, g.kh, g.kw, g.ci, g.h, g.w, 1, 1, 1, 1, g.kh - 1 - g.pt, g.kw - 1 - g.pl};
     conv2d(t, dy, wr, dx);
     return;

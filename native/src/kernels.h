@@ -37,6 +37,12 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y);
 bool conv2d_direct_applies(const ConvGeom& g);
 void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y);
 void conv2d_backprop_filter_direct(const ConvGeom& g, const float* x, const float* dy, float* dw);
+// Direct input gradient (any stride, one stride-1 conv per output phase): no dilation, ci a
+// multiple of 2 vectors.
+bool conv2d_backprop_input_direct_applies(const ConvGeom& g);
+void conv2d_backprop_input_direct(const ConvGeom& g, const float* dy, const float* w, float* dx);
+// out[t] = w[t]^T ([taps, ci, co] -> [taps, co, ci]), taps in reverse order when `mirror`.
+void transpose_filter(const float* w, int taps, int ci, int co, bool mirror, float* out);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 

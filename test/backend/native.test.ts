@@ -87,6 +87,12 @@ const convCases: Array<{ xs: S4; fs: S4; s: number | [number, number]; pad: Pad;
   // Direct filter gradient up to 256 input channels (tails of the 12-channel tile), im2col above.
   { xs: [2, 5, 6, 100], fs: [3, 3, 100, 32], s: 1, pad: 'same' },
   { xs: [1, 3, 4, 260], fs: [3, 3, 260, 32], s: 1, pad: 'same' },
+  // Input gradient split into output phases (input channels in multiples of 32): strides 2 and
+  // [2, 1], odd sizes, 4x4 taps, and a 1x1 stride-2 conv whose odd phases get no tap (zeros).
+  { xs: [2, 9, 11, 32], fs: [3, 3, 32, 32], s: 2, pad: 'same' },
+  { xs: [1, 10, 7, 64], fs: [4, 4, 64, 16], s: 2, pad: 1 },
+  { xs: [3, 5, 6, 32], fs: [3, 2, 32, 8], s: [2, 1], pad: 'valid' },
+  { xs: [2, 7, 8, 32], fs: [1, 1, 32, 5], s: 2, pad: 'valid' },
 ];
 
 test('Conv2D, its input and filter gradients match cpu (odd shapes, strides, paddings, dilation)', async () => {
@@ -112,6 +118,8 @@ test('conv2dTranspose (strided Conv2DBackpropInput) matches cpu', async () => {
   const cases: Array<{ xs: S4; fs: S4; out: S4; s: number; pad: 'same' | 'valid' }> = [
     { xs: [1, 4, 4, 8], fs: [4, 4, 5, 8], out: [1, 8, 8, 5], s: 2, pad: 'same' },
     { xs: [2, 3, 5, 3], fs: [3, 3, 2, 3], out: [2, 7, 11, 2], s: 2, pad: 'valid' },
+    // StyleGAN2's upsampling conv: 3x3 transposed, stride 2, no padding, 32-channel outputs.
+    { xs: [2, 4, 4, 64], fs: [3, 3, 32, 64], out: [2, 9, 9, 32], s: 2, pad: 'valid' },
   ];
   for (const c of cases) {
     const xv = fill(size(c.xs), 0.9), wv = fill(size(c.fs), 0.4, 1);
