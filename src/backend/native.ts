@@ -73,11 +73,16 @@ export function registerNativeBackend(): string {
   if (!addon) return (registration = error);
   const replaced: Record<string, KernelFunc> = { ...elementwiseKernels(addon), ...nativeKernels(addon) };
   for (const name of Object.keys(replaced)) NATIVE_KERNELS.add(name);
+  // Addon kernels write fresh outputs, except the data-movement ones that hand contiguous cases to
+  // the cpu kernels (a Slice there is a view): only those and the cpu kernels need tracking
+  // (~1 us a call, thousands of calls a training step).
+  const mayShare = new Set(['Slice', 'SplitV', 'Tile', 'Transpose', 'PadV2', 'Concat']);
   for (const k of tf.getKernelsForBackend('cpu')) {
-    tf.registerKernel({ ...k, backendName: 'native', kernelFunc: tracked(replaced[k.kernelName] ?? k.kernelFunc) });
+    const own = k.kernelName in replaced ? replaced[k.kernelName] : null;
+    tf.registerKernel({ ...k, backendName: 'native', kernelFunc: own && !mayShare.has(k.kernelName) ? own : tracked(own ?? k.kernelFunc) });
   }
   for (const [kernelName, kernelFunc] of Object.entries(fusedKernels(addon))) {
-    tf.registerKernel({ kernelName, backendName: 'native', kernelFunc: tracked(kernelFunc) });
+    tf.registerKernel({ kernelName, backendName: 'native', kernelFunc });
   }
   // Above wasm (2) and cpu (1): tfjs' own default choice, when nobody picks, is then this one.
   tf.registerBackend('native', () => new NativeBackend(), 3);

@@ -83,7 +83,7 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
   step = 0;
 
   constructor(readonly cfg: C, readonly hyper: H, readonly data: DataInfo, nets: NetFactories<GN, DN>, adamG: AdamOptions, adamD: AdamOptions) {
-    this.rng = new RandomState(hyper.seed >>> 0);
+    this.rng = new RandomState(hyper.seed >>> 0, { exact: false });
     const uniform = () => this.rng.randomSample();
     // This order (G, D, then G_ema's throw-away init) fixes which draws initialise what.
     this.G = nets.G(uniform);
