@@ -11,6 +11,7 @@ import { addBias, equalizedConv2d, equalizedDense, scaledConvWeight } from '../o
 import { lrelu } from '../ops/activation.js';
 import { adaIN } from '../ops/norm.js';
 import { addNoise } from '../ops/noise.js';
+import { randomNormal } from '../ops/random.js';
 import { blur2d, upsample2d, upsampleConv2dFused } from '../ops/resample.js';
 
 export type NoiseMode = 'const' | 'random' | 'none';
@@ -94,7 +95,7 @@ export class SynthesisNetwork {
     else if (mode === 'const') x = addNoise(x, layer.noiseConst as tf.Tensor4D, layer.noiseStrength as tf.Tensor1D);
     else if (mode === 'random') {
       const seed = opts.noiseSeed === undefined ? undefined : opts.noiseSeed + layer.index * 7919;
-      x = addNoise(x, tf.randomNormal([n, layer.res, layer.res, 1], 0, 1, 'float32', seed), layer.noiseStrength as tf.Tensor1D);
+      x = addNoise(x, randomNormal([n, layer.res, layer.res, 1], seed) as tf.Tensor4D, layer.noiseStrength as tf.Tensor1D);
     }
     x = lrelu(addBias(x, layer.bias as tf.Tensor1D));
     const w = tf.reshape(tf.slice(ws, [0, layer.index, 0], [n, 1, -1]), [n, -1]) as tf.Tensor2D;

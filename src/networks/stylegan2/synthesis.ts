@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StyleGAN2Config } from '../config.js';
 import type { ParamStore } from '../params.js';
 import { type Fir, ACT_GAIN, biasAct, modulatedConv2d, setupFilter, upsample2d } from './ops.js';
+import { randomNormal } from '../../ops/random.js';
 import { Conv2dLayer, FullyConnectedLayer, channelsAt } from './layers.js';
 
 export type NoiseMode = 'const' | 'random' | 'none';
@@ -42,7 +43,7 @@ class SynthesisLayer {
       let noise: tf.Tensor4D | null = null;
       if (this.noiseStrength && mode === 'random') {
         const s = opts.noiseSeed === undefined ? undefined : opts.noiseSeed + seed * 7919;
-        noise = tf.mul(tf.randomNormal([x.shape[0], r, r, 1], 0, 1, 'float32', s), this.noiseStrength) as tf.Tensor4D;
+        noise = tf.mul(randomNormal([x.shape[0], r, r, 1], s), this.noiseStrength) as tf.Tensor4D;
       } else if (this.noiseStrength && this.noiseConst && mode === 'const') {
         noise = tf.mul(tf.reshape(this.noiseConst, [1, r, r, 1]), this.noiseStrength) as tf.Tensor4D;
       }
