@@ -15,6 +15,7 @@ import { loadNativeAddon } from './native-addon.js';
 import { nativeKernels } from './native-kernels.js';
 import { elementwiseKernels } from './native-elementwise.js';
 import { fusedKernels } from './native-fused.js';
+import { registerReduceGradients } from '../ops/reduce-grads.js';
 
 /** A quarter of the machine's memory, between 256 MiB and 8 GiB, for recycled outputs. */
 const poolBytes = () => Math.min(8 * 2 ** 30, Math.max(2 ** 28, os.totalmem() / 4));
@@ -81,6 +82,7 @@ export function registerNativeBackend(): string {
     const own = k.kernelName in replaced ? replaced[k.kernelName] : null;
     tf.registerKernel({ ...k, backendName: 'native', kernelFunc: own && !mayShare.has(k.kernelName) ? own : tracked(own ?? k.kernelFunc) });
   }
+  registerReduceGradients();
   for (const [kernelName, kernelFunc] of Object.entries(fusedKernels(addon))) {
     tf.registerKernel({ kernelName, backendName: 'native', kernelFunc });
   }
