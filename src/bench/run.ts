@@ -243,7 +243,7 @@ function benchConv(p: Plan, peak: SgemmPeak | null): ConvRow[] {
       // Every Node backend runs kernels synchronously, so the call is the kernel's whole time. The
       // output is not read back: a read hands its storage to the caller (the native backend then
       // never recycles it), so each call would time a fresh allocation, which training never does.
-      const t = timeAgainstPeak(() => call().dispose(), p.minMs / 4, peak);
+      const t = timeAgainstPeak(() => call().dispose(), p.minMs / 2, peak);
       const gflops = convFlops(s) / t.ms / 1e6;
       rows.push({
         kernel, where: s.where, x: s.x, filter: s.filter, ms: t.ms, gflops, peakGflops: t.peakGflops,
