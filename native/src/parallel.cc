@@ -129,12 +129,22 @@ void sliced_sum(int64_t total, int64_t slices, size_t n, float* out, double work
   std::vector<float*> parts((size_t)slices);
   parts[0] = out;
   for (int64_t s = 1; s < slices; s++) parts[s] = scratch(kMaxThreads + (int)s, n);
-  for (int64_t s = 0; s < slices; s++) std::memset(parts[s], 0, n * sizeof(float));
+  // Each slice zeroes its own part (on its thread), and the parts are added element-wise in
+  // slice order on all threads: the same bits as one thread adding them, a fraction of the time
+  // where dW is large next to the work (128-channel filters at 4-8 px).
   parallel_for(slices, work, [&](int64_t s0, int64_t s1, int tid) {
-    for (int64_t s = s0; s < s1; s++) fn(total * s / slices, total * (s + 1) / slices, parts[s], tid);
+    for (int64_t s = s0; s < s1; s++) {
+      std::memset(parts[s], 0, n * sizeof(float));
+      fn(total * s / slices, total * (s + 1) / slices, parts[s], tid);
+    }
   });
-  for (int64_t s = 1; s < slices; s++)
-    for (size_t i = 0; i < n; i++) out[i] += parts[s][i];
+  if (slices == 1) return;
+  parallel_for((int64_t)n, (double)n * slices * 16, [&](int64_t b, int64_t e, int) {
+    for (int64_t s = 1; s < slices; s++) {
+      const float* p = parts[s];
+      for (int64_t i = b; i < e; i++) out[i] += p[i];
+    }
+  });
 }
 
 }  // namespace sgn
