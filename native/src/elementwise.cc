@@ -131,9 +131,6 @@ void nd_apply(int op, int rank, const int64_t* shape, View o, View a, View b, fl
 
 namespace {
 
-// Sum/mean over the coalesced patterns [A, R, B], [A, R], [R, B] (A, B kept; A or B may be
-// absent), on all threads: over A when there are enough rows, else each thread sums a slice of
-// R into its own accumulators. Accumulates in double, as the generic path does.
 // Sum of a contiguous run in double with 8 independent lanes (a single running sum is a
 // dependency chain the compiler may not reorder: one element per add latency).
 double sum_run(const float* x, int64_t n) {
@@ -147,6 +144,9 @@ double sum_run(const float* x, int64_t n) {
   return s;
 }
 
+// Sum/mean over the coalesced patterns [A, R, B], [A, R], [R, B] (A, B kept; A or B may be
+// absent), on all threads: over A when there are enough rows, else each thread sums a slice of
+// R into its own accumulators. Accumulates in double, as the generic path does.
 bool sum_fast(int op, int r, const int64_t* dims, const bool* red, const float* x, float* out) {
   int64_t A = 1, R = 1, B = 1;
   if (r == 3 && !red[0] && red[1] && !red[2]) A = dims[0], R = dims[1], B = dims[2];

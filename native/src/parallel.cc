@@ -8,12 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include <cstdio>
-#include <cstdlib>
 namespace sgn {
 namespace {
-std::atomic<long> g_calls{0}, g_solo{0}, g_chunks_main{0}, g_chunks_all{0};
-struct Report { ~Report() { if (getenv("SGN_STATS")) fprintf(stderr, "parallel_for: %ld pooled calls, %ld ran all chunks on the caller, caller took %.1f%% of chunks\n", g_calls.load(), g_solo.load(), 100.0 * g_chunks_main / std::max(1L, g_chunks_all.load())); } } g_report;
 
 class Pool {
  public:
@@ -47,19 +43,16 @@ class Pool {
       gen_.fetch_add(1);
     }
     cv_.notify_all();
-    const int mine = work(0);
+    work(0);
     // Chunks other threads claimed are short; wait for them without sleeping.
     while (done_.load(std::memory_order_acquire) < chunks_) std::this_thread::yield();
-    g_calls++; if (mine == chunks_) g_solo++; g_chunks_main += mine; g_chunks_all += chunks_;
   }
 
  private:
-  int work(int tid) {
-    int mine = 0;
+  void work(int tid) {
     for (;;) {
       const int c = next_.fetch_add(1);
-      if (c >= chunks_) return mine;
-      mine++;
+      if (c >= chunks_) return;
       const int64_t b = n_ * c / chunks_, e = n_ * (c + 1) / chunks_;
       if (b < e) (*fn_)(b, e, tid);
       done_.fetch_add(1, std::memory_order_release);
@@ -69,7 +62,9 @@ class Pool {
   void loop(int tid) {
     uint64_t seen = 0;
     for (;;) {
-      // Back-to-back kernels are common: spin briefly before sleeping.
+      // Back-to-back kernels are common: spin (yielding) before sleeping. 2 ms, not 50 us: between
+      // a training step's kernels the JS often takes longer, and a sleeping worker woke too late
+      // for 20% of the parallel calls, which then ran on the caller alone.
       const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(2000);
       while (gen_.load() == seen && !stop_ && std::chrono::steady_clock::now() < until) std::this_thread::yield();
       {
