@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { initNodeBackend } from '../src/backend/node.js';
 import type { RawTensor } from '../src/networks/params.js';
 import type { DataInfo } from '../src/training/trainer-base.js';
-import { defaultConfig, type StyleGANConfig } from '../src/networks/config.js';
+import { defaultConfig, type StyleGANConfig } from '../src/networks/stylegan/config.js';
 
 export async function setup(): Promise<void> {
   await initNodeBackend(undefined, true);

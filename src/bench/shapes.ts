@@ -2,7 +2,7 @@
  * The 3x3 convolutions a StyleGAN preset runs (G's synthesis blocks and D's blocks), the shapes
  * the benchmark times the conv kernels on.
  */
-import { blockResolutions, channelsAt, type StyleGANConfig } from '../networks/config.js';
+import { blockResolutions, channelsAt, type StyleGANConfig } from '../networks/stylegan/config.js';
 
 export interface ConvShape {
   /** Input [N, H, W, Ci]. */

@@ -5,7 +5,7 @@ import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './
 import { generateImages, networkFromSnapshot } from '../sampling/generate.js';
 import { atGrowthStage } from '../sampling/growth-stage.js';
 import { snapshotSchedule } from '../training/schedule.js';
-import type { Generator } from '../networks/generator.js';
+import type { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { readNetworkFile } from './network.js';
 import { toUint8, writePng } from '../data/grid.js';

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import type { NetworkConfig } from '../networks/config.js';
-import type { Generator } from '../networks/generator.js';
+import type { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { decodeNetworkSnapshot, type Snapshot } from '../io/snapshot.js';
 import { importStyleganTf } from '../io/import-stylegan-tf.js';

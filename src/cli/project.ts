@@ -11,7 +11,7 @@ import { readWeightFile } from '../metrics/weights.js';
 import { floatToRgb, writeAnimation } from '../data/study-output.js';
 import { imageGrid, readImageRgb, writePng } from '../data/grid.js';
 import { encodeNpz } from '../io/npy.js';
-import { Discriminator } from '../networks/discriminator-stylegan.js';
+import { Discriminator } from '../networks/stylegan/discriminator.js';
 import { networkFromSnapshot } from '../sampling/generate.js';
 import type { Snapshot } from '../io/snapshot.js';
 import type { NetworkConfig } from '../networks/config.js';

@@ -1,7 +1,7 @@
 /** `train --arch stylegan2`: the --cfg preset with the shared flags applied on top (NVIDIA's train.py overrides). */
 import { parseNumber, parseChoice, UsageError } from './args.js';
 import { STYLEGAN2_CFGS, stylegan2Preset, type Stylegan2HyperParams } from '../training/stylegan2-presets.js';
-import type { StyleGAN2Config } from '../networks/config.js';
+import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import { channelsAt } from '../networks/stylegan2/layers.js';
 
 /** Flags of the stylegan arch that have no meaning here: refused rather than silently ignored. */

@@ -5,7 +5,7 @@
  * channel table, the blur kernel); every tensor goes through the declarative table in
  * rosinality-table.ts with its shape checked, and unknown or missing keys are named.
  */
-import type { StyleGAN2Config } from '../networks/config.js';
+import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { defaultStyleGAN2Config } from '../networks/stylegan2/config.js';
 import { channelsAt } from '../networks/stylegan2/layers.js';

@@ -11,7 +11,7 @@
 import { type GlobalHandler, PyObject, unpickle, isMap } from './pickle.js';
 import { BUILTIN_HANDLERS, NUMPY_HANDLERS, type NdArray, isNdArray } from './pickle-numpy.js';
 import { shownName } from './bytes.js';
-import { type StyleGANConfig, defaultConfig, log2Int } from '../networks/config.js';
+import { type StyleGANConfig, defaultConfig, log2Int } from '../networks/stylegan/config.js';
 import { type Mapping, type TensorMap, type TfNet, IGNORED_TF_VARIABLES, convert, expandTable } from './stylegan-tf-table.js';
 
 export interface TfNetwork {

@@ -9,7 +9,7 @@
  */
 import { unpickle, isMap } from './pickle.js';
 import { type TorchModuleRecord, TorchTensor, isModuleRecord, tensorToFloat32, torchHandlers } from './torch.js';
-import type { StyleGAN2Config } from '../networks/config.js';
+import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { setupFilter } from '../networks/stylegan2/ops.js';
 import { expandTable2, officialShape, transformData } from './stylegan2-table.js';

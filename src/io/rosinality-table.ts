@@ -16,7 +16,7 @@
  * - NoiseInjection weight [1] -> our scalar noiseStrength; noises.noise_N [1, 1, R, R] -> noiseConst;
  * - the truncation average is the checkpoint's top-level `latent_avg`.
  */
-import type { StyleGAN2Config } from '../networks/config.js';
+import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import { expandTable2, officialShape, type Transform } from './stylegan2-table.js';
 
 type Role = 'fc' | 'styled' | 'torgb' | 'const' | 'wAvg';

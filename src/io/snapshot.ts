@@ -4,7 +4,8 @@
  * Works on bytes so the browser can load the same file.
  */
 import { decodeSafetensors, encodeSafetensors, tensorToFloat32, type WritableTensor } from './safetensors.js';
-import type { NetworkConfig, StyleGANConfig } from '../networks/config.js';
+import type { NetworkConfig } from '../networks/config.js';
+import type { StyleGANConfig } from '../networks/stylegan/config.js';
 import type { RawTensor } from '../networks/params.js';
 
 export const SNAPSHOT_FORMAT = 1;

@@ -10,7 +10,7 @@
  * D's Dense0 flattens an NCHW [C, 4, 4] activation, so its rows are permuted to our NHWC
  * flatten order (h, w, c).
  */
-import { type StyleGANConfig, blockResolutions, channelsAt, log2Int } from '../networks/config.js';
+import { type StyleGANConfig, blockResolutions, channelsAt, log2Int } from '../networks/stylegan/config.js';
 import type { NdArray } from './pickle-numpy.js';
 
 export interface RawTensor { shape: number[]; data: Float32Array }

@@ -10,7 +10,7 @@
  *
  * One declarative table of rows per layer kind, expanded over the layers our config implies.
  */
-import type { StyleGAN2Config } from '../networks/config.js';
+import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import { channelsAt } from '../networks/stylegan2/layers.js';
 
 export type Transform = 'copy' | 'fc' | 'oihw' | 'chw' | 'fcNchwRows';

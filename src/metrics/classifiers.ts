@@ -11,8 +11,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { unpickle } from '../io/pickle.js';
 import { D_BASIC_DEFAULTS, STYLEGAN_TF_HANDLERS, expectFunc, mapNetwork, readNetwork, withDefaults } from '../io/import-stylegan-tf.js';
-import { defaultConfig, log2Int } from '../networks/config.js';
-import { Discriminator } from '../networks/discriminator-stylegan.js';
+import { defaultConfig, log2Int } from '../networks/stylegan/config.js';
+import { Discriminator } from '../networks/stylegan/discriminator.js';
 import { MissingWeightsError } from './weights.js';
 
 /** Attribute names in NVIDIA's order (the NN of the file names). */

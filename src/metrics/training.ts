@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../networks/generator.js';
+import type { Generator } from '../networks/stylegan/generator.js';
 import type { Dataset } from '../data/dataset.js';
 import { RandomState } from '../sampling/rng.js';
 import { upsample2d } from '../ops/resample.js';

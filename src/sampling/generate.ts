@@ -3,7 +3,7 @@
  * truncation trick, noise mode. Browser-safe (no Node imports).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Generator } from '../networks/generator.js';
+import { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorForwardOptions, GeneratorLike } from '../networks/generator-api.js';
 import type { NetworkConfig } from '../networks/config.js';
 import type { RawTensor } from '../networks/params.js';

@@ -4,7 +4,7 @@
  * fakes grids. Layers above the stage are untrained, so the full-resolution output would be noise.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Generator } from '../networks/generator.js';
+import type { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorForwardOptions, GeneratorLike, GeneratorSynthesisOptions } from '../networks/generator-api.js';
 import type { SchedulePoint } from '../training/schedule.js';
 import { upsample2d } from '../ops/resample.js';

@@ -5,8 +5,8 @@
  * a learned, data-specific perceptual space). Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LRELU_GAIN, useFused } from '../networks/config.js';
-import type { Discriminator } from '../networks/discriminator-stylegan.js';
+import { LRELU_GAIN, useFused } from '../networks/stylegan/config.js';
+import type { Discriminator } from '../networks/stylegan/discriminator.js';
 import { addBias, equalizedConv2d, scaledConvWeight } from '../ops/equalized.js';
 import { lrelu } from '../ops/activation.js';
 import { blur2d, conv2dDownsampleFused, downsample2d } from '../ops/resample.js';

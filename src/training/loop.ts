@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkConfig, StyleGANConfig } from '../networks/config.js';
-import type { Generator } from '../networks/generator.js';
+import type { NetworkConfig } from '../networks/config.js';
+import type { StyleGANConfig } from '../networks/stylegan/config.js';
+import type { Generator } from '../networks/stylegan/generator.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { imageGrid, toUint8 } from '../data/grid.js';
 import { divergedMessage, firstNonFinite, poisonForTest, removeStaleTemps, trimStats, writePngAtomic } from './crash-safety.js';

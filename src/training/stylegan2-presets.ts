@@ -2,7 +2,7 @@
  * `train --arch stylegan2 --cfg NAME`: NVIDIA's stylegan2-ada-pytorch train.py cfg_specs
  * (auto, stylegan2, paper256, paper512, paper1024, cifar) for one GPU, plus small CPU ones.
  */
-import type { StyleGAN2Config } from '../networks/config.js';
+import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import { defaultStyleGAN2Config } from '../networks/stylegan2/config.js';
 import type { BaseHyperParams } from './trainer-base.js';
 

@@ -6,10 +6,10 @@
  * optimizers use lr * r and betas^r with r = interval / (interval + 1) (lazy regularization).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StyleGAN2Config } from '../networks/config.js';
+import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { StyleGAN2Discriminator } from '../networks/stylegan2/discriminator.js';
-import { mixStyles } from '../networks/generator.js';
+import { mixStyles } from '../networks/mix-styles.js';
 import type { AdamOptions } from './adam.js';
 import { gradNormSquared } from './losses.js';
 import { pathLengthPenalty, pathLengths } from './path-length.js';

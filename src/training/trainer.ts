@@ -5,9 +5,10 @@
  * one MT19937 whose state is checkpointed, so a resumed run continues exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StyleGANConfig } from '../networks/config.js';
-import { Generator, mixStyles } from '../networks/generator.js';
-import { Discriminator } from '../networks/discriminator-stylegan.js';
+import type { StyleGANConfig } from '../networks/stylegan/config.js';
+import { Generator } from '../networks/stylegan/generator.js';
+import { mixStyles } from '../networks/mix-styles.js';
+import { Discriminator } from '../networks/stylegan/discriminator.js';
 import { STYLEGAN_ADAM } from './adam.js';
 import { discriminatorLoss, generatorLoss, type LossName } from './losses.js';
 import { activeWs, scheduleAt, type GrowthOptions, type SchedulePoint } from './schedule.js';

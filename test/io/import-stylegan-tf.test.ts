@@ -11,9 +11,9 @@ import { setup, tinyConfig } from '../helpers.js';
 import { importStyleganTf, mapNetwork, readStyleganTfPickle, type TfNetwork } from '../../src/io/import-stylegan-tf.js';
 import { expandTable } from '../../src/io/stylegan-tf-table.js';
 import { PickleError } from '../../src/io/pickle.js';
-import { defaultConfig, type StyleGANConfig } from '../../src/networks/config.js';
-import { Generator } from '../../src/networks/generator.js';
-import { Discriminator } from '../../src/networks/discriminator-stylegan.js';
+import { defaultConfig, type StyleGANConfig } from '../../src/networks/stylegan/config.js';
+import { Generator } from '../../src/networks/stylegan/generator.js';
+import { Discriminator } from '../../src/networks/stylegan/discriminator.js';
 import { seedToZ } from '../../src/sampling/rng.js';
 import { parseNpy } from '../../src/io/npy.js';
 

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { configFromInitKwargs, importStyleGAN2, mapStyleGAN2Network, readStyleGAN2Pickle, flattenModule } from '../../src/io/import-stylegan2.js';
 import { TorchTensor, tensorToFloat32 } from '../../src/io/torch.js';
-import type { StyleGAN2Config } from '../../src/networks/config.js';
+import type { StyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
 import { StyleGAN2Discriminator } from '../../src/networks/stylegan2/discriminator.js';
 import { parseNpy, parseNpz } from '../../src/io/npy.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setup, tinyConfig, testRandom } from '../helpers.js';
 import { runCli, ROOT } from '../cli/cli.js';
-import { Generator } from '../../src/networks/generator.js';
+import { Generator } from '../../src/networks/stylegan/generator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';
 import { encodeSafetensors } from '../../src/io/safetensors.js';
 import { writePng } from '../../src/data/grid.js';

@@ -6,7 +6,7 @@ import { setup, tinyConfig, testRandom } from '../helpers.js';
 import { HashWeights } from './hash-weights.js';
 import { slerp, pplImages, perceptualPathLength } from '../../src/metrics/ppl.js';
 import { Vgg16 } from '../../src/metrics/vgg16.js';
-import { Generator } from '../../src/networks/generator.js';
+import { Generator } from '../../src/networks/stylegan/generator.js';
 import { RandomState } from '../../src/sampling/rng.js';
 
 test.before(setup);

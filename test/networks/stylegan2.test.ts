@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setup, testRandom } from '../helpers.js';
-import type { StyleGAN2Config } from '../../src/networks/config.js';
+import type { StyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
 import { StyleGAN2Discriminator } from '../../src/networks/stylegan2/discriminator.js';

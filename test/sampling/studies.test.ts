@@ -7,7 +7,7 @@ import { seedsToZ, generateImages } from '../../src/sampling/generate.js';
 import { parseStyles, stylePresetIndices, styleMixGrid, styleMixTiles, mixWs } from '../../src/sampling/style-mixing.js';
 import { truncationGrid } from '../../src/sampling/truncation-grid.js';
 import { noiseStudy } from '../../src/sampling/noise-study.js';
-import type { Generator } from '../../src/networks/generator.js';
+import type { Generator } from '../../src/networks/stylegan/generator.js';
 
 before(setup);
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { tinyConfig, testRandom } from '../helpers.js';
-import { Generator } from '../../src/networks/generator.js';
-import { Discriminator } from '../../src/networks/discriminator-stylegan.js';
+import { Generator } from '../../src/networks/stylegan/generator.js';
+import { Discriminator } from '../../src/networks/stylegan/discriminator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';
 
 /**

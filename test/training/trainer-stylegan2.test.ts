@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setup, testRandom, tinyData, assertSameBits } from '../helpers.js';
 import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
-import type { StyleGAN2Config } from '../../src/networks/config.js';
+import type { StyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
 import { pathLengthPenalty, pathLengths } from '../../src/training/path-length.js';
 import { Stylegan2Trainer, lazyAdam, phasesAt } from '../../src/training/trainer-stylegan2.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setup, tinyConfig, testRandom } from '../helpers.js';
-import { Generator } from '../../src/networks/generator.js';
+import { Generator } from '../../src/networks/stylegan/generator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';
 import { generateImages } from '../../src/sampling/generate.js';
 import { toUint8 } from '../../src/data/uint8.js';

@@ -1,5 +1,50 @@
-/** Defaults for {@link StyleGAN2Config}: NVIDIA's constructor defaults in training/networks.py. */
-import type { StyleGAN2Config } from '../config.js';
+/** StyleGAN2 config: its type and NVIDIA's constructor defaults in training/networks.py. */
+
+/**
+ * StyleGAN2 (Karras et al. 2020) as NVIDIA's stylegan2-ada-pytorch training/networks.py builds it;
+ * names are its constructor arguments, camelCased.
+ */
+export interface StyleGAN2Config {
+  arch: 'stylegan2';
+  zDim: number;
+  /** Class-label size (0 = unconditional). */
+  cDim: number;
+  wDim: number;
+  imgResolution: number;
+  imgChannels: number;
+  mapping: {
+    numLayers: number;
+    /** Label embedding size (w_dim when c_dim > 0, else 0) and hidden width (w_dim by default). */
+    embedFeatures: number;
+    layerFeatures: number;
+    lrMultiplier: number;
+    wAvgBeta: number;
+  };
+  synthesis: {
+    channelBase: number;
+    channelMax: number;
+    /** Blocks NVIDIA runs in fp16; we run every layer in fp32. */
+    numFp16Res: number;
+    convClamp: number | null;
+    architecture: 'orig' | 'skip' | 'resnet';
+    resampleFilter: number[];
+    useNoise: boolean;
+  };
+  discriminator: {
+    channelBase: number;
+    channelMax: number;
+    numFp16Res: number;
+    convClamp: number | null;
+    architecture: 'orig' | 'skip' | 'resnet';
+    resampleFilter: number[];
+    /** Projected label size (0 when unconditional). */
+    cmapDim: number;
+    mappingLayers: number;
+    mappingLrMultiplier: number;
+    mbstdGroupSize: number | null;
+    mbstdNumChannels: number;
+  };
+}
 
 export interface StyleGAN2ConfigOverrides extends Partial<Omit<StyleGAN2Config, 'mapping' | 'synthesis' | 'discriminator'>> {
   mapping?: Partial<StyleGAN2Config['mapping']>;

@@ -5,7 +5,7 @@
  * labels, the projection onto the mapped label. Images [N, R, R, C]; all in fp32.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StyleGAN2Config } from '../config.js';
+import type { StyleGAN2Config } from './config.js';
 import { ParamStore } from '../params.js';
 import { minibatchStd } from '../../ops/minibatch-std.js';
 import { type Fir, downsample2d, setupFilter } from './ops.js';

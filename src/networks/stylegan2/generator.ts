@@ -1,6 +1,6 @@
 /** StyleGAN2 Generator = synthesis(truncate(mapping(z, c))), as NVIDIA's training/networks.py. */
 import * as tf from '@tensorflow/tfjs';
-import type { StyleGAN2Config } from '../config.js';
+import type { StyleGAN2Config } from './config.js';
 import { ParamStore } from '../params.js';
 import type { GeneratorForwardOptions, GeneratorLike, GeneratorMappingOptions } from '../generator-api.js';
 import { MappingNetwork, truncateWs } from './mapping.js';

@@ -5,7 +5,7 @@
  * Activations [N, H, W, C]; every block runs in fp32 (NVIDIA's fp16 blocks included).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StyleGAN2Config } from '../config.js';
+import type { StyleGAN2Config } from './config.js';
 import type { ParamStore } from '../params.js';
 import { type Fir, ACT_GAIN, biasAct, modulatedConv2d, setupFilter, upsample2d } from './ops.js';
 import { randomNormal } from '../../ops/random.js';

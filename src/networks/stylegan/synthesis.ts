@@ -6,13 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type StyleGANConfig, LRELU_GAIN, blockResolutions, channelsAt, useFused } from './config.js';
-import type { ParamStore } from './params.js';
-import { addBias, equalizedConv2d, equalizedDense, scaledConvWeight } from '../ops/equalized.js';
-import { lrelu } from '../ops/activation.js';
-import { adaIN } from '../ops/norm.js';
-import { addNoise } from '../ops/noise.js';
-import { randomNormal } from '../ops/random.js';
-import { blur2d, upsample2d, upsampleConv2dFused } from '../ops/resample.js';
+import type { ParamStore } from '../params.js';
+import { addBias, equalizedConv2d, equalizedDense, scaledConvWeight } from '../../ops/equalized.js';
+import { lrelu } from '../../ops/activation.js';
+import { adaIN } from '../../ops/norm.js';
+import { addNoise } from '../../ops/noise.js';
+import { randomNormal } from '../../ops/random.js';
+import { blur2d, upsample2d, upsampleConv2dFused } from '../../ops/resample.js';
 
 export type NoiseMode = 'const' | 'random' | 'none';
 

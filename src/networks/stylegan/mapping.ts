@@ -2,10 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StyleGANConfig } from './config.js';
 import { LRELU_GAIN } from './config.js';
-import { equalizedDense } from '../ops/equalized.js';
-import { lrelu } from '../ops/activation.js';
-import { pixelNorm } from '../ops/norm.js';
-import type { ParamStore } from './params.js';
+import { equalizedDense } from '../../ops/equalized.js';
+import { lrelu } from '../../ops/activation.js';
+import { pixelNorm } from '../../ops/norm.js';
+import type { ParamStore } from '../params.js';
 
 export class MappingNetwork {
   readonly layers: Array<{ weight: tf.Variable; bias: tf.Variable }> = [];

@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type StyleGANConfig, numWs } from './config.js';
-import { ParamStore } from './params.js';
+import { ParamStore } from '../params.js';
 import { MappingNetwork } from './mapping.js';
-import { SynthesisNetwork, type SynthesisOptions } from './synthesis-stylegan.js';
+import { SynthesisNetwork, type SynthesisOptions } from './synthesis.js';
 
 export interface MappingOptions {
   /** Truncation psi: w' = w_avg + psi (w - w_avg); 1 = off. */
@@ -59,16 +59,5 @@ export function truncate(ws: tf.Tensor3D, wAvg: tf.Tensor1D, { truncationPsi = 1
     const cutoff = truncationCutoff === undefined ? num : Math.min(truncationCutoff, num);
     const coefs = tf.tensor3d(Array.from({ length: num }, (_, i) => (i < cutoff ? truncationPsi : 1)), [1, num, 1]);
     return tf.add(wAvg, tf.mul(tf.sub(ws, wAvg), coefs)) as tf.Tensor3D;
-  });
-}
-
-/** Style mixing: layers [0, crossover) from ws1, the rest from ws2; [N, numWs, wDim]. */
-export function mixStyles(ws1: tf.Tensor3D, ws2: tf.Tensor3D, crossover: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    const num = ws1.shape[1];
-    const c = Math.max(0, Math.min(crossover, num));
-    if (c === num) return tf.clone(ws1);
-    if (c === 0) return tf.clone(ws2);
-    return tf.concat([tf.slice(ws1, [0, 0, 0], [-1, c, -1]), tf.slice(ws2, [0, c, 0], [-1, num - c, -1])], 1);
   });
 }

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type StyleGANConfig, LRELU_GAIN, blockResolutions, channelsAt, useFused } from './config.js';
-import { ParamStore } from './params.js';
-import { addBias, equalizedConv2d, equalizedDense, scaledConvWeight } from '../ops/equalized.js';
-import { lrelu } from '../ops/activation.js';
-import { blur2d, conv2dDownsampleFused, downsample2d } from '../ops/resample.js';
-import { minibatchStd } from '../ops/minibatch-std.js';
+import { ParamStore } from '../params.js';
+import { addBias, equalizedConv2d, equalizedDense, scaledConvWeight } from '../../ops/equalized.js';
+import { lrelu } from '../../ops/activation.js';
+import { blur2d, conv2dDownsampleFused, downsample2d } from '../../ops/resample.js';
+import { minibatchStd } from '../../ops/minibatch-std.js';
 
 type Layer = { weight: tf.Variable; bias: tf.Variable };
 
