@@ -14,6 +14,7 @@ export const NOISE_HELP = `Usage: stylegan noise --network FILE --seed S --outdi
 One w under many noise draws. Writes
   samples.png        the first draws (up to --show)
   std.png            per-pixel standard deviation over all draws, scaled so the maximum is white
+                     (all black below 1/8 of an 8-bit level: float32 rounding, not noise)
   noise-all.png      stored noise in every layer (= generate --noise-mode const)
   noise-none.png     no noise
   noise-fine.png     noise only in the fine layers (64 px and up; the top resolution below 64 px)

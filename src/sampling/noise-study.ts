@@ -27,7 +27,10 @@ export interface NoiseStudy {
   samples: Float32Array[];
   /** Per-pixel std over all draws, averaged over channels, [R, R]. */
   std: Float32Array;
-  /** std scaled so its maximum is white, as packed RGB [R, R, 3] (all black when std is 0). */
+  /**
+   * std scaled so its maximum is white, as packed RGB [R, R, 3]; all black when the maximum is
+   * below STD_DISPLAY_FLOOR (float32 rounding, not noise: see there).
+   */
   stdDisplay: Uint8Array;
   /** The const-noise image with noise only in the named layers. */
   variants: Record<NoiseLayers, Float32Array>;
@@ -47,6 +50,14 @@ export function noiseSelected(which: NoiseLayers, res: number, imgResolution: nu
   return which === 'all' || (which === 'fine' && res >= split) || (which === 'coarse' && res < split);
 }
 
+/**
+ * Smallest std that the display stretches to white: an eighth of one 8-bit level of [-1, 1].
+ * Draws of a network whose noise strengths are all zero still differ by float32 rounding
+ * (~1e-6): the CPU kernels may round an image differently at another position in the batch
+ * (OpenBLAS's AVX-512 sgemm does), and stretching that to white would show rounding as noise.
+ */
+export const STD_DISPLAY_FLOOR = 2 / 255 / 8;
+
 export async function noiseStudy(G: GeneratorLike, seed: number, opts: NoiseStudyOptions = {}): Promise<NoiseStudy> {
   if (!hasStore(G)) throw new Error('noise study: this generator does not expose its noise maps');
   const samples = opts.samples ?? 100;
@@ -56,7 +67,8 @@ export async function noiseStudy(G: GeneratorLike, seed: number, opts: NoiseStud
   if (!Number.isInteger(samples) || samples < 2) throw new Error(`noise study needs at least 2 samples, got ${samples}`);
   const r = G.cfg.imgResolution, c = G.cfg.imgChannels, size = r * r * c;
   const w = tf.tidy(() => G.mappingForward(seedsToZ([seed], G.cfg.zDim), { truncationPsi: opts.truncationPsi ?? 1 }));
-  // Shifted float64 sums (shift = first draw): no cancellation, and identical draws give exactly 0.
+  // Shifted float64 sums (shift = first draw): no cancellation, and identical draws give exactly 0
+  // (draws differ at least by float32 rounding, since the kernels may round another batch row differently).
   const sum = new Float64Array(size), sumSq = new Float64Array(size);
   let shift: Float32Array | null = null;
   const kept: Float32Array[] = [];
@@ -90,7 +102,7 @@ export async function noiseStudy(G: GeneratorLike, seed: number, opts: NoiseStud
   }
   const stdDisplay = new Uint8Array(r * r * 3);
   for (let p = 0; p < r * r; p++) {
-    const v = max > 0 ? Math.round((std[p] / max) * 255) : 0;
+    const v = max >= STD_DISPLAY_FLOOR ? Math.round((std[p] / max) * 255) : 0;
     stdDisplay[3 * p] = stdDisplay[3 * p + 1] = stdDisplay[3 * p + 2] = v;
   }
   const variants = {} as Record<NoiseLayers, Float32Array>;

@@ -103,11 +103,15 @@ test('noise: const and none differ with nonzero strengths; the study isolates la
   G.dispose();
 });
 
-test('noise: the std image is exactly zero when every noise strength is zero', async () => {
+test('noise: with every noise strength zero the std is float32 rounding only, shown black; all = none exactly', async () => {
   const G = tinyGenerator(3, 0);
   const s = await noiseStudy(G, 4, { samples: 6 });
-  assert.equal(Math.max(...s.std), 0);
+  // Not exactly 0: images at different batch positions may round differently (OpenBLAS's
+  // AVX-512 sgemm does; ~3e-7 here). 2^-16 is ~100 float32 ulps of pixels near 1, and 100x
+  // below the std that 0.05 noise strengths give (the test above).
+  assert.ok(Math.max(...s.std) < 2 ** -16, `std ${Math.max(...s.std)}`);
   assert.equal(Math.max(...s.stdDisplay), 0);
+  // Each variant is its own batch of one: the same kernels on the same data, so the same bits.
   assert.ok(maxAbsDiff(s.variants.all, s.variants.none) === 0);
   G.dispose();
 });
