@@ -23,6 +23,8 @@ export const FUSED = {
   upfirdn2d: 'SgnUpFirDn2d',
   /** inputs {p, m, v, g}, attrs {lr, beta1, beta2, c1, c2, eps, clip}; outputs [p, m, v]. */
   adam: 'SgnAdam',
+  /** StyleGAN3's filtered_lrelu; inputs {x, b}, attrs FilteredLreluAttrs (ops/filtered-lrelu.ts). */
+  filteredLrelu: 'SgnFilteredLrelu',
 } as const;
 
 /** Whether the active backend runs `name` as one kernel. */

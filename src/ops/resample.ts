@@ -103,3 +103,33 @@ export function conv2dDownsampleFused(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor
     return tf.conv2d(x, w4, 2, 'same');
   });
 }
+
+/** Inserts up-1 zeros after every pixel along H and W. */
+export function zeroUpsample(x: tf.Tensor4D, up: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const cols = tf.pad(tf.reshape(x, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, up - 1], [0, 0]]);
+  const rows = tf.pad(tf.reshape(cols, [n, h, 1, w * up * c]), [[0, 0], [0, 0], [0, up - 1], [0, 0]]);
+  return tf.reshape(rows, [n, h * up, w * up, c]);
+}
+
+/** Keeps every down-th pixel from the first along H and W (x[:, ::d, ::d]). */
+export function keepEvery(x: tf.Tensor4D, d: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const hp = Math.ceil(h / d) * d, wp = Math.ceil(w / d) * d;
+  const xp = hp !== h || wp !== w ? tf.pad(x, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]) : x;
+  const rows = tf.reshape(tf.slice(tf.reshape(xp, [n * (hp / d), d, wp * c, 1]), [0, 0, 0, 0], [-1, 1, -1, -1]), [n * (hp / d), wp / d, d, c]);
+  return tf.reshape(tf.slice(rows, [0, 0, 0, 0], [-1, -1, 1, -1]), [n, hp / d, wp / d, c]);
+}
+
+/** Pads (positive) and crops (negative) H and W by [x0, x1, y0, y1]. */
+export function padCrop(x: tf.Tensor4D, [x0, x1, y0, y1]: [number, number, number, number]): tf.Tensor4D {
+  if (x0 > 0 || x1 > 0 || y0 > 0 || y1 > 0) {
+    x = tf.pad(x, [[0, 0], [Math.max(y0, 0), Math.max(y1, 0)], [Math.max(x0, 0), Math.max(x1, 0)], [0, 0]]);
+  }
+  if (x0 < 0 || x1 < 0 || y0 < 0 || y1 < 0) {
+    const [, h, w] = x.shape;
+    const t = Math.max(-y0, 0), l = Math.max(-x0, 0);
+    x = tf.slice(x, [0, t, l, 0], [-1, h - t - Math.max(-y1, 0), w - l - Math.max(-x1, 0), -1]);
+  }
+  return x;
+}

@@ -6,8 +6,10 @@
  * gradient is again differentiable, so gradients (and gradients of gradients) flow.
  */
 import * as tf from '@tensorflow/tfjs';
-import { firCorrelateValid } from '../../ops/resample.js';
-import { lrelu } from '../../ops/activation.js';
+import { firCorrelateValid, keepEvery, padCrop, zeroUpsample } from '../../ops/resample.js';
+import { clampSymmetric, lrelu } from '../../ops/activation.js';
+
+export { clampSymmetric };
 import { FUSED, fusedBiasAct, fusedUpFirDn2d, hasFusedKernel } from '../../ops/fused.js';
 
 /** A 2-D FIR filter [size, size], row-major. */
@@ -42,36 +44,6 @@ function flipped(f: Fir): Float32Array {
   const n = f.size, out = new Float32Array(f.k.length);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = f.k[(n - 1 - i) * n + (n - 1 - j)];
   return out;
-}
-
-/** Inserts up-1 zeros after every pixel along H and W. */
-function zeroUpsample(x: tf.Tensor4D, up: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const cols = tf.pad(tf.reshape(x, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, up - 1], [0, 0]]);
-  const rows = tf.pad(tf.reshape(cols, [n, h, 1, w * up * c]), [[0, 0], [0, 0], [0, up - 1], [0, 0]]);
-  return tf.reshape(rows, [n, h * up, w * up, c]);
-}
-
-/** Keeps every down-th pixel from the first along H and W (x[:, ::d, ::d]). */
-function keepEvery(x: tf.Tensor4D, d: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const hp = Math.ceil(h / d) * d, wp = Math.ceil(w / d) * d;
-  const xp = hp !== h || wp !== w ? tf.pad(x, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]) : x;
-  const rows = tf.reshape(tf.slice(tf.reshape(xp, [n * (hp / d), d, wp * c, 1]), [0, 0, 0, 0], [-1, 1, -1, -1]), [n * (hp / d), wp / d, d, c]);
-  return tf.reshape(tf.slice(rows, [0, 0, 0, 0], [-1, -1, 1, -1]), [n, hp / d, wp / d, c]);
-}
-
-/** Pads (positive) and crops (negative) H and W by [x0, x1, y0, y1]. */
-function padCrop(x: tf.Tensor4D, [x0, x1, y0, y1]: [number, number, number, number]): tf.Tensor4D {
-  if (x0 > 0 || x1 > 0 || y0 > 0 || y1 > 0) {
-    x = tf.pad(x, [[0, 0], [Math.max(y0, 0), Math.max(y1, 0)], [Math.max(x0, 0), Math.max(x1, 0)], [0, 0]]);
-  }
-  if (x0 < 0 || x1 < 0 || y0 < 0 || y1 < 0) {
-    const [, h, w] = x.shape;
-    const t = Math.max(-y0, 0), l = Math.max(-x0, 0);
-    x = tf.slice(x, [0, t, l, 0], [-1, h - t - Math.max(-y1, 0), w - l - Math.max(-x1, 0), -1]);
-  }
-  return x;
 }
 
 /** upfirdn2d: zero-upsample, pad, FIR filter, downsample; x [N, H, W, C]. */
@@ -209,24 +181,6 @@ export function biasAct<T extends tf.Tensor>(x: T, b: tf.Tensor | null, act: Act
     if (clamp !== null && clamp >= 0) y = clampSymmetric(y, clamp);
     return y as T;
   });
-}
-
-/**
- * clipByValue(x, -c, c) with a gradient that is differentiable again: tfjs' own gradient masks
- * with LogicalAnd / LessEqual, which have no gradients, so R1 and path length regularization
- * (gradients of gradients) would fail on any clamped layer. The mask here is 1 - step(|x| - c):
- * the same pass-through at |x| <= c, built from ops whose gradients exist.
- */
-export function clampSymmetric<T extends tf.Tensor>(x: T, c: number): T {
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const inp = args[0] as tf.Tensor, save = args[1] as tf.GradSaveFunc;
-    save([inp]);
-    return {
-      value: tf.clipByValue(inp, -c, c),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sub(1, tf.step(tf.sub(tf.abs(saved[0]), c)))),
-    };
-  });
-  return op(x) as T;
 }
 
 export interface FcOptions { weightGain: number; biasGain?: number; act?: Activation }
