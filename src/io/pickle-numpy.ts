@@ -188,6 +188,24 @@ const frombuffer: GlobalHandler = {
   },
 };
 
+/**
+ * dill's wrapper for numpy arrays (dill._dill._create_array(f, args, state, npdict)):
+ * `f(*args)` then `__setstate__(state)`. Allowed only with f = numpy's `_reconstruct` (the
+ * only function dill passes there for a plain ndarray) and no extra instance attributes.
+ */
+const dillCreateArray: GlobalHandler = {
+  call(args, ctx) {
+    const [f, fArgs, state, npdict] = args;
+    if (args.length < 3 || args.length > 4) throw new Error(`dill _create_array takes 3-4 arguments, got ${args.length}`);
+    if (!(f instanceof PyGlobal && f.handler === reconstruct)) throw new Error('dill _create_array with a function other than numpy _reconstruct');
+    if (!Array.isArray(fArgs)) throw new Error('dill _create_array arguments are not a tuple');
+    if (npdict != null && !(npdict instanceof Map && npdict.size === 0)) throw new Error('dill _create_array with array attributes (npdict) is not supported');
+    const arr = reconstruct.call!(fArgs, ctx) as PyNdArray;
+    setArrayState(arr, state);
+    return arr;
+  },
+};
+
 /** numpy handlers under both the numpy 1.x (`numpy.core`) and 2.x (`numpy._core`) names. */
 export const NUMPY_HANDLERS: Readonly<Record<string, GlobalHandler>> = {
   'numpy.ndarray': ndarrayClass,
@@ -198,6 +216,11 @@ export const NUMPY_HANDLERS: Readonly<Record<string, GlobalHandler>> = {
   'numpy._core.multiarray.scalar': scalarHandler,
   'numpy.core.numeric._frombuffer': frombuffer,
   'numpy._core.numeric._frombuffer': frombuffer,
+};
+
+/** What dill (StyleGAN-XL's pickles) adds on top of numpy's own reductions. */
+export const DILL_HANDLERS: Readonly<Record<string, GlobalHandler>> = {
+  'dill._dill._create_array': dillCreateArray,
 };
 
 const toSet: GlobalHandler = { call: (args) => new Set(Array.isArray(args[0]) ? args[0] : []) };

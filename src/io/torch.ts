@@ -12,7 +12,7 @@
  */
 import { unzipChecked } from './zip.js';
 import { type GlobalHandler, type PickleContext, PyGlobal, isMap, unpickleAt } from './pickle.js';
-import { BUILTIN_HANDLERS, NUMPY_HANDLERS, halfToFloat } from './pickle-numpy.js';
+import { BUILTIN_HANDLERS, DILL_HANDLERS, NUMPY_HANDLERS, halfToFloat } from './pickle-numpy.js';
 import { shownName } from './bytes.js';
 
 type StorageKind = { dtype: string; size: number };
@@ -204,6 +204,26 @@ const easyDict: GlobalHandler = {
   build(_obj, state) { if (state !== null && !(isMap(state) && state.size === 0)) throw new Error('unexpected EasyDict state'); },
 };
 
+/**
+ * An ordinary torch module pickled by the default reduction (copyreg.__newobj__: NEWOBJ with
+ * no arguments, then BUILD with its __dict__), as StyleGAN-XL stores its `nn.Embedding`. Only
+ * the named classes are allowed; the result is a {@link TorchModuleRecord} like a persistent one.
+ */
+function plainModule(className: string): GlobalHandler {
+  return {
+    newobj(args) {
+      if (args.length) throw new Error(`${className} with constructor arguments`);
+      const rec: TorchModuleRecord = { className, version: 0, state: {}, moduleSrcLength: 0 };
+      return rec;
+    },
+    build(obj, state) {
+      const rec = obj as TorchModuleRecord;
+      if (Object.keys(rec.state).length) throw new Error(`${className} state applied twice`);
+      rec.state = toRecord(state, `${className} state`);
+    },
+  };
+}
+
 const storageClasses: Record<string, GlobalHandler> = Object.fromEntries(Object.keys(STORAGE_KINDS).map((k) => [`torch.${k}`, {}]));
 
 /** Handlers for the nested storage pickles: only the storage type classes. */
@@ -250,5 +270,8 @@ export function torchHandlers(source: string): Readonly<Record<string, GlobalHan
     'torch.storage._load_from_bytes': loadFromBytes(source),
     'torch_utils.persistence._reconstruct_persistent_obj': persistentObj,
     'dnnlib.util.EasyDict': easyDict,
+    // StyleGAN-XL (written with dill): its class-embedding table and dill's numpy arrays.
+    'torch.nn.modules.sparse.Embedding': plainModule('torch.nn.modules.sparse.Embedding'),
+    ...DILL_HANDLERS,
   };
 }

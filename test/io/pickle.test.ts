@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PickleError, PyObject, unpickle, type UnpickleOptions } from '../../src/io/pickle.js';
-import { BUILTIN_HANDLERS, NUMPY_HANDLERS, halfToFloat, isNdArray } from '../../src/io/pickle-numpy.js';
+import { BUILTIN_HANDLERS, DILL_HANDLERS, NUMPY_HANDLERS, halfToFloat, isNdArray } from '../../src/io/pickle-numpy.js';
+import { isModuleRecord, torchHandlers } from '../../src/io/torch.js';
 
 // Made once with CPython 3 + numpy 2: pickle.dumps(obj, protocol=P) for the objects checked below.
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/pickle-vectors.json', import.meta.url), 'utf8')) as {
@@ -140,4 +141,43 @@ test('every truncation and every single-byte corruption of a numpy pickle fails 
       try { load(b); } catch (e) { assert.ok(e instanceof PickleError, `byte ${i} = ${x}: ${String(e)}`); }
     }
   }
+});
+
+test('dill._dill._create_array: f(*args) then __setstate__(state), only with numpy _reconstruct', () => {
+  const enc = (s: string) => [...Buffer.from(s, 'latin1')];
+  const g = (m: string, n: string) => [0x63, ...enc(`${m}\n${n}\n`)];
+  // (ndarray, (0,), b'b') and (1, (2,), dtype('<i8'), False, 16 bytes), as dill writes an int64 array.
+  const fArgs = [0x28, ...g('numpy', 'ndarray'), 0x4b, 0, 0x85, 0x43, 1, 0x62, 0x74];
+  const dtype = [...g('numpy', 'dtype'), 0x55, 2, ...enc('i8'), 0x89, 0x88, 0x87, 0x52,
+    0x28, 0x4b, 3, 0x55, 1, ...enc('<'), 0x4e, 0x4e, 0x4e, 0x4a, 0xff, 0xff, 0xff, 0xff, 0x4a, 0xff, 0xff, 0xff, 0xff, 0x4b, 0, 0x74, 0x62];
+  const data = [5, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+  const state = [0x28, 0x4b, 1, 0x4b, 2, 0x85, ...dtype, 0x89, 0x43, 16, ...data, 0x74];
+  const make = (f: number[], npdict: number[]) =>
+    Uint8Array.from([0x80, 2, ...g('dill._dill', '_create_array'), 0x28, ...f, ...fArgs, ...state, ...npdict, 0x74, 0x52, 0x2e]);
+  const o: UnpickleOptions = { handlers: { ...NUMPY_HANDLERS, ...DILL_HANDLERS } };
+  const a = load(make(g('numpy.core.multiarray', '_reconstruct'), [0x4e]), o);
+  assert.ok(isNdArray(a));
+  assert.deepEqual([a.dtype, a.shape, [...a.data]], ['int64', [2], [5n, -1n]]);
+  assert.throws(() => load(make(g('numpy', 'dtype'), [0x4e]), o), /^PickleError: Cannot read test\.pkl: dill _create_array with a function other than numpy _reconstruct at byte \d+$/);
+  assert.throws(() => load(make(g('numpy.core.multiarray', '_reconstruct'), [0x7d, 0x4b, 1, 0x4b, 1, 0x73]), o), /dill _create_array with array attributes \(npdict\) is not supported/);
+  // Not on the default numpy allow-list: only readers that ask for dill get it.
+  assert.throws(() => load(make(g('numpy.core.multiarray', '_reconstruct'), [0x4e])), /disallowed global dill\._dill\._create_array/);
+});
+
+test('an ordinary torch.nn.Embedding (default reduction) becomes a module record; other torch.nn classes are refused', () => {
+  const enc = (s: string) => [...Buffer.from(s, 'latin1')];
+  const g = (m: string, n: string) => [0x63, ...enc(`${m}\n${n}\n`)];
+  const h = torchHandlers('test.pkl');
+  const state = [0x7d, 0x28, 0x55, 14, ...enc('num_embeddings'), 0x4b, 3, 0x55, 13, ...enc('embedding_dim'), 0x4b, 2, 0x75];
+  const emb = Uint8Array.from([0x80, 2, ...g('torch.nn.modules.sparse', 'Embedding'), 0x29, 0x81, ...state, 0x62, 0x2e]);
+  const v = load(emb, { handlers: h });
+  assert.ok(isModuleRecord(v));
+  assert.equal(v.className, 'torch.nn.modules.sparse.Embedding');
+  assert.deepEqual([v.state.num_embeddings, v.state.embedding_dim], [3, 2]);
+  const withArgs = Uint8Array.from([0x80, 2, ...g('torch.nn.modules.sparse', 'Embedding'), 0x4b, 1, 0x85, 0x81, 0x2e]);
+  assert.throws(() => load(withArgs, { handlers: h }), /torch\.nn\.modules\.sparse\.Embedding with constructor arguments/);
+  const twice = Uint8Array.from([0x80, 2, ...g('torch.nn.modules.sparse', 'Embedding'), 0x29, 0x81, ...state, 0x62, ...state, 0x62, 0x2e]);
+  assert.throws(() => load(twice, { handlers: h }), /state applied twice/);
+  const linear = Uint8Array.from([0x80, 2, ...g('torch.nn.modules.linear', 'Linear'), 0x29, 0x81, 0x2e]);
+  assert.throws(() => load(linear, { handlers: h }), /disallowed global torch\.nn\.modules\.linear\.Linear/);
 });
