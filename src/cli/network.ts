@@ -7,7 +7,8 @@ import type { NetworkConfig } from '../networks/config.js';
 import type { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { decodeNetworkSnapshot, type Snapshot } from '../io/snapshot.js';
-import { importStyleganTf } from '../io/import-stylegan-tf.js';
+import { importStyleganTf, readStyleganTfPickle } from '../io/import-stylegan-tf.js';
+import { importStyleGAN2Tf, isStyleGAN2Tf } from '../io/import-stylegan2-tf.js';
 import { importStyleGAN2 } from '../io/import-stylegan2.js';
 import { importRosinality } from '../io/import-rosinality.js';
 import { generatorFromSnapshot, networkFromSnapshot } from '../sampling/generate.js';
@@ -40,9 +41,14 @@ function picklesModule(bytes: Uint8Array, module: string): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1 << 20)).includes(module, 0, 'latin1');
 }
 
-/** NVIDIA's 2019 TF StyleGAN (G, D, Gs): Gs becomes G_ema. */
-function snapshotFromStyleganTf(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot {
-  const r = importStyleganTf(bytes, file, { withG: o.full, withD: o.full, lenient: true });
+/** NVIDIA's TF (G, D, Gs): StyleGAN2's G_main (and our own exports) or the 2019 G_style; Gs becomes G_ema. */
+function snapshotFromStyleganTf(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
+  const nets = readStyleganTfPickle(bytes, file);
+  if (isStyleGAN2Tf(nets)) {
+    const r = importStyleGAN2Tf(nets, file, { withG: o.full, withD: o.full });
+    return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
+  }
+  const r = importStyleganTf(nets, file, { withG: o.full, withD: o.full, lenient: true });
   if (r.lod !== 0) throw new Error(`${file}: Gs was saved mid-growth (lod ${r.lod}); only fully grown networks can be imported`);
   for (const s of r.skipped) o.warn?.(`warning: ${file}: left out ${s}`);
   return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
@@ -58,7 +64,7 @@ function snapshotFromStyleGAN2(bytes: Uint8Array, file: string, o: ReadNetworkOp
 function snapshotFromPickle(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
   if (picklesModule(bytes, 'dnnlib.tflib.network')) return snapshotFromStyleganTf(bytes, file, o);
   if (picklesModule(bytes, 'torch_utils.persistence')) return snapshotFromStyleGAN2(bytes, file, o);
-  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's original TensorFlow StyleGAN, stylegan2-ada-pytorch)`);
+  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's TensorFlow StyleGAN and StyleGAN2, stylegan2-ada-pytorch)`);
 }
 
 export function readNetworkFile(file: string, o: ReadNetworkOptions = {}): Snapshot<NetworkConfig> {

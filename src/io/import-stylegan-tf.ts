@@ -58,7 +58,8 @@ export function readNetwork(obj: unknown, path: string, source: string): TfNetwo
     return fail('is not a dnnlib.tflib.network.Network (not an original StyleGAN TensorFlow pickle?)');
   }
   const s = toRecord(obj.state, `${path} state`, source);
-  if (s.version !== 2 && s.version !== 3) fail(`has unsupported Network state version ${String(s.version)}`);
+  // 2-3: StyleGAN (2019); 4: NVlabs/stylegan2; 5: stylegan2-ada (adds input/output shapes, ignored here).
+  if (s.version !== 2 && s.version !== 3 && s.version !== 4 && s.version !== 5) fail(`has unsupported Network state version ${String(s.version)}`);
   if (typeof s.name !== 'string' || typeof s.build_func_name !== 'string') fail('has no name / build_func_name');
   if (!Array.isArray(s.variables)) fail('has no variables list');
   const variables = new Map<string, NdArray>();
@@ -256,9 +257,9 @@ function lodOf(net: TfNetwork | undefined): number {
   return v && v.data.length === 1 ? Number(v.data[0]) : 0;
 }
 
-/** Reads an original StyleGAN `.pkl` and maps Gs (and optionally G, D) onto our parameters. */
-export function importStyleganTf(bytes: Uint8Array, source: string, opts: ImportOptions = {}): StyleganTfImport {
-  const nets = readStyleganTfPickle(bytes, source);
+/** Reads an original StyleGAN `.pkl` (or its parsed networks) and maps Gs (and optionally G, D) onto our parameters. */
+export function importStyleganTf(input: Uint8Array | StyleganTfNetworks, source: string, opts: ImportOptions = {}): StyleganTfImport {
+  const nets = input instanceof Uint8Array ? readStyleganTfPickle(input, source) : input;
   const kwargs = resolveKwargs(nets, source);
   const config = configFromKwargs(kwargs, source);
   const gen = (g: TfNetwork, label: string) => {

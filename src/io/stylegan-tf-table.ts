@@ -114,7 +114,7 @@ export function expandTable(cfg: StyleGANConfig, which: 'G' | 'D'): Mapping[] {
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-function toFloat32(a: NdArray): Float32Array {
+export function toFloat32(a: NdArray): Float32Array {
   if (a.data instanceof Float32Array) return a.data;
   if (a.data instanceof Float64Array) return Float32Array.from(a.data);
   throw new Error(`dtype ${a.dtype} where float32 was expected`);

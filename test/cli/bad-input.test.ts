@@ -85,7 +85,7 @@ test('every command: unknown flags, bad numbers and seed lists are one-line usag
     c('project', /--num-steps must be >= 1, got -5/, '--network', net, '--target', String(PNG.pathname), '--outdir', out, '--num-steps', '-5'),
     c('metrics', /--batch must be >= 1, got 0/, '--network', net, '--batch', '0'),
     c('metrics', /--num must be >= 2, got 1/, '--network', net, '--num', '1'),
-    c('convert', /convert: output must end in \.safetensors, got '.*out\.bin'/, path.join(tmp, 'in.pkl'), path.join(tmp, 'out.bin')),
+    c('convert', /convert: output must end in \.safetensors or \.pkl, got '.*out\.bin'/, path.join(tmp, 'in.pkl'), path.join(tmp, 'out.bin')),
     c('bench', /--backends: 'abacus' is not one of .*/, '--backends', 'abacus'),
     c('serve', /--port must be <= 65535, got 70000/, '--network', net, '--port', '70000'),
     c('dashboard', /--port must be >= 0, got -1/, '--run', tmp, '--port', '-1'),
