@@ -269,6 +269,38 @@ napi_value upfirdn2d(napi_env env, napi_callback_info info) {
   });
 }
 
+// filteredLrelu(x, b, ku, kd, y, geom, consts) and filteredLreluGrad(dy, x, b, ku, kd, dx, geom, consts):
+// geom Int32Array [n, h, w, c, up, down, px0, px1, py0, py1, kuh, kuw, kuSep, kdh, kdw, kdSep, oh, ow],
+// consts Float32Array [gain, slope, clamp] (clamp < 0: none).
+template <bool kGrad>
+napi_value filtered_lrelu(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    constexpr int o = kGrad ? 1 : 0;  // argument offset
+    auto a = args(env, info, 7 + o);
+    const int32_t* g = typed<int32_t>(env, a[5 + o], napi_int32_array, 18, "geometry");
+    const float* k = typed<float>(env, a[6 + o], napi_float32_array, 3, "constants");
+    const sgn::FilteredLrelu p{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16], g[17], k[0], k[1], k[2]};
+    if (p.n < 0 || p.h < 1 || p.w < 1 || p.c < 0 || p.up < 1 || p.down < 1 || p.kuh < 1 || p.kuw < 1 || p.kdh < 1 || p.kdw < 1 ||
+        p.oh < 1 || p.ow < 1)
+      throw Error{"bad filteredLrelu geometry"};
+    if (p.kuh > 64 || p.kuw > 64 || p.kdh > 64 || p.kdw > 64 || (p.ku_sep && p.kuh != p.kuw) || (p.kd_sep && p.kdh != p.kdw))
+      throw Error{"bad filteredLrelu filter sizes"};
+    const int64_t ah = (int64_t)p.h * p.up + p.py0 + p.py1 - p.kuh + 1, aw = (int64_t)p.w * p.up + p.px0 + p.px1 - p.kuw + 1;
+    if (ah < p.kdh || aw < p.kdw || p.oh != (ah - p.kdh) / p.down + 1 || p.ow != (aw - p.kdw) / p.down + 1)
+      throw Error{"filteredLrelu output size does not match its input"};
+    const size_t xn = sz(p.n, p.h, p.w, p.c), yn = sz(p.n, p.oh, p.ow, p.c);
+    const float* x = typed<float>(env, a[o], napi_float32_array, xn, "x");
+    const float* b = typed<float>(env, a[1 + o], napi_float32_array, (size_t)p.c, "b");
+    const float* ku = typed<float>(env, a[2 + o], napi_float32_array, p.ku_sep ? (size_t)p.kuw : (size_t)p.kuh * p.kuw, "ku");
+    const float* kd = typed<float>(env, a[3 + o], napi_float32_array, p.kd_sep ? (size_t)p.kdw : (size_t)p.kdh * p.kdw, "kd");
+    if (p.n == 0 || p.c == 0) return nullptr;
+    if (kGrad) sgn::filtered_lrelu_grad(typed<float>(env, a[0], napi_float32_array, yn, "dy"), x, b, ku, kd,
+                                        typed<float>(env, a[5], napi_float32_array, xn, "dx"), p);
+    else sgn::filtered_lrelu(x, b, ku, kd, typed<float>(env, a[4], napi_float32_array, yn, "y"), p);
+    return nullptr;
+  });
+}
+
 // adam(p, m, v, g, pOut, mOut, vOut, Float32Array [lr, beta1, beta2, 1 - beta1, 1 - beta2, c1, c2, eps, clip])
 napi_value adam(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
@@ -310,6 +342,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"biasAct", nullptr, bias_act<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"biasActGrad", nullptr, bias_act<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"upfirdn2d", nullptr, upfirdn2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"filteredLrelu", nullptr, filtered_lrelu<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"filteredLreluGrad", nullptr, filtered_lrelu<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"blasCore", nullptr, blas_core, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},

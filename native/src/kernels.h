@@ -68,6 +68,23 @@ struct UpFirDn {
 };
 void upfirdn2d(const float* x, const float* k, float* y, const UpFirDn& p);
 
+// StyleGAN3's filtered_lrelu (filtered_lrelu.cc). Filters are correlation kernels with the gain
+// in: separable taps [kw] (kh == kw) or 2-D [kh, kw]; at most 64 taps a side.
+struct FilteredLrelu {
+  int n, h, w, c;            // input NHWC
+  int up, down;
+  int px0, px1, py0, py1;    // padding of the upsampled image (negative crops)
+  int kuh, kuw, ku_sep;      // up filter
+  int kdh, kdw, kd_sep;      // down filter
+  int oh, ow;                // output
+  float gain, slope, clamp;  // clamp < 0: none
+};
+// y = filtered_lrelu(x + b); b [c].
+void filtered_lrelu(const float* x, const float* b, const float* ku, const float* kd, float* y, const FilteredLrelu& p);
+// dx of filtered_lrelu for dy [n, oh, ow, c] (db is the sum of dx over n, h, w).
+void filtered_lrelu_grad(const float* dy, const float* x, const float* b, const float* ku, const float* kd, float* dx,
+                         const FilteredLrelu& p);
+
 // Constants as float32, as the unfused tfjs ops see them (omb = 1 - beta, c = bias corrections).
 struct AdamStep {
   float lr, beta1, beta2, omb1, omb2, c1, c2, eps, clip;

@@ -33,6 +33,13 @@ export interface NativeAddon {
   biasActGrad(dy: Float32Array, x: Float32Array, b: Float32Array | null, dx: Float32Array, rows: number, c: number, alpha: number, gain: number, clamp: number): void;
   /** geom: Int32Array [n, h, w, c, up, down, x0, x1, y0, y1, kh, kw, oh, ow]; k: correlation kernel [kh, kw]. */
   upfirdn2d(x: Float32Array, k: Float32Array, y: Float32Array, geom: Int32Array): void;
+  /**
+   * StyleGAN3's filtered_lrelu into y; geom Int32Array [n, h, w, c, up, down, px0, px1, py0, py1,
+   * kuh, kuw, kuSep, kdh, kdw, kdSep, oh, ow]; ku, kd correlation kernels; consts [gain, slope, clamp].
+   */
+  filteredLrelu(x: Float32Array, b: Float32Array, ku: Float32Array, kd: Float32Array, y: Float32Array, geom: Int32Array, consts: Float32Array): void;
+  /** Its gradient wrt x into dx. */
+  filteredLreluGrad(dy: Float32Array, x: Float32Array, b: Float32Array, ku: Float32Array, kd: Float32Array, dx: Float32Array, geom: Int32Array, consts: Float32Array): void;
   /** One Adam step into pOut/mOut/vOut; consts: [lr, beta1, beta2, 1 - beta1, 1 - beta2, c1, c2, eps, clip]. */
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, consts: Float32Array): void;
   /** The CPU kernel set OpenBLAS picked (e.g. 'SkylakeX', 'Haswell'; 'Prescott' means SSE3 only). */

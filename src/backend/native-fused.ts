@@ -1,11 +1,12 @@
 /**
  * The 'native' backend's fused kernels (src/ops/fused.ts names them and registers their
- * gradients): bias_act and its gradient, upfirdn2d, and Adam with nan_to_num, each one addon call.
+ * gradients): bias_act and its gradient, upfirdn2d, StyleGAN3's filtered_lrelu and its gradient, and Adam with nan_to_num, each one addon call.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FUSED, registerFusedGradients, upfirdnSize, type BiasActAttrs, type UpFirDnAttrs } from '../ops/fused.js';
+import type { FilteredLreluAttrs } from '../ops/filtered-lrelu.js';
 import { allocOutput } from './buffer-pool.js';
 import type { NativeAddon } from './native-addon.js';
 
@@ -53,6 +54,34 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     addon.upfirdn2d(f32(backend, x, 'x'), Float32Array.from(a.k), y, Int32Array.from([n, h, w, c, a.up, a.down, x0, x1, y0, y1, a.kh, a.kw, oh, ow]));
     return backend.makeTensorInfo([n, oh, ow, c], 'float32', y);
   };
+  // filtered_lrelu and its gradient: geometry from x's shape and the attributes.
+  const flGeom = (x: TensorInfo, a: FilteredLreluAttrs) => {
+    const [n, h, w, c] = x.shape;
+    const [px0, px1, py0, py1] = a.padding;
+    const size = (s: number[]) => (s.length === 1 ? [s[0], s[0], 1] : [s[0], s[1], 0]);
+    const [kuh, kuw, kuSep] = size(a.kuShape), [kdh, kdw, kdSep] = size(a.kdShape);
+    const oh = Math.floor((h * a.up + py0 + py1 - kuh - kdh + 2 + a.down - 1) / a.down), ow = Math.floor((w * a.up + px0 + px1 - kuw - kdw + 2 + a.down - 1) / a.down);
+    return {
+      geom: Int32Array.from([n, h, w, c, a.up, a.down, px0, px1, py0, py1, kuh, kuw, kuSep, kdh, kdw, kdSep, oh, ow]),
+      consts: Float32Array.from([a.gain, a.slope, a.clamp]), ku: Float32Array.from(a.ku), kd: Float32Array.from(a.kd), outShape: [n, oh, ow, c],
+    };
+  };
+  const filteredLrelu: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x, b } = args.inputs as { x: TensorInfo; b: TensorInfo };
+    const g = flGeom(x, args.attrs as unknown as FilteredLreluAttrs);
+    const y = allocOutput(backend, tf.util.sizeFromShape(g.outShape));
+    addon.filteredLrelu(f32(backend, x, 'x'), f32(backend, b, 'b'), g.ku, g.kd, y, g.geom, g.consts);
+    return backend.makeTensorInfo(g.outShape, 'float32', y);
+  };
+  const filteredLreluGrad: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { dy, x, b } = args.inputs as { dy: TensorInfo; x: TensorInfo; b: TensorInfo };
+    const g = flGeom(x, args.attrs as unknown as FilteredLreluAttrs);
+    const dx = allocOutput(backend, tf.util.sizeFromShape(x.shape));
+    addon.filteredLreluGrad(f32(backend, dy, 'dy'), f32(backend, x, 'x'), f32(backend, b, 'b'), g.ku, g.kd, dx, g.geom, g.consts);
+    return backend.makeTensorInfo(x.shape, 'float32', dx);
+  };
   const adam: KernelFunc = (args) => {
     const backend = args.backend as MathBackendCPU;
     const { p, m, v, g } = args.inputs as Record<'p' | 'm' | 'v' | 'g', TensorInfo>;
@@ -68,5 +97,7 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     [FUSED.biasAct]: act(true), [FUSED.act]: act(false),
     [FUSED.biasActGrad]: actGrad(true), [FUSED.actGrad]: actGrad(false),
     [FUSED.upfirdn2d]: upfirdn2d, [FUSED.adam]: adam,
+    // Only with an addon built from these sources (an older build falls back to the composite ops).
+    ...(typeof addon.filteredLrelu === 'function' ? { [FUSED.filteredLrelu]: filteredLrelu, [FUSED.filteredLreluGrad]: filteredLreluGrad } : {}),
   };
 }

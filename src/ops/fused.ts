@@ -25,6 +25,8 @@ export const FUSED = {
   adam: 'SgnAdam',
   /** StyleGAN3's filtered_lrelu; inputs {x, b}, attrs FilteredLreluAttrs (ops/filtered-lrelu.ts). */
   filteredLrelu: 'SgnFilteredLrelu',
+  /** dx of filteredLrelu; inputs {dy, x, b}, the same attrs. */
+  filteredLreluGrad: 'SgnFilteredLreluGrad',
 } as const;
 
 /** Whether the active backend runs `name` as one kernel. */
@@ -108,6 +110,16 @@ export function registerFusedGradients(): void {
       dy: () => tf.engine().runKernel(FUSED.actGrad, { dy: ddx as Tensor, x }, attrs) as Tensor,
       x: () => tf.zerosLike(x),
     }),
+  });
+  // The filters are constants (attributes); db is the sum of dx, as b is added first. No gradient
+  // of the gradient kernel: StyleGAN3's discriminator (R1's second derivative) does not use it.
+  tf.registerGradient({
+    kernelName: FUSED.filteredLrelu, inputsToSave: ['x', 'b'],
+    gradFunc: (dy, [x, b], attrs) => {
+      let dx: Tensor | undefined;
+      const get = () => (dx ??= tf.engine().runKernel(FUSED.filteredLreluGrad, { dy: dy as Tensor, x, b }, attrs) as Tensor);
+      return { x: get, b: () => tf.sum(get(), [0, 1, 2]) };
+    },
   });
   tf.registerGradient({
     kernelName: FUSED.upfirdn2d, inputsToSave: ['x'],

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/backend/node.js';
+import { FUSED, hasFusedKernel } from '../../src/ops/fused.js';
 import { filteredLrelu, filteredLreluComposite, filteredLreluRef, type FilteredLreluOptions, type FirFilter } from '../../src/ops/filtered-lrelu.js';
 import { parseNpy } from '../../src/io/npy.js';
 import { maxAbsDiff, testRandom } from '../helpers.js';
@@ -159,32 +160,70 @@ for (const backend of ['cpu', 'native'] as const) {
   });
 }
 
-test('filteredLrelu gradients: dx by finite differences of the reference, db the sum of dx (cpu composite)', async () => {
-  assert.equal(await initNodeBackend('cpu', true), 'cpu');
-  for (const cs of CASES.slice(1, 4)) {
+for (const backend of ['cpu', 'native'] as const) {
+  test(`filteredLrelu gradients on ${backend}: dx by finite differences of the reference, db the sum of dx`, async () => {
+    assert.equal(await initNodeBackend(backend, true), backend);
+    for (const cs of CASES.slice(1, 4)) {
+      const { x } = inputs(cs);
+      const b = randArray(cs.shape[3], 300, 0.5);
+      const yShape = filteredLreluRef(x, cs.shape, cs.fu, cs.fd, b, cs.o).shape;
+      const r = randArray(yShape.reduce((a, v) => a * v), 400);
+      const loss = (xv: Float32Array, bv: Float32Array) => filteredLreluRef(xv, cs.shape, cs.fu, cs.fd, bv, cs.o).data.reduce((s, v, i) => s + v * r[i], 0);
+      const loss4 = (xt: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.mul(filteredLrelu(xt as tf.Tensor4D, cs.fu, cs.fd, bt as tf.Tensor1D, cs.o), tf.tensor(r, yShape)));
+      const [gx, gb] = tf.tidy(() => tf.grads(loss4)([tf.tensor4d(x, cs.shape), tf.tensor1d(b)]).map((t) => t.dataSync()));
+      // Central differences in float64 copies (the reference sums in float64); a few entries each.
+      const eps = 1e-3;
+      const check = (g: ArrayLike<number>, idx: number, plus: number, minus: number, what: string) => {
+        const fdv = (plus - minus) / (2 * eps);
+        assert.ok(Math.abs(g[idx] - fdv) < 2e-3 * Math.max(1, Math.abs(fdv)), `${cs.name} ${what}[${idx}]: ${g[idx]} vs ${fdv}`);
+      };
+      for (const idx of [0, 7, Math.floor(x.length / 2), x.length - 1]) {
+        const xp = x.slice(), xm = x.slice();
+        xp[idx] += eps; xm[idx] -= eps;
+        check(gx, idx, loss(xp, b), loss(xm, b), 'dx');
+      }
+      // b is added before anything else, so db[c] = sum of dx over the pixels of channel c (finite
+      // differences in b would cross many activation kinks at once).
+      for (let ch = 0; ch < b.length; ch++) {
+        let s = 0;
+        for (let i = ch; i < gx.length; i += b.length) s += gx[i];
+        assert.ok(Math.abs(gb[ch] - s) < 1e-4 * Math.max(1, Math.abs(s)), `${cs.name} db[${ch}]: ${gb[ch]} vs ${s}`);
+      }
+    }
+  });
+}
+
+/** More channels than one native block (32) with a tail, several images, one image cut into bands of rows. */
+const WIDE: Case[] = [
+  { name: 'C 37, up 2 down 2, taps 12/12, clamp', shape: [2, 9, 7, 37], fu: filter(12, false, 12), fd: filter(12, false, 13), bias: true, o: { up: 2, down: 2, padding: [11, 10, 9, 12], clamp: 0.8 } },
+  { name: 'C 64, up 2 down 2, 2-D 8x8 down filter', shape: [1, 12, 10, 64], fu: filter(8, false, 14), fd: filter(8, true, 15), bias: true, o: { up: 2, down: 2, padding: [7, 8, 8, 7] } },
+  { name: 'C 16, one image: bands of output rows, up 2 down 2, taps 12/12', shape: [1, 22, 9, 16], fu: filter(12, false, 18), fd: filter(12, false, 19), bias: true, o: { up: 2, down: 2, padding: [9, 8, 9, 8], clamp: 0.9 } },
+  { name: 'C 5, up 1 down 1, critically sampled 4 taps, crop', shape: [3, 6, 8, 5], fu: filter(4, false, 16), fd: filter(4, false, 17), bias: true, o: { padding: [1, 2, -1, 3], clamp: 1 } },
+];
+
+test('fused native filteredLrelu equals the reference; gradients equal the composite\'s (cpu); no leaks', async () => {
+  for (const cs of [...CASES, ...WIDE]) {
     const { x } = inputs(cs);
-    const b = randArray(cs.shape[3], 300, 0.5);
-    const r = randArray(filteredLreluRef(x, cs.shape, cs.fu, cs.fd, b, cs.o).data.length, 400);
-    const loss = (xv: Float32Array, bv: Float32Array) => filteredLreluRef(xv, cs.shape, cs.fu, cs.fd, bv, cs.o).data.reduce((s, v, i) => s + v * r[i], 0);
-    const [gx, gb] = tf.tidy(() => tf.grads((xt: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.mul(filteredLrelu(xt as tf.Tensor4D, cs.fu, cs.fd, bt as tf.Tensor1D, cs.o), tf.tensor(r, [r.length]).reshape(filteredLreluRef(x, cs.shape, cs.fu, cs.fd, b, cs.o).shape))))([tf.tensor4d(x, cs.shape), tf.tensor1d(b)]).map((t) => t.dataSync()));
-    // Central differences in float64 copies (the reference sums in float64); a few entries each.
-    const eps = 1e-3;
-    const check = (g: ArrayLike<number>, idx: number, plus: number, minus: number, what: string) => {
-      const fdv = (plus - minus) / (2 * eps);
-      assert.ok(Math.abs(g[idx] - fdv) < 2e-3 * Math.max(1, Math.abs(fdv)), `${cs.name} ${what}[${idx}]: ${g[idx]} vs ${fdv}`);
-    };
-    for (const idx of [0, 7, Math.floor(x.length / 2), x.length - 1]) {
-      const xp = x.slice(), xm = x.slice();
-      xp[idx] += eps; xm[idx] -= eps;
-      check(gx, idx, loss(xp, b), loss(xm, b), 'dx');
-    }
-    // b is added before anything else, so db[c] = sum of dx over the pixels of channel c (finite
-    // differences in b would cross many activation kinks at once).
-    for (let ch = 0; ch < b.length; ch++) {
-      let s = 0;
-      for (let i = ch; i < gx.length; i += b.length) s += gx[i];
-      assert.ok(Math.abs(gb[ch] - s) < 1e-4 * Math.max(1, Math.abs(s)), `${cs.name} db[${ch}]: ${gb[ch]} vs ${s}`);
-    }
+    const b = randArray(cs.shape[3], 500, 0.5);
+    const want = filteredLreluRef(x, cs.shape, cs.fu, cs.fd, b, cs.o);
+    const r = randArray(want.data.length, 600);
+    const run = () => tf.tidy(() => {
+      const xt = tf.tensor4d(x, cs.shape), bt = tf.tensor1d(b), rt = tf.tensor(r, want.shape);
+      const y = filteredLrelu(xt, cs.fu, cs.fd, bt, cs.o);
+      const [gx, gb] = tf.grads((u: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(filteredLrelu(u as tf.Tensor4D, cs.fu, cs.fd, v as tf.Tensor1D, cs.o), rt)))([xt, bt]);
+      return [y, gx, gb].map((t) => t.dataSync());
+    });
+    assert.equal(await initNodeBackend('cpu', true), 'cpu');
+    const [, cx, cb] = run();
+    assert.equal(await initNodeBackend('native', true), 'native');
+    assert.ok(hasFusedKernel(FUSED.filteredLrelu));
+    const before = tf.memory().numTensors;
+    const [ny, nx, nb] = run();
+    assert.equal(tf.memory().numTensors, before, `${cs.name}: tensors leaked`);
+    const rel = (a: ArrayLike<number>, e: ArrayLike<number>) => maxAbsDiff(a, e) / Math.max(1, ...Array.from(e, Math.abs));
+    assert.ok(rel(ny, want.data) < 1e-5, `${cs.name} y: ${rel(ny, want.data)}`);
+    assert.ok(rel(nx, cx) < 1e-5, `${cs.name} dx: ${rel(nx, cx)}`);
+    assert.ok(rel(nb, cb) < 1e-5, `${cs.name} db: ${rel(nb, cb)}`);
   }
 });
 
