@@ -9,6 +9,8 @@ import { channelsAt } from '../networks/stylegan/config.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 import { spawnDashboard } from './dashboard.js';
 import { STYLEGAN2_CFGS } from '../training/stylegan2-presets.js';
+import { BASELINE_ARCHS, isBaselineArch } from '../networks/baselines/config.js';
+import { baselineTrainSetup } from './train-baselines.js';
 
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
 
@@ -20,6 +22,10 @@ Trains a StyleGAN on a folder or .zip of images (default: the bundled emoji set)
                          --cfg; cpu: 128-d latents, <= 64/128 channels, batch 16; default: cpu up
                          to 64 px, else auto). --batch --gamma --lr --mixing --ema-kimg
                          --ema-rampup --cbase --cmax --zdim --seed override it
+  --arch ${BASELINE_ARCHS.join('|')}
+                         a baseline of the comparison table (see stylegan compare), with its
+                         reference's networks and hyperparameters (printed at start); --batch
+                         --lr --zdim --seed override them. No W space: no truncation or mixing
 
 Data:
   --data PATH            folder (searched recursively) or .zip of PNG/JPEG/WebP (default: emoji)
@@ -78,9 +84,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
   const resolution = parseNumber(v.resolution, 'resolution', { int: true, min: 4, max: 1024, def: 32 });
   if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
-  const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2'] as const, 'stylegan');
+  const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2', ...BASELINE_ARCHS] as const, 'stylegan');
   if (arch === 'stylegan' && v.cfg !== undefined) throw new UsageError('--cfg is for --arch stylegan2 (use --preset for stylegan)');
-  const setup = arch === 'stylegan2' ? stylegan2TrainSetup(v, resolution) : undefined;
+  const setup = arch === 'stylegan2' ? stylegan2TrainSetup(v, resolution) : isBaselineArch(arch) ? baselineTrainSetup(v, arch, resolution) : undefined;
   const presetName = setup ? undefined : v.preset as NetworkPresetName | undefined;
   if (presetName !== undefined && !(presetName in NETWORK_PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(NETWORK_PRESETS).join(', ')}, got '${presetName}'`);
   const preset = presetName ? NETWORK_PRESETS[presetName] : presetForResolution(resolution);
@@ -109,7 +115,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
   };
   if (!Number.isInteger(Math.log2(hyper.growth.initialResolution))) throw new UsageError(`--grow-start must be a power of two, got ${hyper.growth.initialResolution}`);
-  const group = setup ? setup.config.discriminator.mbstdGroupSize ?? batch : 4;
+  const group = setup ? (setup.config.arch === 'stylegan2' ? setup.config.discriminator.mbstdGroupSize ?? batch : 1) : 4;
   if (batch % Math.min(group, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size ${group}, got ${batch}`);
   const metrics = v.metrics ? v.metrics.split(',').map((m) => m.trim()).filter(Boolean) : [];
   try {

@@ -7,6 +7,7 @@ import { decodeSafetensors, encodeSafetensors, tensorToFloat32, type WritableTen
 import type { NetworkConfig } from '../networks/config.js';
 import type { StyleGANConfig } from '../networks/stylegan/config.js';
 import type { RawTensor } from '../networks/params.js';
+import { isBaselineArch } from '../networks/baselines/config.js';
 
 export const SNAPSHOT_FORMAT = 1;
 export const SNAPSHOT_MODULES = ['G', 'G_ema', 'D', 'optG', 'optD'] as const;
@@ -51,7 +52,7 @@ export function decodeNetworkSnapshot(bytes: Uint8Array, source: string): Snapsh
     throw new Error(`${source}: metadata '${key}' is not valid JSON`);
   };
   const config = parse<NetworkConfig>('config');
-  if (config.arch !== 'stylegan' && config.arch !== 'stylegan2') throw new Error(`${source}: unknown architecture '${String((config as { arch?: unknown }).arch)}'`);
+  if (config.arch !== 'stylegan' && config.arch !== 'stylegan2' && !isBaselineArch(config.arch)) throw new Error(`${source}: unknown architecture '${String((config as { arch?: unknown }).arch)}'`);
   const modules: Snapshot['modules'] = {};
   for (const [key, t] of Object.entries(file.tensors)) {
     const dot = key.indexOf('.');

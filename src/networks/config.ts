@@ -1,5 +1,6 @@
 /** Any network this package can build: the union of each generation's typed config (tagged by `arch`). */
 import type { StyleGANConfig } from './stylegan/config.js';
 import type { StyleGAN2Config } from './stylegan2/config.js';
+import type { BaselineConfig } from './baselines/config.js';
 
-export type NetworkConfig = StyleGANConfig | StyleGAN2Config;
+export type NetworkConfig = StyleGANConfig | StyleGAN2Config | BaselineConfig;

@@ -23,6 +23,8 @@ export type GeneratorForwardOptions = GeneratorMappingOptions & GeneratorSynthes
 export interface GeneratorLike {
   readonly cfg: { readonly arch: string; readonly zDim: number; readonly wDim: number; readonly cDim: number; readonly imgResolution: number; readonly imgChannels: number };
   readonly numWs: number;
+  /** false: z goes straight into the generator (the baseline GANs, VAE, AAE): no truncation, mixing or W walks. */
+  readonly hasWSpace?: boolean;
   /** z [N, zDim] -> ws [N, numWs, wDim]. */
   mappingForward(z: tf.Tensor2D, opts?: GeneratorMappingOptions): tf.Tensor3D;
   readonly synthesis: { forward(ws: tf.Tensor3D, opts?: GeneratorSynthesisOptions): tf.Tensor4D };

@@ -9,7 +9,8 @@ export interface RawTensor {
   data: Float32Array;
 }
 
-export type Init = 'zeros' | 'ones' | { normal: number };
+/** normal: N(mean, std^2) (mean 0 unless given); uniform: U(-bound, bound) (PyTorch's default Linear/Conv init). */
+export type Init = 'zeros' | 'ones' | { normal: number; mean?: number } | { uniform: number };
 
 export class ParamStore {
   /** Trainable weights. */
@@ -24,12 +25,17 @@ export class ParamStore {
     if (init === 'ones') return tf.ones(shape);
     const size = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(size);
+    if ('uniform' in init) {
+      for (let i = 0; i < size; i++) data[i] = (2 * this.random() - 1) * init.uniform;
+      return tf.tensor(data, shape);
+    }
+    const mean = init.mean ?? 0;
     for (let i = 0; i < size; i += 2) {
       // Box-Muller from the store's own RNG so initialisation is reproducible from a seed.
       const u = 1 - this.random(), v = this.random();
       const r = Math.sqrt(-2 * Math.log(u)) * init.normal;
-      data[i] = r * Math.cos(2 * Math.PI * v);
-      if (i + 1 < size) data[i + 1] = r * Math.sin(2 * Math.PI * v);
+      data[i] = mean + r * Math.cos(2 * Math.PI * v);
+      if (i + 1 < size) data[i + 1] = mean + r * Math.sin(2 * Math.PI * v);
     }
     return tf.tensor(data, shape);
   }

@@ -5,9 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorForwardOptions, GeneratorLike } from '../networks/generator-api.js';
-import type { NetworkConfig } from '../networks/config.js';
+import type { NetworkConfig, StyleGANConfig } from '../networks/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
+import { BaselineGenerator } from '../networks/baselines/generator.js';
+import { isBaselineArch, type BaselineConfig } from '../networks/baselines/config.js';
 import { decodeNetworkSnapshot, decodeSnapshot, type Snapshot } from '../io/snapshot.js';
 import { seedToZ } from './rng.js';
 
@@ -34,7 +36,8 @@ export function loadGeneratorFromBytes(bytes: Uint8Array, source: string): Gener
 
 /** A generator of the config's arch with `params` loaded (disposed again if they do not fit). */
 export function buildGenerator(config: NetworkConfig, params: Record<string, RawTensor>, source: string): GeneratorLike {
-  return config.arch === 'stylegan2' ? loadInto(new StyleGAN2Generator(config), params, source) : loadInto(new Generator(config), params, source);
+  if (isBaselineArch(config.arch)) return loadInto(new BaselineGenerator(config as BaselineConfig), params, source);
+  return config.arch === 'stylegan2' ? loadInto(new StyleGAN2Generator(config), params, source) : loadInto(new Generator(config as StyleGANConfig), params, source);
 }
 
 /** G_ema of a checkpoint of any arch from its bytes (browser-safe). */

@@ -16,16 +16,20 @@ import { decodeNetworkSnapshot, encodeSnapshot } from '../io/snapshot.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 import { RandomState } from '../sampling/rng.js';
 import { Trainer, type TrainHyperParams } from './trainer.js';
-import type { DataInfo, TrainerLike, TrainingState } from './trainer-base.js';
+import type { DataInfo, StepStats, TrainerLike, TrainingState } from './trainer-base.js';
 import { Stylegan2Trainer } from './trainer-stylegan2.js';
 import type { Stylegan2HyperParams } from './stylegan2-presets.js';
+import { BaselineTrainer } from './baselines/trainer.js';
+import { describeBaseline, type BaselineHyperParams } from './baselines/hyper.js';
+import { isBaselineArch, type BaselineConfig } from '../networks/baselines/config.js';
 
 /** Hyperparameters of either arch's trainer (they go with its config's arch). */
-export type AnyHyperParams = TrainHyperParams | Stylegan2HyperParams;
+export type AnyHyperParams = TrainHyperParams | Stylegan2HyperParams | BaselineHyperParams;
 
 /** The trainer for the config's arch. */
 export function createTrainer(cfg: NetworkConfig, hyper: AnyHyperParams, data: DataInfo): TrainerLike {
-  return cfg.arch === 'stylegan2' ? new Stylegan2Trainer(cfg, hyper as Stylegan2HyperParams, data) : new Trainer(cfg, hyper as TrainHyperParams, data);
+  if (isBaselineArch(cfg.arch)) return new BaselineTrainer(cfg as BaselineConfig, hyper as BaselineHyperParams, data);
+  return cfg.arch === 'stylegan2' ? new Stylegan2Trainer(cfg, hyper as Stylegan2HyperParams, data) : new Trainer(cfg as StyleGANConfig, hyper as TrainHyperParams, data);
 }
 import { tickMetrics } from '../metrics/training.js';
 
@@ -178,9 +182,10 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   const start = Date.now();
   let tickStartNimg = tr.nimg, tickStartTime = Date.now(), tick = 0;
-  let last = { lossG: 0, lossD: 0, penalty: 0 };
+  let last: StepStats = { lossG: 0, lossD: 0, penalty: 0 };
   let lastSnapshot = '';
   const sums = { lossG: 0, lossD: 0, penalty: 0, n: 0 };
+  let extraSums: Record<string, number> = {};
   const total = o.kimg * 1000;
   while (tr.nimg < total && !o.signal?.aborted) {
     // trainStep is synchronous: without yielding, a Ctrl-C handler would only run at the next snapshot write.
@@ -189,6 +194,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     last = tr.trainStep();
     poisonForTest(tr.step, tr.G.store.vars.values());
     for (const k of ['lossG', 'lossD', 'penalty'] as const) sums[k] += last[k];
+    for (const [k, v] of Object.entries(last.extra ?? {})) extraSums[k] = (extraSums[k] ?? 0) + v;
     sums.n++;
     if (!Number.isFinite(last.lossG) || !Number.isFinite(last.lossD)) {
       throw new Error(divergedMessage(`at ${tr.kimg.toFixed(3)} kimg (step ${tr.step}): loss G ${last.lossG}, loss D ${last.lossD}`, (hyper as { lrG?: number }).lrG));
@@ -205,14 +211,17 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
       const stats = {
         tick, kimg: +tr.kimg.toFixed(3), res: sched.res, alpha: +sched.alpha.toFixed(4),
         lossG: sums.lossG / sums.n, lossD: sums.lossD / sums.n, penalty: sums.penalty / sums.n,
+        ...Object.fromEntries(Object.entries(extraSums).map(([k, v]) => [k, v / sums.n])),
         imgPerSec: +imgPerSec.toFixed(2), secPerKimg: +secPerKimg.toFixed(2), totalSec: +((Date.now() - start) / 1000).toFixed(1),
         timestamp: Date.now() / 1000,
       };
       fs.appendFileSync(path.join(o.outdir, 'stats.jsonl'), JSON.stringify(stats) + '\n');
       log(`tick ${tick} kimg ${stats.kimg.toFixed(1)} res ${sched.res}${sched.alpha < 1 ? ` (fade ${sched.alpha.toFixed(2)})` : ''} ` +
-        `lossG ${stats.lossG.toFixed(3)} lossD ${stats.lossD.toFixed(3)} ${'loss' in hyper && hyper.loss === 'wgan-gp' ? 'gp' : 'r1'} ${stats.penalty.toFixed(4)} ` +
+        `lossG ${stats.lossG.toFixed(3)} lossD ${stats.lossD.toFixed(3)} ${('loss' in hyper && hyper.loss === 'wgan-gp') || ('gpLambda' in hyper && hyper.gpLambda > 0) ? 'gp' : 'r1'} ${stats.penalty.toFixed(4)} ` +
+        `${Object.keys(extraSums).map((k) => `${k} ${(extraSums[k] / sums.n).toFixed(4)} `).join('')}` +
         `${stats.imgPerSec} img/s ${stats.secPerKimg} sec/kimg`);
       sums.lossG = sums.lossD = sums.penalty = sums.n = 0;
+      extraSums = {};
       tickStartNimg = tr.nimg;
       tickStartTime = Date.now();
       if (tick % o.snap === 0 || done) lastSnapshot = await saveSnapshot();
@@ -236,6 +245,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 }
 
 function lossName(h: AnyHyperParams): string {
+  if ('baseline' in h) return describeBaseline(h);
   if ('loss' in h) return `loss ${h.loss}`;
   return `cfg ${h.cfgName}: nsgan, R1 gamma ${h.r1Gamma} every ${h.dRegInterval}, PL weight ${h.plWeight} every ${h.gRegInterval}`;
 }

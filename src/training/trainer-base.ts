@@ -26,6 +26,8 @@ export interface StepStats {
   lossG: number;
   lossD: number;
   penalty: number;
+  /** Arch-specific numbers for stats.jsonl and the log (BEGAN's k and M, the VAE's terms). */
+  extra?: Record<string, number>;
 }
 
 /** The hyperparameters every trainer reads. */
