@@ -67,7 +67,7 @@ export function draganGradientPenalty(dLogits: (x: tf.Tensor4D) => tf.Tensor, re
  * output, whose tape entry precedes the op's own, so a gradient of that gradient misses the path
  * through it (~10% off in tests); this gradient recomputes sigmoid from the input instead.
  */
-export const sigmoid2 = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+export const sigmoid2 = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
     value: tf.sigmoid(x),
@@ -76,7 +76,7 @@ export const sigmoid2 = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
       return tf.mul(dy, tf.mul(s, tf.sub(1, s)));
     },
   };
-}) as (x: tf.Tensor) => tf.Tensor;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
 
 /** BEGAN (Berthelot et al. 2017) energy: mean |D(x) - x| of the autoencoding discriminator. */
 export function beganEnergy(reconstruction: tf.Tensor, input: tf.Tensor): tf.Scalar {
