@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorForwardOptions, GeneratorLike } from '../networks/generator-api.js';
-import type { NetworkConfig, StyleGANConfig } from '../networks/config.js';
+import type { NetworkConfig } from '../networks/config.js';
+import type { StyleGANConfig } from '../networks/stylegan/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { BaselineGenerator } from '../networks/baselines/generator.js';
