@@ -61,7 +61,7 @@ test('every command: unknown flags, bad numbers and seed lists are one-line usag
   const out = path.join(tmp, 'out');
   const c = (cmd: string, re: RegExp, ...a: string[]): [string[], RegExp] => [[cmd, ...a], new RegExp(`^stylegan ${cmd}: error: ${re.source}$`)];
   const cases: Array<[string[], RegExp]> = [
-    ...['train', 'generate', 'mix', 'truncation', 'noise', 'interpolate', 'project', 'metrics', 'convert', 'bench', 'serve', 'dashboard']
+    ...['train', 'generate', 'mix', 'truncation', 'noise', 'interpolate', 'project', 'metrics', 'convert', 'export', 'bench', 'serve', 'dashboard']
       .map((cmd) => c(cmd, new RegExp(`${cmd}: Unknown option '--bogus' \\(see stylegan ${cmd} --help\\)`), '--bogus', '1')),
     c('train', /--kimg must be >= 0\.001, got -1/, '--outdir', out, '--kimg', '-1'),
     c('train', /--resolution must be a power of two, got 24/, '--outdir', out, '--resolution', '24'),
@@ -85,6 +85,7 @@ test('every command: unknown flags, bad numbers and seed lists are one-line usag
     c('project', /--num-steps must be >= 1, got -5/, '--network', net, '--target', String(PNG.pathname), '--outdir', out, '--num-steps', '-5'),
     c('metrics', /--batch must be >= 1, got 0/, '--network', net, '--batch', '0'),
     c('metrics', /--num must be >= 2, got 1/, '--network', net, '--num', '1'),
+    c('export', /export: --format must be onnx, got 'tflite'/, '--network', net, '--format', 'tflite', '--out', out),
     c('convert', /convert: output must end in \.safetensors or \.pkl, got '.*out\.bin'/, path.join(tmp, 'in.pkl'), path.join(tmp, 'out.bin')),
     c('bench', /--backends: 'abacus' is not one of .*/, '--backends', 'abacus'),
     c('serve', /--port must be <= 65535, got 70000/, '--network', net, '--port', '70000'),
