@@ -67,3 +67,12 @@ export function parseGrid(v: string | undefined, def: [number, number]): [number
   if (!m || +m[1] < 1 || +m[2] < 1 || +m[1] * +m[2] > 1024) throw new UsageError(`--grid must look like 8x4 (columns x rows), got '${v}'`);
   return [+m[1], +m[2]];
 }
+
+/** 'X,Y' -> [X, Y] (gen_images.py's parse_vec2); undefined -> [0, 0]. */
+export function parseVec2(v: string | undefined, flag: string): [number, number] {
+  if (v === undefined) return [0, 0];
+  const parts = v.split(',');
+  const xy = parts.map((p) => Number(p));
+  if (parts.length !== 2 || parts.some((p) => p.trim() === '') || xy.some((n) => !Number.isFinite(n))) throw new UsageError(`--${flag} must look like 0.3,0.1, got '${v}'`);
+  return [xy[0], xy[1]];
+}

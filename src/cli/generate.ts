@@ -1,13 +1,14 @@
 /** `stylegan generate`: images for seeds, like NVIDIA's generate.py. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
+import { parseFlags, parseNumber, parseSeeds, parseChoice, parseVec2, UsageError } from './args.js';
 import { generateImages, networkFromSnapshot } from '../sampling/generate.js';
 import { atGrowthStage } from '../sampling/growth-stage.js';
 import { snapshotSchedule } from '../training/schedule.js';
 import type { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { readNetworkFile } from './network.js';
+import { setTranslateRotate } from '../sampling/input-transform.js';
 import { toUint8, writePng } from '../data/grid.js';
 import { readProjectedWs, synthesizeProjected } from '../sampling/projected-w.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
@@ -24,17 +25,20 @@ With --projected-w, writes projNN.png for each row of the projector's w instead.
   --trunc-cutoff N       truncate only the first N styles (default: all)
   --class N              class index, for conditional networks (StyleGAN2-ADA with labels)
   --noise-mode MODE      const | random | none (default const)
+  --translate X,Y        StyleGAN3: move the image (in half-widths: 1 = half the image), as gen_images.py
+  --rotate DEG           StyleGAN3: rotate the image by DEG degrees (counter-clockwise), as gen_images.py
   --outdir DIR           output folder (required)
   --batch N              images per forward pass (default 8)
   --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
 
 Example:
-  stylegan generate --network runs/emoji/network-snapshot-000040.safetensors --seeds 0-15 --trunc 0.7 --outdir out`;
+  stylegan generate --network runs/emoji/network-snapshot-000040.safetensors --seeds 0-15 --trunc 0.7 --outdir out
+  stylegan generate --network stylegan3-t-ffhq-1024x1024.pkl --seeds 0 --translate 0.3,0.1 --rotate 30 --outdir out`;
 
 export async function generateCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, seeds: { type: 'string' }, 'projected-w': { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
-    'noise-mode': { type: 'string' }, outdir: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
+    'noise-mode': { type: 'string' }, translate: { type: 'string' }, rotate: { type: 'string' }, outdir: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, 'generate');
   if (v.help) return void console.log(GENERATE_HELP);
@@ -48,6 +52,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 256, def: 8 });
+  const translate = parseVec2(v.translate, 'translate');
+  const rotate = parseNumber(v.rotate, 'rotate', { min: -1e6, max: 1e6, def: 0 });
   await initNodeBackend(v.backend as BackendName | undefined);
   const snapshot = readNetworkFile(v.network);
   let G = networkFromSnapshot(snapshot, v.network);
@@ -57,6 +63,12 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (stage && (stage.res < full || stage.alpha < 1)) {
     G = atGrowthStage(G as Generator, stage);
     console.error(`note: ${v.network} was saved mid-growth: images at ${stage.res} px${stage.alpha < 1 ? ` (fade-in ${stage.alpha.toFixed(2)})` : ''}, upsampled to ${full} px`);
+  }
+  try {
+    setTranslateRotate(G, translate, rotate);
+  } catch (e) {
+    G.dispose();
+    throw new UsageError(`generate: ${v.network}: ${(e as Error).message}`);
   }
   if (projected !== undefined) return generateProjected(G, projected, v.outdir, noiseMode);
   fs.mkdirSync(v.outdir, { recursive: true });

@@ -10,6 +10,7 @@ import { decodeNetworkSnapshot, type Snapshot } from '../io/snapshot.js';
 import { importStyleganTf, readStyleganTfPickle } from '../io/import-stylegan-tf.js';
 import { importStyleGAN2Tf, isStyleGAN2Tf } from '../io/import-stylegan2-tf.js';
 import { importStyleGAN2 } from '../io/import-stylegan2.js';
+import { importStyleGAN3 } from '../io/import-stylegan3.js';
 import { importRosinality } from '../io/import-rosinality.js';
 import { generatorFromSnapshot, networkFromSnapshot } from '../sampling/generate.js';
 
@@ -54,6 +55,12 @@ function snapshotFromStyleganTf(bytes: Uint8Array, file: string, o: ReadNetworkO
   return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
 }
 
+/** NVlabs/stylegan3's dict(G, D, G_ema, ...) with G from training.networks_stylegan3. */
+function snapshotFromStyleGAN3(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
+  const r = importStyleGAN3(bytes, file, { withG: o.full, withD: o.full });
+  return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
+}
+
 /** NVIDIA's stylegan2-ada-pytorch dict(G, D, G_ema, ...): G_ema stays G_ema. */
 function snapshotFromStyleGAN2(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
   const r = importStyleGAN2(bytes, file, { withG: o.full, withD: o.full });
@@ -63,8 +70,9 @@ function snapshotFromStyleGAN2(bytes: Uint8Array, file: string, o: ReadNetworkOp
 /** The one dispatch point for official pickles, by the classes they reference. */
 function snapshotFromPickle(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
   if (picklesModule(bytes, 'dnnlib.tflib.network')) return snapshotFromStyleganTf(bytes, file, o);
+  if (picklesModule(bytes, 'training.networks_stylegan3')) return snapshotFromStyleGAN3(bytes, file, o);
   if (picklesModule(bytes, 'torch_utils.persistence')) return snapshotFromStyleGAN2(bytes, file, o);
-  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's TensorFlow StyleGAN and StyleGAN2, stylegan2-ada-pytorch)`);
+  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's TensorFlow StyleGAN and StyleGAN2, stylegan2-ada-pytorch, stylegan3)`);
 }
 
 export function readNetworkFile(file: string, o: ReadNetworkOptions = {}): Snapshot<NetworkConfig> {
@@ -82,7 +90,7 @@ export async function loadNetwork(file: string): Promise<Generator> {
   return generatorFromSnapshot(s as Snapshot, file);
 }
 
-/** G_ema of a network file of any arch ('stylegan', 'stylegan2') as a ready generator. */
+/** G_ema of a network file of any arch ('stylegan', 'stylegan2', 'stylegan3') as a ready generator. */
 export async function loadAnyNetwork(file: string): Promise<GeneratorLike> {
   return networkFromSnapshot(readNetworkFile(file), file);
 }

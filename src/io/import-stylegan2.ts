@@ -67,7 +67,7 @@ export function flattenModule(m: TorchModuleRecord, prefix = '', out = new Map<s
 // ---------------------------------------------------------------------------------------------
 // Constructor arguments with NVIDIA's defaults (training/networks.py signatures).
 
-type Kw = Record<string, unknown>;
+export type Kw = Record<string, unknown>;
 /** Positional order as in the signatures; undefined = required. */
 const G_DEFAULTS: Kw = {
   z_dim: undefined, c_dim: undefined, w_dim: undefined, img_resolution: undefined, img_channels: undefined, mapping_kwargs: null, synthesis_kwargs: null,
@@ -84,7 +84,7 @@ const SYNTHESIS_DEFAULTS: Kw = {
 const D_BLOCK_DEFAULTS: Kw = { activation: 'lrelu', resample_filter: [1, 3, 3, 1], fp16_channels_last: false, freeze_layers: 0 };
 const D_EPILOGUE_DEFAULTS: Kw = { mbstd_group_size: 4, mbstd_num_channels: 1, activation: 'lrelu' };
 
-function toKw(v: unknown, what: string): Kw {
+export function toKw(v: unknown, what: string): Kw {
   if (v === undefined || v === null) return {};
   if (!isMap(v)) throw new Error(`${what} is not a dict`);
   const out: Kw = {};
@@ -93,7 +93,7 @@ function toKw(v: unknown, what: string): Kw {
 }
 
 /** _init_args + _init_kwargs by name, over the defaults; unknown names are errors. */
-function initKwargs(m: TorchModuleRecord, names: string[], what: string): Kw {
+export function initKwargs(m: TorchModuleRecord, names: string[], what: string): Kw {
   const args = m.state._init_args ?? [];
   if (!Array.isArray(args) || args.length > names.length) throw new Error(`${what} has unexpected _init_args`);
   const kw = toKw(m.state._init_kwargs, `${what} _init_kwargs`);
@@ -101,12 +101,12 @@ function initKwargs(m: TorchModuleRecord, names: string[], what: string): Kw {
   return kw;
 }
 
-function resolve(defaults: Kw, kw: Kw, what: string, problems: string[]): Kw {
+export function resolve(defaults: Kw, kw: Kw, what: string, problems: string[]): Kw {
   for (const k of Object.keys(kw)) if (!(k in defaults)) problems.push(`${what}.${k}`);
   return { ...defaults, ...Object.fromEntries(Object.entries(kw).filter(([k]) => k in defaults)) };
 }
 
-const num = (v: unknown, what: string): number => {
+export const num = (v: unknown, what: string): number => {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what} = ${shownName(String(v))} is not a number`);
   return v;
 };
@@ -119,26 +119,41 @@ const taps = (v: unknown, what: string): number[] => {
   return v.map(Number);
 };
 
+/** D's config from its constructor arguments (defaults from G's sizes when the pickle has no D); problems are collected. */
+export function discriminatorFromInitKwargs(D: TorchModuleRecord | null, g: Kw, problems: string[]): StyleGAN2Config['discriminator'] {
+  const dk = D ? resolve(D_DEFAULTS, initKwargs(D, Object.keys(D_DEFAULTS), 'D'), 'D', problems) : { ...D_DEFAULTS, c_dim: g.c_dim, img_resolution: g.img_resolution, img_channels: g.img_channels };
+  const db = resolve(D_BLOCK_DEFAULTS, toKw(dk.block_kwargs, 'D block_kwargs'), 'D.block_kwargs', problems);
+  const dm = resolve(MAPPING_DEFAULTS, toKw(dk.mapping_kwargs, 'D mapping_kwargs'), 'D.mapping_kwargs', problems);
+  const de = resolve(D_EPILOGUE_DEFAULTS, toKw(dk.epilogue_kwargs, 'D epilogue_kwargs'), 'D.epilogue_kwargs', problems);
+  if (!(db.activation === 'lrelu' && de.activation === 'lrelu' && dm.activation === 'lrelu')) problems.push('D activation other than lrelu');
+  if (D && !(dk.c_dim === g.c_dim && dk.img_resolution === g.img_resolution && dk.img_channels === g.img_channels)) problems.push('D c_dim / img_resolution / img_channels differ from G');
+  const cDim = num(g.c_dim, 'c_dim');
+  const dBase = num(dk.channel_base, 'D channel_base'), dMax = num(dk.channel_max, 'D channel_max');
+  const cmap = dk.cmap_dim === null ? Math.min(Math.floor(dBase / 4), dMax) : num(dk.cmap_dim, 'cmap_dim');
+  return {
+    channelBase: dBase, channelMax: dMax, numFp16Res: num(dk.num_fp16_res, 'D num_fp16_res'), convClamp: dk.conv_clamp === null ? null : num(dk.conv_clamp, 'D conv_clamp'),
+    architecture: arch(dk.architecture, 'D architecture'), resampleFilter: taps(db.resample_filter, 'D resample_filter'),
+    cmapDim: cDim > 0 ? cmap : 0, mappingLayers: num(dm.num_layers, 'D mapping num_layers'), mappingLrMultiplier: num(dm.lr_multiplier, 'D lr_multiplier'),
+    mbstdGroupSize: de.mbstd_group_size === null ? null : num(de.mbstd_group_size, 'mbstd_group_size'),
+    mbstdNumChannels: num(de.mbstd_num_channels, 'mbstd_num_channels'),
+  };
+}
+
 /** Our config from G's and D's constructor arguments; options we cannot express are errors naming them. */
 export function configFromInitKwargs(G: TorchModuleRecord, D: TorchModuleRecord | null, source: string): StyleGAN2Config {
   const problems: string[] = [];
   const g = resolve(G_DEFAULTS, initKwargs(G, Object.keys(G_DEFAULTS), 'G'), 'G', problems);
   const m = resolve(MAPPING_DEFAULTS, toKw(g.mapping_kwargs, 'G mapping_kwargs'), 'G.mapping_kwargs', problems);
   const s = resolve(SYNTHESIS_DEFAULTS, toKw(g.synthesis_kwargs, 'G synthesis_kwargs'), 'G.synthesis_kwargs', problems);
-  const dk = D ? resolve(D_DEFAULTS, initKwargs(D, Object.keys(D_DEFAULTS), 'D'), 'D', problems) : { ...D_DEFAULTS, ...g };
-  const db = resolve(D_BLOCK_DEFAULTS, toKw(dk.block_kwargs, 'D block_kwargs'), 'D.block_kwargs', problems);
-  const dm = resolve(MAPPING_DEFAULTS, toKw(dk.mapping_kwargs, 'D mapping_kwargs'), 'D.mapping_kwargs', problems);
-  const de = resolve(D_EPILOGUE_DEFAULTS, toKw(dk.epilogue_kwargs, 'D epilogue_kwargs'), 'D.epilogue_kwargs', problems);
-  const unsupported = problems.map((p) => `unknown argument ${p}`);
+  const discriminator = discriminatorFromInitKwargs(D, g, problems);
+  // Unknown names come as `G.x`; what we cannot express as a sentence.
+  const unsupported = problems.map((p) => (p.includes(' ') ? p : `unknown argument ${p}`));
   const need = (ok: boolean, what: string) => { if (!ok) unsupported.push(what); };
-  need(m.activation === 'lrelu' && s.activation === 'lrelu' && db.activation === 'lrelu' && de.activation === 'lrelu' && dm.activation === 'lrelu', 'activation other than lrelu');
+  need(m.activation === 'lrelu' && s.activation === 'lrelu', 'activation other than lrelu');
   need(s.kernel_size === 3, `kernel_size=${String(s.kernel_size)}`);
-  if (D) need(dk.c_dim === g.c_dim && dk.img_resolution === g.img_resolution && dk.img_channels === g.img_channels, 'D c_dim / img_resolution / img_channels differ from G');
   if (unsupported.length) throw new Error(`${source}: unsupported StyleGAN2 options: ${unsupported.join('; ')}`);
   const wDim = num(g.w_dim, 'w_dim'), cDim = num(g.c_dim, 'c_dim'), res = num(g.img_resolution, 'img_resolution');
   if (res < 4 || (res & (res - 1)) !== 0) throw new Error(`${source}: img_resolution ${res} is not a power of two >= 4`);
-  const dBase = num(dk.channel_base, 'D channel_base'), dMax = num(dk.channel_max, 'D channel_max');
-  const cmap = dk.cmap_dim === null ? Math.min(Math.floor(dBase / 4), dMax) : num(dk.cmap_dim, 'cmap_dim');
   const clamp = (v: unknown, what: string) => (v === null ? null : num(v, what));
   return {
     arch: 'stylegan2', zDim: num(g.z_dim, 'z_dim'), cDim, wDim, imgResolution: res, imgChannels: num(g.img_channels, 'img_channels'),
@@ -152,13 +167,7 @@ export function configFromInitKwargs(G: TorchModuleRecord, D: TorchModuleRecord 
       convClamp: clamp(s.conv_clamp, 'conv_clamp'), architecture: arch(s.architecture, 'G architecture'),
       resampleFilter: taps(s.resample_filter, 'G resample_filter'), useNoise: Boolean(s.use_noise),
     },
-    discriminator: {
-      channelBase: dBase, channelMax: dMax, numFp16Res: num(dk.num_fp16_res, 'D num_fp16_res'), convClamp: clamp(dk.conv_clamp, 'D conv_clamp'),
-      architecture: arch(dk.architecture, 'D architecture'), resampleFilter: taps(db.resample_filter, 'D resample_filter'),
-      cmapDim: cDim > 0 ? cmap : 0, mappingLayers: num(dm.num_layers, 'D mapping num_layers'), mappingLrMultiplier: num(dm.lr_multiplier, 'D lr_multiplier'),
-      mbstdGroupSize: de.mbstd_group_size === null ? null : num(de.mbstd_group_size, 'mbstd_group_size'),
-      mbstdNumChannels: num(de.mbstd_num_channels, 'mbstd_num_channels'),
-    },
+    discriminator,
   };
 }
 

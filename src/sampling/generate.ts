@@ -9,6 +9,7 @@ import type { NetworkConfig } from '../networks/config.js';
 import type { StyleGANConfig } from '../networks/stylegan/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
+import { StyleGAN3Generator } from '../networks/stylegan3/generator.js';
 import { BaselineGenerator } from '../networks/baselines/generator.js';
 import { isBaselineArch, type BaselineConfig } from '../networks/baselines/config.js';
 import { decodeNetworkSnapshot, decodeSnapshot, type Snapshot } from '../io/snapshot.js';
@@ -38,6 +39,7 @@ export function loadGeneratorFromBytes(bytes: Uint8Array, source: string): Gener
 /** A generator of the config's arch with `params` loaded (disposed again if they do not fit). */
 export function buildGenerator(config: NetworkConfig, params: Record<string, RawTensor>, source: string): GeneratorLike {
   if (isBaselineArch(config.arch)) return loadInto(new BaselineGenerator(config as BaselineConfig), params, source);
+  if (config.arch === 'stylegan3') return loadInto(new StyleGAN3Generator(config), params, source);
   return config.arch === 'stylegan2' ? loadInto(new StyleGAN2Generator(config), params, source) : loadInto(new Generator(config as StyleGANConfig), params, source);
 }
 
@@ -46,7 +48,7 @@ export function loadAnyGeneratorFromBytes(bytes: Uint8Array, source: string): Ge
   return networkFromSnapshot(decodeNetworkSnapshot(bytes, source), source);
 }
 
-/** G_ema of a checkpoint of any arch ('stylegan', 'stylegan2') as a ready generator. */
+/** G_ema of a checkpoint of any arch ('stylegan', 'stylegan2', 'stylegan3') as a ready generator. */
 export function networkFromSnapshot(s: Snapshot<NetworkConfig>, source: string): GeneratorLike {
   if (!s.modules.G_ema) throw new Error(`${source}: checkpoint has no G_ema tensors`);
   return buildGenerator(s.config, s.modules.G_ema, `${source} (G_ema)`);

@@ -29,6 +29,7 @@ export type AnyHyperParams = TrainHyperParams | Stylegan2HyperParams | BaselineH
 /** The trainer for the config's arch. */
 export function createTrainer(cfg: NetworkConfig, hyper: AnyHyperParams, data: DataInfo): TrainerLike {
   if (isBaselineArch(cfg.arch)) return new BaselineTrainer(cfg as BaselineConfig, hyper as BaselineHyperParams, data);
+  if (cfg.arch === 'stylegan3') throw new Error('training a stylegan3 network is not implemented yet');
   return cfg.arch === 'stylegan2' ? new Stylegan2Trainer(cfg, hyper as Stylegan2HyperParams, data) : new Trainer(cfg as StyleGANConfig, hyper as TrainHyperParams, data);
 }
 import { tickMetrics } from '../metrics/training.js';
