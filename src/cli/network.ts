@@ -70,7 +70,8 @@ function snapshotFromStyleGAN2(bytes: Uint8Array, file: string, o: ReadNetworkOp
 /** The one dispatch point for official pickles, by the classes they reference. */
 function snapshotFromPickle(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
   if (picklesModule(bytes, 'dnnlib.tflib.network')) return snapshotFromStyleganTf(bytes, file, o);
-  if (picklesModule(bytes, 'training.networks_stylegan3')) return snapshotFromStyleGAN3(bytes, file, o);
+  // Persistence records keep class names and module source, not module names: SynthesisInput is StyleGAN3's.
+  if (picklesModule(bytes, 'torch_utils.persistence') && picklesModule(bytes, 'SynthesisInput')) return snapshotFromStyleGAN3(bytes, file, o);
   if (picklesModule(bytes, 'torch_utils.persistence')) return snapshotFromStyleGAN2(bytes, file, o);
   throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's TensorFlow StyleGAN and StyleGAN2, stylegan2-ada-pytorch, stylegan3)`);
 }
