@@ -1,0 +1,138 @@
+/**
+ * The augmentation pipe against NVIDIA's AugmentPipe (stylegan2-ada-pytorch training/augment.py,
+ * run with torch on the same images and the same recorded torch.rand / randn draws; see
+ * scripts/record-augment-fixtures.py): every transform alone, the named pipes, grey images,
+ * outputs and input gradients. Then the sampling kernel's gradient by finite differences, its
+ * transposed map and its composite twin, gradients of gradients, and the draws' bookkeeping.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { setup, testRandom, maxAbsDiff } from '../helpers.js';
+import { parseNpz } from '../../src/io/npy.js';
+import { augmentSpec, type AugmentSpec } from '../../src/training/augment/specs.js';
+import { replayDraws, type RecordedDraw } from '../../src/training/augment/draws.js';
+import { drawAugmentParams } from '../../src/training/augment/params.js';
+import { applyAugment } from '../../src/training/augment/pipe.js';
+import { affineSamplePlan, bilinearSample, bilinearSampleComposite } from '../../src/training/augment/sample.js';
+
+before(setup);
+
+const DIR = 'test/fixtures/augment';
+interface Case { name: string; kwargs: Record<string, number>; p: number; shape: [number, number, number, number]; draws: number }
+const cases = (JSON.parse(fs.readFileSync(`${DIR}/cases.json`, 'utf8')) as { cases: Case[] }).cases;
+
+/** NVIDIA's kwargs (snake_case) as our spec. */
+function specOf(kwargs: Record<string, number>): AugmentSpec {
+  const over: Record<string, number> = {};
+  for (const [k, v] of Object.entries(kwargs)) over[k.replace(/_(\w)/g, (_, ch: string) => ch.toUpperCase())] = v;
+  return augmentSpec(over as Partial<AugmentSpec>);
+}
+
+/** The recorder's closed-form images, [N, C, H, W] as float32. */
+function pattern([n, c, h, w]: number[], a: number, b: number): Float32Array {
+  const out = new Float32Array(n * c * h * w);
+  let o = 0;
+  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    out[o++] = Math.sin(a * y + b * x + 2.1 * ch + 0.5 * i) * Math.cos(0.4 * x - 0.9 * y + i);
+  }
+  return out;
+}
+
+const toNhwc = (d: Float32Array, [n, c, h, w]: number[]) => tf.transpose(tf.tensor4d(d, [n, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
+
+for (const cs of cases) {
+  test(`matches NVIDIA's AugmentPipe: ${cs.name} (p ${cs.p}, ${cs.shape.join('x')})`, () => {
+    const npz = parseNpz(fs.readFileSync(`${DIR}/${cs.name}.npz`));
+    const keys = Object.keys(npz).filter((k) => k.startsWith('draw')).sort();
+    assert.equal(keys.length, cs.draws);
+    const calls: RecordedDraw[] = keys.map((k) => ({ fn: k.endsWith('_randn') ? 'randn' : 'rand', shape: [...npz[k].shape], values: npz[k].data as Float32Array }));
+    const draws = replayDraws(calls);
+    const params = drawAugmentParams(specOf(cs.kwargs), cs.p, cs.shape, draws);
+    assert.equal(draws.remaining(), 0, 'every recorded draw is used');
+    const x = toNhwc(pattern(cs.shape, 0.7, 1.3), cs.shape);
+    const dy = toNhwc(pattern(cs.shape, -0.3, 0.8), cs.shape);
+    const want = toNhwc(npz.y.data as Float32Array, cs.shape), wantDx = toNhwc(npz.dx.data as Float32Array, cs.shape);
+    const y = applyAugment(x, params);
+    const errY = maxAbsDiff(y.dataSync(), want.dataSync());
+    const dx = tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(applyAugment(inp as tf.Tensor4D, params), dy)))(x);
+    const errDx = maxAbsDiff(dx.dataSync(), wantDx.dataSync());
+    const scale = Math.max(...Array.from(want.dataSync(), Math.abs));
+    assert.ok(errY < 2e-5 * Math.max(1, scale), `output differs by ${errY}`);
+    assert.ok(errDx < 5e-5 * Math.max(1, scale), `input gradient differs by ${errDx}`);
+    if (process.env.AUG_VERBOSE) console.log(cs.name, errY, errDx, scale);
+    tf.dispose([x, dy, want, wantDx, y, dx]);
+  });
+}
+
+function randomPlan(seed: number) {
+  const r = testRandom(seed), n = 2;
+  const theta = Float64Array.from({ length: n * 6 }, (_, i) => [1, 0, 0, 0, 1, 0][i % 6] + (r() - 0.5) * 0.8);
+  return affineSamplePlan(theta, n, 7, 9, 5, 6);
+}
+
+test('bilinear sampling: gradient by finite differences, composite twin, transposed map', () => {
+  const plan = randomPlan(3);
+  const r = testRandom(4);
+  const xd = Float32Array.from({ length: 2 * 3 * 7 * 9 }, () => r() * 2 - 1);
+  const wd = Float32Array.from({ length: 2 * 3 * 5 * 6 }, () => r() * 2 - 1);
+  const x = tf.tensor4d(xd, [2, 3, 7, 9]), wt = tf.tensor4d(wd, [2, 3, 5, 6]);
+  const loss = (inp: tf.Tensor) => tf.sum(tf.mul(tf.square(bilinearSample(inp as tf.Tensor4D, plan)), wt));
+  const g = tf.grad(loss)(x).dataSync();
+  // Central differences in float64 from the kernel's own forward (the map is linear, the loss quadratic).
+  const f64 = (v: Float32Array) => tf.tidy(() => loss(tf.tensor4d(v, [2, 3, 7, 9])).dataSync()[0]);
+  let worst = 0;
+  for (const i of [0, 5, 17, 40, 63, 100, 150, 200, 377]) {
+    const h = 1e-2, a = xd.slice(), b = xd.slice();
+    a[i] += h; b[i] -= h;
+    const num = (f64(a) - f64(b)) / (2 * h);
+    worst = Math.max(worst, Math.abs(num - g[i]));
+  }
+  assert.ok(worst < 2e-3, `finite differences differ by ${worst}`);
+  // The composite (gather) version gives the same values and gradients.
+  const yc = bilinearSampleComposite(x, plan), yk = bilinearSample(x, plan);
+  assert.ok(maxAbsDiff(yc.dataSync(), yk.dataSync()) < 1e-6);
+  const gc = tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(tf.square(bilinearSampleComposite(inp as tf.Tensor4D, plan)), wt)))(x).dataSync();
+  assert.ok(maxAbsDiff(gc, g) < 1e-5);
+  // Every output pixel inside the image has weights summing to 1.
+  for (let o = 0; o < plan.w.length; o += 4) {
+    const s = plan.w[o] + plan.w[o + 1] + plan.w[o + 2] + plan.w[o + 3];
+    assert.ok(s <= 1 + 1e-6);
+  }
+  tf.dispose([x, wt, yc, yk]);
+});
+
+test('gradients of gradients flow through the pipe (R1 through the augmentation)', () => {
+  const spec = augmentSpec('bgcfnc');
+  const shape: [number, number, number, number] = [2, 3, 24, 24];
+  const r = testRandom(9);
+  const replay = () => {
+    const rr = testRandom(11);
+    return { rand: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rr()), randn: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rr() * 2 - 1) };
+  };
+  const params = drawAugmentParams(spec, 0.9, shape, replay());
+  const x = tf.tensor4d(Float32Array.from({ length: 2 * 24 * 24 * 3 }, () => r() - 0.5), [2, 24, 24, 3]);
+  const k = tf.variable(tf.tensor4d(Float32Array.from({ length: 24 * 24 * 3 }, () => r() - 0.5), [1, 24, 24, 3]));
+  // "D" = sum(k * aug(x)^2): grad_x is linear in k, so ||grad_x||^2 has a non-zero gradient in k.
+  const penalty = () => {
+    const gx = tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(k, tf.square(applyAugment(inp as tf.Tensor4D, params)))))(x);
+    return tf.sum(tf.square(gx)) as tf.Scalar;
+  };
+  const { grads } = tf.variableGrads(penalty, [k]);
+  const gk = grads[k.name].dataSync();
+  // Finite differences on one element of k.
+  const kd = k.dataSync().slice(), h = 1e-2;
+  let i = 0;
+  for (let j = 0; j < gk.length; j++) if (Math.abs(gk[j]) > Math.abs(gk[i])) i = j;
+  const at = (v: number) => {
+    const kk = kd.slice();
+    kk[i] = v;
+    k.assign(tf.tensor4d(kk, [1, 24, 24, 3]));
+    return penalty().dataSync()[0];
+  };
+  const num = (at(kd[i] + h) - at(kd[i] - h)) / (2 * h);
+  assert.ok(Math.abs(gk[i]) > 1e-4, 'the second-order gradient is not zero');
+  assert.ok(Math.abs(num - gk[i]) < 2e-2 * Math.max(1, Math.abs(num)), `second-order gradient ${gk[i]} vs finite differences ${num}`);
+  tf.dispose([x, k, grads]);
+});
