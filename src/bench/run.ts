@@ -17,6 +17,7 @@ import { defaultStyleGAN2Config } from '../networks/stylegan2/config.js';
 import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import type { TrainerLike } from '../training/trainer-base.js';
+import { DEFAULT_AUGMENT, type AugmentOptions } from '../training/augment/ada.js';
 import { convFlops, networkConvShapes, type ConvShape } from './shapes.js';
 import { timeIt } from './timing.js';
 
@@ -84,7 +85,14 @@ export function stylegan2BenchConfig(resolution: number): StyleGAN2Config {
   });
 }
 
-interface NetPick { arch: BenchArch; preset: string; resolution: number; batch: number }
+interface NetPick {
+  arch: BenchArch; preset: string; resolution: number; batch: number;
+  /** Training with D's inputs augmented (ADA's pipe at a fixed p): its cost next to the same row without. */
+  augment?: AugmentOptions;
+}
+
+/** The augmented training row: NVIDIA's default pipe at a p ADA typically reaches on small data sets. */
+const BENCH_AUGMENT: AugmentOptions = { ...DEFAULT_AUGMENT, mode: 'fixed', pipe: 'bgc', p: 0.4 };
 
 interface Plan {
   gen: NetPick[];
@@ -112,8 +120,9 @@ function plan(quick: boolean): Plan {
   return {
     gen: (['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].flatMap((resolution) => [1, 8].map((batch) => (
       { arch, preset: arch === 'stylegan' ? `cpu${resolution}` : `sg2-${resolution}`, resolution, batch })))),
-    train: (['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].map((resolution) => (
+    train: [...(['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].map((resolution) => (
       { arch, preset: arch === 'stylegan' ? `cpu${resolution}` : `sg2-${resolution}`, resolution, batch: DEFAULT_HYPER.batch }))),
+    { arch: 'stylegan2', preset: 'sg2-32', resolution: 32, batch: DEFAULT_HYPER.batch, augment: BENCH_AUGMENT }],
     conv: conv.filter((s, i) => conv.findIndex((t) => t.x.join() === s.x.join() && t.filter.join() === s.filter.join()) === i),
     minMs: 2000, trainMinMs: 8000, trainIters: 2, sgemmN: 1024, quick: false,
   };
@@ -174,7 +183,7 @@ const SG2_REG = { r1Gamma: 10, plWeight: 2, gRegInterval: 4, dRegInterval: 16, m
 
 function trainer(pick: NetPick, data: { numImages: number; mirror: boolean; sample: (idx: number[]) => Float32Array }): TrainerLike & { dispose(): void } {
   if (pick.arch === 'stylegan') return new Trainer(NETWORK_PRESETS[pick.preset as NetworkPresetName], { ...DEFAULT_HYPER, batch: pick.batch }, data);
-  const hyper = { ...stylegan2Preset('cpu', pick.resolution).hyper, ...SG2_REG, batch: pick.batch };
+  const hyper = { ...stylegan2Preset('cpu', pick.resolution).hyper, ...SG2_REG, batch: pick.batch, augment: pick.augment };
   return new Stylegan2Trainer(stylegan2BenchConfig(pick.resolution), hyper, data);
 }
 
@@ -200,7 +209,8 @@ function benchTraining(p: Plan): TrainingRow[] {
       const t0 = performance.now();
       for (let i = 0; i < n; i++) t.trainStep();
       ms = (performance.now() - t0) / n;
-      step = `Gmain+Dmain, PL every 4, R1 every 16; mean over ${n} step${n > 1 ? 's' : ''}`;
+      step = `Gmain+Dmain, PL every 4, R1 every 16; mean over ${n} step${n > 1 ? 's' : ''}` +
+        (pick.augment ? `; D's inputs augmented (${pick.augment.pipe}, p ${pick.augment.p})` : '');
     }
     t.dispose();
     return { ...pick, msPerStep: ms, imagesPerSec: (pick.batch * 1000) / ms, step };

@@ -11,6 +11,7 @@ import { spawnDashboard } from './dashboard.js';
 import { STYLEGAN2_CFGS } from '../training/stylegan2-presets.js';
 import { BASELINE_ARCHS, isBaselineArch } from '../networks/baselines/config.js';
 import { baselineTrainSetup } from './train-baselines.js';
+import { AUGMENT_FLAGS, AUGMENT_HELP, parseAugment } from './train-augment.js';
 
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
 
@@ -52,6 +53,7 @@ Optimisation:
   --ema-kimg F           G_ema half-life in kimg (default 10)
   --ema-rampup F         half-life at most F x images seen so far; 0 = off (default 0.05)
   --seed N               random seed of the run (default 0)
+${AUGMENT_HELP}
 Output:
   --outdir DIR           output folder (required)
   --tick N               kimg per tick (default 4)
@@ -78,6 +80,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     'ema-kimg': { type: 'string' }, 'ema-rampup': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
     grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, metrics: { type: 'string' }, 'metrics-every': { type: 'string' },
     arch: { type: 'string' }, cfg: { type: 'string' },
+    ...AUGMENT_FLAGS,
     help: { type: 'boolean', short: 'h' },
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
@@ -123,6 +126,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution);
+  if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan and stylegan2, not ${arch}`);
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
   // Every flag is checked before the backend starts and the signal handlers are installed.
   const kimg = parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 });
@@ -149,12 +154,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     lastPrint = now;
     const eta = p.etaSec > 3600 ? `${(p.etaSec / 3600).toFixed(1)}h` : `${Math.ceil(p.etaSec / 60)}m`;
     const line = `kimg ${p.kimg.toFixed(2)}/${p.totalKimg} res ${p.res}${p.alpha < 1 ? ` fade ${p.alpha.toFixed(2)}` : ''} ` +
-      `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
+      `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)}${p.augmentP > 0 ? ` p ${p.augmentP.toFixed(3)}` : ''} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
   };
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
-    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: setup?.hyper ?? hyper, resolution: v.resolution === undefined ? undefined : resolution,
+    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: { ...(setup?.hyper ?? hyper), augment }, resolution: v.resolution === undefined ? undefined : resolution,
     kimg, tick, snap,
     grid, resume: v.resume, maxImages, strict: v.strict,
     signal: controller.signal, progress, metrics, metricsEvery,

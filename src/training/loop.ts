@@ -84,6 +84,8 @@ export interface Progress {
   penalty: number;
   imgPerSec: number;
   etaSec: number;
+  /** ADA's augmentation strength (0 without augmentation). */
+  augmentP: number;
 }
 
 const SNAPSHOT_RE = /^network-snapshot-(\d{6})\.safetensors$/;
@@ -203,7 +205,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     const elapsed = (Date.now() - tickStartTime) / 1000;
     const imgPerSec = (tr.nimg - tickStartNimg) / Math.max(elapsed, 1e-3);
     const sched = tr.schedule();
-    o.progress?.({ kimg: tr.kimg, totalKimg: o.kimg, res: sched.res, alpha: sched.alpha, ...last, imgPerSec, etaSec: (total - tr.nimg) / Math.max(imgPerSec, 1e-6) });
+    o.progress?.({ kimg: tr.kimg, totalKimg: o.kimg, res: sched.res, alpha: sched.alpha, ...last, imgPerSec, etaSec: (total - tr.nimg) / Math.max(imgPerSec, 1e-6), augmentP: tr.augment?.p ?? 0 });
 
     const done = tr.nimg >= total;
     if (tr.nimg - tickStartNimg >= o.tick * 1000 || done) {
@@ -214,13 +216,16 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
         lossG: sums.lossG / sums.n, lossD: sums.lossD / sums.n, penalty: sums.penalty / sums.n,
         ...Object.fromEntries(Object.entries(extraSums).map(([k, v]) => [k, v / sums.n])),
         imgPerSec: +imgPerSec.toFixed(2), secPerKimg: +secPerKimg.toFixed(2), totalSec: +((Date.now() - start) / 1000).toFixed(1),
+        // ADA: p at the tick's end and r_t = E[sign(D(real))] over the tick (measured with --aug noaug too).
+        augmentP: +(tr.augment?.p ?? 0).toFixed(6), rt: rtOrNull(tr.augment?.takeTickRt() ?? null),
         timestamp: Date.now() / 1000,
       };
       fs.appendFileSync(path.join(o.outdir, 'stats.jsonl'), JSON.stringify(stats) + '\n');
       log(`tick ${tick} kimg ${stats.kimg.toFixed(1)} res ${sched.res}${sched.alpha < 1 ? ` (fade ${sched.alpha.toFixed(2)})` : ''} ` +
         `lossG ${stats.lossG.toFixed(3)} lossD ${stats.lossD.toFixed(3)} ${('loss' in hyper && hyper.loss === 'wgan-gp') || ('gpLambda' in hyper && hyper.gpLambda > 0) ? 'gp' : 'r1'} ${stats.penalty.toFixed(4)} ` +
         `${Object.keys(extraSums).map((k) => `${k} ${(extraSums[k] / sums.n).toFixed(4)} `).join('')}` +
-        `${stats.imgPerSec} img/s ${stats.secPerKimg} sec/kimg`);
+        `${stats.imgPerSec} img/s ${stats.secPerKimg} sec/kimg` +
+        `${tr.augment && tr.augment.opts.mode !== 'noaug' ? ` augment ${stats.augmentP.toFixed(3)}` : ''}${stats.rt !== null ? ` rt ${stats.rt.toFixed(3)}` : ''}`);
       sums.lossG = sums.lossD = sums.penalty = sums.n = 0;
       extraSums = {};
       tickStartNimg = tr.nimg;
@@ -243,6 +248,10 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   z.dispose();
   tr.dispose();
   return { snapshot: lastSnapshot, kimg };
+}
+
+function rtOrNull(rt: number | null): number | null {
+  return rt === null ? null : +rt.toFixed(4);
 }
 
 function lossName(h: AnyHyperParams): string {

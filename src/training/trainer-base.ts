@@ -12,6 +12,8 @@ import { Adam, type AdamOptions } from './adam.js';
 import type { SchedulePoint } from './schedule.js';
 import { RandomState, type RandomStateSnapshot } from '../sampling/rng.js';
 import type { Snapshot } from '../io/snapshot.js';
+import { AdaptiveAugment, DEFAULT_AUGMENT, type AugmentOptions, type AugmentState } from './augment/ada.js';
+import { rngDraws } from './augment/draws.js';
 
 /** Real images at the final resolution, [N, R, R, 3] in [-1, 1]. */
 export type RealSampler = (indices: number[], flips: boolean[]) => Float32Array;
@@ -35,6 +37,8 @@ export interface BaseHyperParams {
   batch: number;
   /** Seed of the whole run: initialisation, latents, noise, data order. */
   seed: number;
+  /** Augmentation of D's inputs (ADA); absent = none. */
+  augment?: AugmentOptions;
 }
 
 export interface TrainingState<H = unknown> {
@@ -44,6 +48,8 @@ export interface TrainingState<H = unknown> {
   adamStepG: number;
   adamStepD: number;
   hyper: H;
+  /** ADA's p and its half-collected r_t. */
+  augment?: AugmentState;
 }
 
 interface Net {
@@ -65,6 +71,8 @@ export interface TrainerLike {
   readonly nimg: number;
   readonly step: number;
   readonly kimg: number;
+  /** D's input augmentation and r_t (TrainerBase's trainers: present with --aug noaug too, then only measuring r_t). */
+  readonly augment?: AdaptiveAugment;
   schedule(): SchedulePoint;
   trainStep(): StepStats;
   /** G_ema's images for z at the full resolution (noise const), for the fakes grids. */
@@ -83,6 +91,7 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
   rng: RandomState;
   nimg = 0;
   step = 0;
+  readonly augment: AdaptiveAugment;
 
   constructor(readonly cfg: C, readonly hyper: H, readonly data: DataInfo, nets: NetFactories<GN, DN>, adamG: AdamOptions, adamD: AdamOptions) {
     this.rng = new RandomState(hyper.seed >>> 0, { exact: false });
@@ -94,6 +103,22 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
     this.Gema.store.copyFrom(this.G.store);
     this.optG = new Adam(this.G.store, adamG);
     this.optD = new Adam(this.D.store, adamD);
+    this.augment = new AdaptiveAugment(hyper.augment ?? DEFAULT_AUGMENT);
+  }
+
+  /** What D sees of real or fake images: NVIDIA's run_D augments every call with fresh draws from the run's RNG. */
+  protected augmentForD(img: tf.Tensor4D): tf.Tensor4D {
+    return this.augment.apply(img, rngDraws(this.rng));
+  }
+
+  /** Logits of D on (augmented) reals, for r_t. */
+  protected reportRealLogits(logits: tf.Tensor): void {
+    this.augment.reportReal(logits.dataSync());
+  }
+
+  /** The end of a minibatch of n images: ADA's adjustment (every `interval` steps). Call after step++. */
+  protected afterStep(n: number): void {
+    this.augment.afterStep(this.step, n);
   }
 
   get kimg(): number {
@@ -139,7 +164,7 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
   toSnapshot(): Snapshot<C> {
     const training: TrainingState<H> = {
       nimg: this.nimg, step: this.step, rng: this.rng.getState(),
-      adamStepG: this.optG.step, adamStepD: this.optD.step, hyper: this.hyper,
+      adamStepG: this.optG.step, adamStepD: this.optD.step, hyper: this.hyper, augment: this.augment.state(),
     };
     return {
       config: this.cfg,
@@ -163,6 +188,7 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
     this.optG.loadRaw(need(s.modules.optG, 'optG'), t.adamStepG, `${source} (optG)`);
     this.optD.loadRaw(need(s.modules.optD, 'optD'), t.adamStepD, `${source} (optD)`);
     this.loadExtraState(t as unknown as Record<string, unknown>, source);
+    if (t.augment) this.augment.load(t.augment, source);
     this.rng.setState(t.rng);
     this.nimg = t.nimg;
     this.step = t.step;

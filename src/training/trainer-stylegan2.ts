@@ -82,7 +82,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     const n = this.hyper.batch, h = this.hyper;
     const { greg, dreg } = phasesAt(this.step, h);
     const gVars = [...this.G.store.vars.values()], dVars = [...this.D.store.vars.values()];
-    const D = (img: tf.Tensor4D) => this.D.forward(img);
+    const D = (img: tf.Tensor4D) => this.D.forward(this.augmentForD(img));
     const reals = this.drawReals(n);
 
     // Gmain: softplus(-D(G(z))).
@@ -120,7 +120,11 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     {
       const z = this.latents(n), noiseSeed = this.rng.nextUint32();
       const fakes = tf.tidy(() => this.synth(this.trainingWs(z), noiseSeed));
-      const { value, grads } = tf.variableGrads(() => tf.add(tf.mean(tf.softplus(D(fakes))), tf.mean(tf.softplus(tf.neg(D(realImg))))) as tf.Scalar, dVars);
+      const { value, grads } = tf.variableGrads(() => {
+        const fakeLogits = D(fakes), realLogits = D(realImg);
+        this.reportRealLogits(realLogits);
+        return tf.add(tf.mean(tf.softplus(fakeLogits)), tf.mean(tf.softplus(tf.neg(realLogits)))) as tf.Scalar;
+      }, dVars);
       lossD = value.dataSync()[0];
       this.applyClean(this.optD, grads, dVars);
       tf.dispose([z, fakes, value, grads]);
@@ -130,7 +134,11 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     if (dreg) {
       let r1 = 0;
       const { value, grads } = tf.variableGrads(() => {
-        const penalty = tf.mean(gradNormSquared(D, realImg)) as tf.Scalar;
+        const penalty = tf.mean(gradNormSquared((img) => {
+          const logits = D(img);
+          this.reportRealLogits(logits);
+          return logits;
+        }, realImg)) as tf.Scalar;
         r1 = penalty.dataSync()[0];
         return tf.mul(penalty, (h.r1Gamma / 2) * h.dRegInterval) as tf.Scalar;
       }, dVars);
@@ -144,6 +152,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     this.updateEma(n, h.emaKimg, h.emaRampup, this.nimg);
     this.nimg += n;
     this.step++;
+    this.afterStep(n);
     return { lossG, lossD, penalty: this.lastR1 };
   }
 

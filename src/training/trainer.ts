@@ -96,10 +96,13 @@ export class Trainer extends TrainerBase<StyleGANConfig, TrainHyperParams, Gener
     const sched = this.schedule();
     const synthOpts = { res: sched.res, alpha: sched.alpha, noiseMode: 'random' as const };
     const dOpts = { res: sched.res, alpha: sched.alpha };
-    const dFn = (img: tf.Tensor4D) => this.D.forward(img, dOpts);
-
     // D step: fakes are computed outside the tape since D's gradients do not need G's.
     const reals = this.reals(n, sched);
+    const dFn = (img: tf.Tensor4D) => {
+      const logits = this.D.forward(this.augmentForD(img), dOpts);
+      if (img === reals) this.reportRealLogits(logits);
+      return logits;
+    };
     const fakes = tf.tidy(() => this.G.synthesis.forward(this.trainingWs(n, sched.res), { ...synthOpts, noiseSeed: this.rng.nextUint32() }));
     const mixWeights = this.hyper.loss === 'wgan-gp' ? tf.tensor1d(Float32Array.from(this.rng.randomSampleArray(n))) : undefined;
     let penalty = 0, lossD = 0;
@@ -130,6 +133,7 @@ export class Trainer extends TrainerBase<StyleGANConfig, TrainHyperParams, Gener
 
     this.nimg += n;
     this.step++;
+    this.afterStep(n);
     // After counting the batch (NVIDIA's 2019 loop; stylegan2-ada ramps on the count before it).
     this.updateEma(n, this.hyper.emaKimg, this.hyper.emaRampup, this.nimg);
     return { lossG, lossD, penalty };

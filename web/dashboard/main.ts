@@ -12,6 +12,7 @@ const charts = {
   loss: new LineChart($('chartLoss'), 'loss'),
   penalty: new LineChart($('chartPenalty')),
   speed: new LineChart($('chartSpeed'), 'img/s'),
+  augment: new LineChart($('chartAugment')),
   metrics: null as LineChart | null,
 };
 
@@ -53,6 +54,8 @@ function drawStats(s: RunState, rs: StatsRow[]): void {
     [{ label: penaltyName, color: COLORS[2] }, ...plKeys.map((k, i) => ({ label: k, color: COLORS[3 + i] }))],
     [column(rs, 'penalty'), ...plKeys.map((k) => column(rs, k))]);
   charts.speed.update(xs, [{ label: 'img/s', color: COLORS[4] }], [column(rs, 'imgPerSec')]);
+  // ADA: the strength p and r_t = E[sign(D(real))] (the target is usually 0.6).
+  charts.augment.update(xs, [{ label: 'p', color: COLORS[5] }, { label: 'r_t', color: COLORS[6] }], [column(rs, 'augmentP'), column(rs, 'rt')]);
 }
 
 function drawMetrics(s: RunState): void {

@@ -117,7 +117,9 @@ export function applyGeometric(x: tf.Tensor4D, plan: GeometricPlan): tf.Tensor4D
   return tf.tidy(() => {
     const [n, c, h, w] = x.shape;
     let y = tf.reshape(x, [n * c, h, w]) as tf.Tensor3D;
-    y = alongH(alongW(y, plan.up.x.m, plan.up.x.rows), plan.up.y.m, plan.up.y.rows);
+    // H first and W last on the way up, W first on the way down: the transposes in alongH then
+    // move the small images, not the 2x upsampled padded ones.
+    y = alongW(alongH(y, plan.up.y.m, plan.up.y.rows), plan.up.x.m, plan.up.x.rows);
     const s = bilinearSample(tf.reshape(y, [n, c, plan.sample.inH, plan.sample.inW]), plan.sample);
     y = tf.reshape(s, [n * c, plan.sample.outH, plan.sample.outW]);
     y = alongH(alongW(y, plan.down.x.m, w), plan.down.y.m, h);

@@ -34,13 +34,12 @@ export function affineSamplePlan(theta: Float64Array, batch: number, inH: number
         const ix = ((gx + 1) * inW - 1) / 2, iy = ((gy + 1) * inH - 1) / 2;
         const x0 = Math.floor(ix), y0 = Math.floor(iy), fx = ix - x0, fy = iy - y0;
         const o = (n * m + i * outW + j) * 4;
-        const corners: Array<[number, number, number]> = [[y0, x0, (1 - fy) * (1 - fx)], [y0, x0 + 1, (1 - fy) * fx], [y0 + 1, x0, fy * (1 - fx)], [y0 + 1, x0 + 1, fy * fx]];
-        for (let k = 0; k < 4; k++) {
-          const [yy, xx, wk] = corners[k];
-          const inside = yy >= 0 && yy < inH && xx >= 0 && xx < inW;
-          idx[o + k] = inside ? yy * inW + xx : 0;
-          w[o + k] = inside ? wk : 0;
-        }
+        const xIn0 = x0 >= 0 && x0 < inW, xIn1 = x0 + 1 >= 0 && x0 + 1 < inW, yIn0 = y0 >= 0 && y0 < inH, yIn1 = y0 + 1 >= 0 && y0 + 1 < inH;
+        // Corners (y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1); outside ones weigh 0.
+        if (yIn0 && xIn0) { idx[o] = y0 * inW + x0; w[o] = (1 - fy) * (1 - fx); }
+        if (yIn0 && xIn1) { idx[o + 1] = y0 * inW + x0 + 1; w[o + 1] = (1 - fy) * fx; }
+        if (yIn1 && xIn0) { idx[o + 2] = (y0 + 1) * inW + x0; w[o + 2] = fy * (1 - fx); }
+        if (yIn1 && xIn1) { idx[o + 3] = (y0 + 1) * inW + x0 + 1; w[o + 3] = fy * fx; }
       }
     }
   }

@@ -1,0 +1,34 @@
+/** `train --aug ada|noaug|fixed --p F --target F --augpipe NAME`: NVIDIA's train.py rules for the augmentation flags. */
+import { parseChoice, parseNumber, UsageError } from './args.js';
+import { DEFAULT_AUGMENT, type AugmentOptions } from '../training/augment/ada.js';
+import { AUGPIPE_NAMES, augmentSpec, stagesOf, type AugpipeName } from '../training/augment/specs.js';
+import { HZ_FBANK } from '../training/augment/filter-bank.js';
+
+export const AUGMENT_HELP = `Augmentation (StyleGAN2-ADA; D sees augmented reals and fakes):
+  --aug ada|noaug|fixed  adaptive p, none, or a fixed --p (default noaug)
+  --p F                  fixed augmentation strength in [0, 1] (--aug fixed only)
+  --target F             ADA's target for r_t = E[sign(D(real))] (default 0.6)
+  --augpipe NAME         ${AUGPIPE_NAMES.join(' | ')} (default bgc:
+                         blit, geometric and colour transforms)`;
+
+export const AUGMENT_FLAGS = { aug: { type: 'string' }, p: { type: 'string' }, target: { type: 'string' }, augpipe: { type: 'string' } } as const;
+
+/** The options (a resumed run keeps its checkpoint's). minResolution: the smallest image D sees. */
+export function parseAugment(v: Record<string, string | boolean | undefined>, minResolution: number): AugmentOptions {
+  const str = (k: string) => v[k] as string | undefined;
+  const mode = parseChoice(str('aug'), 'aug', ['ada', 'noaug', 'fixed'] as const, 'noaug');
+  if (str('p') !== undefined && mode !== 'fixed') throw new UsageError('--p can only be given with --aug fixed');
+  if (mode === 'fixed' && str('p') === undefined) throw new UsageError('--aug fixed needs --p');
+  if (str('target') !== undefined && mode !== 'ada') throw new UsageError('--target can only be given with --aug ada');
+  if (str('augpipe') !== undefined && mode === 'noaug') throw new UsageError('--augpipe cannot be given with --aug noaug');
+  const pipe = parseChoice(str('augpipe'), 'augpipe', AUGPIPE_NAMES, 'bgc') as AugpipeName;
+  const taps = HZ_FBANK[0].length >> 1;
+  if (mode !== 'noaug' && stagesOf(augmentSpec(pipe)).filter && minResolution <= taps) {
+    throw new UsageError(`--augpipe ${pipe} filters images, which needs D's inputs larger than ${taps} px (smallest here: ${minResolution})`);
+  }
+  return {
+    ...DEFAULT_AUGMENT, mode, pipe,
+    p: mode === 'fixed' ? parseNumber(str('p'), 'p', { min: 0, max: 1 }) : 0,
+    target: parseNumber(str('target'), 'target', { min: 0, max: 1, def: DEFAULT_AUGMENT.target }),
+  };
+}
