@@ -18,11 +18,15 @@ export function formatBench(r: BenchResult): string {
   out.push(`${r.machine.cpu}, ${r.machine.cores} threads, Node ${r.machine.node}${r.quick ? ' (quick: tiny sizes, numbers meaningless)' : ''}`);
   out.push(r.sgemm ? `sgemm peak (OpenBLAS ${r.sgemm.core} kernels, ${r.sgemm.n}^3, all threads): ${f(r.sgemm.gflops)} GFLOP/s` : 'sgemm peak: n/a (native addon not built)');
   if (r.nativeMissing) out.push(`native backend unavailable: ${r.nativeMissing}`);
-  const has = (k: 'generation' | 'training' | 'conv') => r.backends.some((b) => b[k].length > 0);
+  const has = (k: 'generation' | 'training' | 'conv' | 'filteredLrelu') => r.backends.some((b) => b[k]?.length > 0);
   if (has('generation')) out.push('', 'Generation (noise const, fp32): images/s (fastest batch)', table(['backend', 'arch', 'preset', 'px', 'batch', 'ms/batch', 'img/s'],
     r.backends.flatMap((b) => b.generation.map((g) => [b.backend, g.arch, g.preset, g.resolution, g.batch, f(g.msPerBatch), f(g.imagesPerSec, 2)]))));
   if (has('training')) out.push('', 'Training: images/s', table(['backend', 'arch', 'preset', 'px', 'batch', 'ms/step', 'img/s', 'step'],
     r.backends.flatMap((b) => b.training.map((t) => [b.backend, t.arch, t.preset, t.resolution, t.batch, f(t.msPerStep, 0), f(t.imagesPerSec, 2), t.step]))));
+  if (has('filteredLrelu')) out.push('', 'StyleGAN3 filtered_lrelu: ms per call (fastest), fused kernel vs composite ops on the same backend; grad = forward + dx + db',
+    table(['backend', 'layer', 'x', 'y', 'up/down', 'filters', 'fused ms', 'composite ms', 'speed-up', 'fused grad ms', 'composite grad ms', 'speed-up'],
+      r.backends.flatMap((b) => (b.filteredLrelu ?? []).map((l) => [b.backend, l.layer, l.x.join('x'), l.y.join('x'), `${l.up}/${l.down}`, l.filters,
+        f(l.fusedMs, 2), f(l.compositeMs, 2), f(l.compositeMs / l.fusedMs), f(l.fusedGradMs, 2), f(l.compositeGradMs, 2), f(l.compositeGradMs / l.fusedGradMs)]))));
   if (!has('conv')) return out.join('\n');
   out.push('', 'Conv kernels on the networks\' 3x3 shapes, all shapes together: GFLOP/s (% of the sgemm speed timed interleaved',
     'with each kernel; the machine\'s speed drifts, so each kernel is compared with the sgemm of its own time window)');

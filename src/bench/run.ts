@@ -20,6 +20,7 @@ import type { TrainerLike } from '../training/trainer-base.js';
 import { DEFAULT_AUGMENT, type AugmentOptions } from '../training/augment/ada.js';
 import { convFlops, networkConvShapes, type ConvShape } from './shapes.js';
 import { timeIt } from './timing.js';
+import { benchFilteredLrelu, type FilteredLreluRow } from './filtered-lrelu.js';
 
 export interface BenchOptions {
   /** Backends to run; default: every available one except the (reference, very slow) cpu. */
@@ -32,7 +33,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const BENCH_SECTIONS = ['generation', 'training', 'conv'] as const;
+export const BENCH_SECTIONS = ['generation', 'training', 'conv', 'filtered-lrelu'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Which network: the original StyleGAN presets, or StyleGAN2 of the same shape (see stylegan2BenchConfig). */
@@ -58,6 +59,8 @@ export interface BackendBench {
   generation: GenerationRow[];
   training: TrainingRow[];
   conv: ConvRow[];
+  /** StyleGAN3's filtered_lrelu, fused kernel vs composite ops (backends with the kernel only). */
+  filteredLrelu: FilteredLreluRow[];
   /** Per kernel: all shapes' FLOPs over all shapes' time (see convSummary). */
   convSummary: ConvSummary[];
 }
@@ -305,7 +308,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     const generation = section('generation', 'generation', () => benchGeneration(p));
     const training = section('training', 'training', () => benchTraining(p));
     const conv = section('conv', 'conv kernels (each interleaved with sgemm)', () => benchConv(p, peak));
-    result.backends.push({ backend, generation, training, conv, convSummary: [] });
+    const filteredLrelu = section('filtered-lrelu', 'filtered_lrelu, fused vs composite', () => benchFilteredLrelu(p.quick, p.minMs / 2));
+    result.backends.push({ backend, generation, training, conv, filteredLrelu, convSummary: [] });
   }
   result.sgemm = peak?.result() ?? null;
   for (const b of result.backends) b.convSummary = b.conv.length ? convSummary(b.conv) : [];

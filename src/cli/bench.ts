@@ -10,7 +10,9 @@ export const BENCH_HELP = `Usage: stylegan bench [options]
 For each available backend: generator images/s (32 and 64 px presets, batch 1 and 8, noise
 const), training images/s (the cpu32 and cpu64 presets at the default batch), and the conv
 kernels' GFLOP/s on the networks' own shapes against the machine's sgemm peak (OpenBLAS on all
-cores, measured in the same run). Takes a few minutes; run it on an otherwise idle machine.
+cores, measured in the same run), and StyleGAN3's filtered_lrelu on StyleGAN3-T/R layer shapes
+(the fused kernel against the composite ops, where the backend has the kernel). Takes a few
+minutes; run it on an otherwise idle machine.
 
   --backends LIST        comma-separated: ${NODE_BACKENDS.join(', ')} (default: all available but cpu,
                          the reference JS backend, which is 10-100x slower)

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { BenchResult } from '../../src/bench/run.js';
+import { loadNativeAddon } from '../../src/backend/native-addon.js';
 
 // The benchmark is not a timed test: CI only checks that `stylegan bench --quick` runs and
 // reports every section for each backend, including the native one (CI builds it).
@@ -32,6 +33,12 @@ test('stylegan bench --quick prints the tables and writes the JSON', async () =>
     assert.ok(b.training.length > 0 && b.training.every((t) => t.imagesPerSec > 0));
     assert.ok(b.convSummary.every((c) => c.gflops > 0 && c.percentOfPeak !== null));
   }
+  // filtered_lrelu rows where the fused kernel exists (an addon built from these sources).
+  const fused = typeof loadNativeAddon().addon?.filteredLrelu === 'function';
+  const fl = r.backends.find((b) => b.backend === 'native')!.filteredLrelu;
+  assert.equal(fl.length > 0, fused);
+  assert.ok(fl.every((l) => l.fusedMs > 0 && l.compositeMs > 0 && l.fusedGradMs > 0 && l.compositeGradMs > 0));
+  if (fused) assert.match(text, /filtered_lrelu/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
