@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { load: () => Promise<Run>; summary: string }> = 
   export: { load: async () => (await import('./export.js')).exportCommand, summary: 'G_ema of a StyleGAN2 network as an ONNX model (onnxruntime web/node/python)' },
   bench: { load: async () => (await import('./bench.js')).benchCommand, summary: 'images/s (generation, training) and conv GFLOP/s for each backend' },
   serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
+  compare: { load: async () => (await import('./compare.js')).compareCommand, summary: 'train the baseline GANs and StyleGANs with one budget and tabulate FID/KID/SWD (the source table)' },
   dashboard: { load: async () => (await import('./dashboard.js')).dashboardCommand, summary: 'a live browser dashboard of a training run folder' },
 };
 
