@@ -3,19 +3,21 @@ import { parseFlags, UsageError } from './args.js';
 import { readNetworkFile } from './network.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 import { exportStyleGAN2Onnx } from '../io/export-onnx-stylegan2.js';
+import { exportStyleganOnnx } from '../io/export-onnx-stylegan.js';
 
 export const EXPORT_HELP = `Usage: stylegan export --network FILE --format onnx --out G.onnx
 
-Writes G_ema of a StyleGAN2 network (our checkpoint or any official file 'generate' reads) as an
-ONNX model (opset 17) for onnxruntime (web, node, python) and other ONNX runtimes:
+Writes G_ema of a StyleGAN2 or 2019 StyleGAN network (our checkpoint or any official file
+'generate' reads) as an ONNX model (opset 17) for onnxruntime (web, node, python) and other
+ONNX runtimes:
   inputs   z    float32 [N, z_dim]   latents (generate's seeds give NumPy's randn)
            psi  float32 [1]          truncation psi towards w_avg on every layer (1 = none)
            c    float32 [N, c_dim]   one-hot labels, conditional networks only
-  output   img  float32 [N, H, W, C] about [-1, 1]; pixel = clamp(img * 127.5 + 128, 0, 255)
+  output   img  float32 [N, H, W, C] about [-1, 1]; pixel = floor(clamp(img * 127.5 + 128, 0, 255))
 The synthesis uses the network's stored constant noise (generate's --noise-mode const).
 
 Options:
-  --network FILE   .safetensors checkpoint, or an official .pkl / .pt (StyleGAN2)
+  --network FILE   .safetensors checkpoint, or an official .pkl / .pt (StyleGAN, StyleGAN2)
   --format onnx    the only format so far
   --out FILE       where to write the model
 
@@ -32,8 +34,11 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (v.format !== 'onnx') throw new UsageError(`export: --format must be onnx, got ${v.format === undefined ? 'nothing' : `'${v.format}'`}`);
   if (!v.out) throw new UsageError('export: --out FILE is required');
   const s = readNetworkFile(v.network, { warn: (line) => console.error(line) });
-  if (s.config.arch !== 'stylegan2') throw new Error(`${v.network}: ONNX export supports 'stylegan2' networks, not '${s.config.arch}'`);
-  const bytes = exportStyleGAN2Onnx(s.config, s.modules.G_ema!, v.network);
+  const cfg = s.config as { arch: string };
+  let bytes: Uint8Array;
+  if (s.config.arch === 'stylegan2') bytes = exportStyleGAN2Onnx(s.config, s.modules.G_ema!, v.network);
+  else if (s.config.arch === 'stylegan') bytes = exportStyleganOnnx(s.config, s.modules.G_ema!, v.network);
+  else throw new Error(`${v.network}: ONNX export supports 'stylegan' and 'stylegan2' networks, not '${cfg.arch}'`);
   await writeFileAtomic(v.out, bytes);
   console.log(`Wrote ${v.out}: G_ema of ${v.network} as ONNX (${s.config.imgResolution}x${s.config.imgResolution}, ${(bytes.length / 2 ** 20).toFixed(1)} MiB)`);
 }

@@ -15,7 +15,7 @@ const COMMANDS: Record<string, { load: () => Promise<Run>; summary: string }> = 
   project: { load: async () => (await import('./project.js')).projectCommand, summary: 'find the w of an image (projector.py)' },
   metrics: { load: async () => (await import('./metrics.js')).metricsCommand, summary: 'FID, KID, precision/recall, PPL, IS, SWD (calc_metrics.py)' },
   convert: { load: async () => (await import('./convert.js')).convertCommand, summary: 'an official StyleGAN .pkl/.pt into a .safetensors checkpoint, or a StyleGAN2 one into NVIDIA\'s TF .pkl' },
-  export: { load: async () => (await import('./export.js')).exportCommand, summary: 'G_ema of a StyleGAN2 network as an ONNX model (onnxruntime web/node/python)' },
+  export: { load: async () => (await import('./export.js')).exportCommand, summary: 'G_ema of a StyleGAN2 or StyleGAN network as an ONNX model (onnxruntime web/node/python)' },
   bench: { load: async () => (await import('./bench.js')).benchCommand, summary: 'images/s (generation, training) and conv GFLOP/s for each backend' },
   serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'a browser playground for a network (seeds, truncation, mixing, noise)' },
   compare: { load: async () => (await import('./compare.js')).compareCommand, summary: 'train the baseline GANs and StyleGANs with one budget and tabulate FID/KID/SWD (the source table)' },

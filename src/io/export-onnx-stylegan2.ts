@@ -16,6 +16,7 @@ import type { RawTensor } from '../networks/params.js';
 import { channelsAt } from '../networks/stylegan2/layers.js';
 import { type Fir, setupFilter } from '../networks/stylegan2/ops.js';
 import { OnnxGraph, encodeModel } from './onnx-proto.js';
+import { col, convWeight, depthwise, normalize2nd, spread } from './onnx-ops.js';
 
 const SQRT2 = Math.SQRT2;
 
@@ -37,24 +38,9 @@ class Builder {
     return act ? this.g.op('Mul', [this.g.op('LeakyRelu', [y], { alpha: { f: 0.2 } }), this.g.scalar(SQRT2)]) : y;
   }
 
-  /** x * rsqrt(mean(x^2, axis 1) + 1e-8). */
-  normalize(x: string): string {
-    const m = this.g.op('ReduceMean', [this.g.op('Mul', [x, x])], { axes: { ints: [1] }, keepdims: { i: 1 } });
-    return this.g.op('Div', [x, this.g.op('Sqrt', [this.g.op('Add', [m, this.g.scalar(1e-8)])])]);
-  }
-
-  /** [N, C] -> [N, C, 1, 1]. */
-  col(x: string): string { return this.g.op('Reshape', [x, this.g.ints([0, -1, 1, 1])]); }
-
-  /** Our HWIO weight as ONNX Conv's [out, in, kh, kw] (`transpose`: ConvTranspose's [in, out, kh, kw]). */
-  convWeight(name: string, w: RawTensor, transpose = false): string {
-    const [kh, kw, ci, co] = w.shape, out = new Float32Array(w.data.length);
-    for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) {
-      const dst = transpose ? ((i * co + o) * kh + y) * kw + x : ((o * ci + i) * kh + y) * kw + x;
-      out[dst] = w.data[((y * kw + x) * ci + i) * co + o];
-    }
-    return this.g.tensor(name, transpose ? [ci, co, kh, kw] : [co, ci, kh, kw], out);
-  }
+  normalize(x: string): string { return normalize2nd(this.g, x); }
+  col(x: string): string { return col(this.g, x); }
+  convWeight(name: string, w: RawTensor, transpose = false): string { return convWeight(this.g, name, w, 1, transpose); }
 
   /** Pads (positive) and crops (negative) the spatial axes by NVIDIA's [x0, x1, y0, y1]. */
   padCrop(x: string, [x0, x1, y0, y1]: number[], h: number, w: number): string {
@@ -74,16 +60,14 @@ class Builder {
   upfirdn(x: string, c: number, h: number, w: number, f: Fir, up: number, pad: number[], gain: number): [string, number, number] {
     let y = x;
     if (up > 1) {
-      // Zero insertion: each pixel at (up*i, up*j) of an up-times larger zero image.
-      const ones = this.g.tensor('zeroins', [c, 1, 1, 1], new Float32Array(c).fill(1));
-      y = this.g.op('ConvTranspose', [y, ones], { group: { i: c }, strides: { ints: [up, up] }, output_padding: { ints: [up - 1, up - 1] } });
+      y = spread(this.g, y, c, up, false); // zero insertion
       h *= up; w *= up;
     }
     y = this.padCrop(y, pad, h, w);
     h += pad[2] + pad[3]; w += pad[0] + pad[1];
-    const n = f.size, k = new Float32Array(c * n * n);
-    for (let ch = 0; ch < c; ch++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[(ch * n + i) * n + j] = f.k[(n - 1 - i) * n + (n - 1 - j)] * gain;
-    if (n > 1 || gain !== 1) y = this.g.op('Conv', [y, this.g.tensor('fir', [c, 1, n, n], k)], { group: { i: c } });
+    const n = f.size, k = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = f.k[(n - 1 - i) * n + (n - 1 - j)] * gain; // convolution: flipped
+    if (n > 1 || gain !== 1) y = depthwise(this.g, y, c, k, n);
     return [y, h - n + 1, w - n + 1];
   }
 
