@@ -7,6 +7,7 @@ type Run = (argv: string[]) => Promise<void>;
 // so `stylegan generate` does not pay for the metrics or the web server at start-up.
 const COMMANDS: Record<string, { load: () => Promise<Run>; summary: string }> = {
   train: { load: async () => (await import('./train.js')).trainCommand, summary: 'train a StyleGAN on a folder or zip of images (default: emoji)' },
+  dataset: { load: async () => (await import('./dataset.js')).datasetCommand, summary: 'a folder or zip of images as NVIDIA\'s dataset_tool.py zip (labels in dataset.json)' },
   generate: { load: async () => (await import('./generate.js')).generateCommand, summary: 'images for seeds from a checkpoint or an official .pkl' },
   mix: { load: async () => (await import('./mix.js')).mixCommand, summary: 'style-mixing grid: column seeds\' styles into row seeds (style_mixing.py)' },
   truncation: { load: async () => (await import('./truncation.js')).truncationCommand, summary: 'grid of seeds x truncation psi' },

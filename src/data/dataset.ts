@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { unzipSync } from 'fflate';
 import { decodeRgb, errorReason } from './grid.js';
 import { implausibleZipEntry } from '../io/zip.js';
+import { encodeLabels, readSourceLabels, type RawLabel } from './labels.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|webp)$/i;
 const EXT_LIST = '.png, .jpg, .jpeg, .webp';
@@ -34,6 +35,8 @@ export interface ImageSource {
   /** Zip entries skipped because their path escapes the archive. */
   unsafeEntries: number;
   read(i: number): Promise<Uint8Array>;
+  /** The source's root dataset.json (NVIDIA's labels), if it has one. */
+  meta?: Uint8Array;
 }
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -74,7 +77,8 @@ function openZip(file: string): ImageSource {
         const n = f.name.replace(/\\/g, '/');
         if (n.endsWith('/') || n.startsWith('__MACOSX/') || n.includes('/__MACOSX/')) return false;
         if (isUnsafeZipName(n)) { unsafe.push(f.name); return false; }
-        if (!IMAGE_EXT.test(n) || isAppleDouble(n)) return false;
+        const meta = n === 'dataset.json' && f.originalSize < 1 << 28;
+        if (!meta && (!IMAGE_EXT.test(n) || isAppleDouble(n))) return false;
         // fflate inflates only stored (0) and deflated (8) entries and throws on others.
         if (f.compression !== 0 && f.compression !== 8) { unsupported++; return false; }
         // fflate allocates the claimed unpacked size: a corrupted field must not cost gigabytes.
@@ -85,6 +89,8 @@ function openZip(file: string): ImageSource {
   } catch (e) {
     throw new Error(`Cannot read zip ${file}: ${errorReason(e)}`);
   }
+  const meta = files['dataset.json'];
+  delete files['dataset.json'];
   const names = Object.keys(files).sort(byCodeUnit);
   const warnings: string[] = [];
   if (unsafe.length > 0) {
@@ -92,7 +98,7 @@ function openZip(file: string): ImageSource {
   }
   if (unsupported > 0) warnings.push(`Skipped ${unsupported} zip entries with unsupported compression`);
   if (corrupt.length > 0) warnings.push(`Skipped ${corrupt.length} corrupt zip entr${corrupt.length === 1 ? 'y' : 'ies'} (impossible sizes): ${nameList(corrupt)}`);
-  return { kind: 'zip', path: file, names, warnings, unsafeEntries: unsafe.length, read: async (i) => files[names[i]] };
+  return { kind: 'zip', path: file, names, warnings, unsafeEntries: unsafe.length, read: async (i) => files[names[i]], meta };
 }
 
 function nameList(names: string[]): string {
@@ -111,9 +117,11 @@ export async function openImageSource(source: string | undefined): Promise<Image
   let src: ImageSource;
   if (stat.isDirectory()) {
     const names = listFolder(p);
+    const metaFile = path.join(p, 'dataset.json');
     src = {
       kind: 'folder', path: p, names, warnings: [], unsafeEntries: 0,
       read: async (i) => fs.promises.readFile(path.join(p, names[i])),
+      meta: fs.statSync(metaFile, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(metaFile) : undefined,
     };
   } else if (/\.zip$/i.test(p)) {
     src = openZip(p);
@@ -133,8 +141,10 @@ export class Dataset {
   readonly mirror: boolean;
   readonly sourcePath: string;
   readonly warnings: string[];
+  /** Class labels [N, dim] (one-hot for integer classes), when loaded with `labels`. */
+  readonly labels?: { dim: number; values: Float32Array; classNames?: string[]; origin: string };
 
-  constructor(opts: { images: Uint8Array; numImages: number; resolution: number; mirror?: boolean; sourcePath?: string; warnings?: string[] }) {
+  constructor(opts: { images: Uint8Array; numImages: number; resolution: number; mirror?: boolean; sourcePath?: string; warnings?: string[]; labels?: Dataset['labels'] }) {
     const { images, numImages, resolution } = opts;
     if (images.length !== numImages * resolution * resolution * 3) {
       throw new Error(`Dataset buffer has ${images.length} bytes, expected ${numImages}x${resolution}x${resolution}x3`);
@@ -145,6 +155,17 @@ export class Dataset {
     this.mirror = opts.mirror ?? false;
     this.sourcePath = opts.sourcePath ?? '';
     this.warnings = opts.warnings ?? [];
+    if (opts.labels && opts.labels.values.length !== numImages * opts.labels.dim) throw new Error(`Dataset labels have ${opts.labels.values.length} values, expected ${numImages}x${opts.labels.dim}`);
+    this.labels = opts.labels;
+  }
+
+  /** Labels [n, dim] of the given images (empty when the set has none). */
+  labelBatch(indices: number[]): Float32Array {
+    const l = this.labels;
+    if (!l) return new Float32Array(0);
+    const out = new Float32Array(indices.length * l.dim);
+    indices.forEach((i, j) => out.set(l.values.subarray(i * l.dim, (i + 1) * l.dim), j * l.dim));
+    return out;
   }
 
   /** Bytes per image: R * R * 3. */
@@ -216,6 +237,8 @@ export interface LoadOptions {
   maxImages?: number;
   /** Throw on the first unreadable image instead of skipping it. */
   strict?: boolean;
+  /** Load class labels (dataset.json, else sub-folder names); an image without one is an error. */
+  labels?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -228,6 +251,14 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   }
   const src = await openImageSource(opts.path);
   const total = Math.min(src.names.length, opts.maxImages ?? Infinity);
+  const sourceLabels = opts.labels ? readSourceLabels(src) : null;
+  if (opts.labels && !sourceLabels) throw new Error(`${src.path} has no labels: no dataset.json with "labels", and its images are not in two or more sub-folders`);
+  const raw: Array<RawLabel | undefined> = [];
+  if (sourceLabels) {
+    for (let i = 0; i < total; i++) raw.push(sourceLabels.labelOf(src.names[i]));
+    const missing = raw.findIndex((l) => l === undefined);
+    if (missing >= 0) throw new Error(`${sourceLabels.origin}: no label for ${src.names[missing]}`);
+  }
   const size = r * r * 3;
   let images: Uint8Array; // [total, R, R, 3], compacted below if some fail
   try {
@@ -279,7 +310,12 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   if (upsampled.length > 0) {
     warnings.push(`Upsampled ${upsampled.length} image${upsampled.length === 1 ? '' : 's'} smaller than ${r}x${r} (e.g. ${upsampled.sort(byCodeUnit)[0]})`);
   }
-  return new Dataset({ images, numImages: loaded, resolution: r, mirror: opts.mirror, sourcePath: src.path, warnings });
+  let labels: Dataset['labels'];
+  if (sourceLabels) {
+    const kept = raw.filter((_, i) => ok[i]) as RawLabel[];
+    labels = { ...encodeLabels(kept, sourceLabels.origin, sourceLabels.classNames?.length), classNames: sourceLabels.classNames, origin: sourceLabels.origin };
+  }
+  return new Dataset({ images, numImages: loaded, resolution: r, mirror: opts.mirror, sourcePath: src.path, warnings, labels });
 }
 
 /** Keeps the slots flagged in ok, preserving order. */
