@@ -4,6 +4,8 @@ import { runTraining, type Progress } from '../training/loop.js';
 import { checkTrainingMetrics } from '../metrics/training.js';
 import { DEFAULT_HYPER } from '../training/trainer.js';
 import { stylegan2TrainSetup } from './train-stylegan2.js';
+import { stylegan3TrainSetup } from './train-stylegan3.js';
+import { STYLEGAN3_CFGS } from '../training/stylegan3-presets.js';
 import { NETWORK_PRESETS, presetForResolution, type NetworkPresetName } from '../networks/stylegan/presets.js';
 import { channelsAt } from '../networks/stylegan/config.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
@@ -23,6 +25,14 @@ Trains a StyleGAN on a folder or .zip of images (default: the bundled emoji set)
                          --cfg; cpu: 128-d latents, <= 64/128 channels, batch 16; default: cpu up
                          to 64 px, else auto). --batch --gamma --lr --mixing --ema-kimg
                          --ema-rampup --cbase --cmax --zdim --seed override it
+  --arch stylegan3       StyleGAN3 (alias-free; NVlabs/stylegan3 train.py): --cfg ${STYLEGAN3_CFGS.join(' | ')}
+                         (default stylegan3-t-cpu up to 64 px, else stylegan3-t). G lr 0.0025, D lr
+                         0.002, 2 mapping layers, no mixing, no path length reg., lazy R1, G_ema
+                         batch*10/32 kimg; -r: 1x1 convs, doubled G channels, radial filters, D input
+                         blur sigma 10 fading over batch*200/32 kimg. -cpu: 128-d latents, <= 64 (R:
+                         128) channels, batch 16. --gamma: default resolution^2/32768 (NVIDIA's table:
+                         0.5 at 128 px), printed; --batch --lr --ema-kimg --ema-rampup --cbase --cmax
+                         --zdim --seed override
   --arch ${BASELINE_ARCHS.join('|')}
                          a baseline of the comparison table (see stylegan compare), with its
                          reference's networks and hyperparameters (printed at start); --batch
@@ -87,9 +97,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
   const resolution = parseNumber(v.resolution, 'resolution', { int: true, min: 4, max: 1024, def: 32 });
   if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
-  const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2', ...BASELINE_ARCHS] as const, 'stylegan');
-  if (arch === 'stylegan' && v.cfg !== undefined) throw new UsageError('--cfg is for --arch stylegan2 (use --preset for stylegan)');
-  const setup = arch === 'stylegan2' ? stylegan2TrainSetup(v, resolution) : isBaselineArch(arch) ? baselineTrainSetup(v, arch, resolution) : undefined;
+  const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2', 'stylegan3', ...BASELINE_ARCHS] as const, 'stylegan');
+  if (arch === 'stylegan' && v.cfg !== undefined) throw new UsageError('--cfg is for --arch stylegan2 / stylegan3 (use --preset for stylegan)');
+  const sg3 = arch === 'stylegan3' ? stylegan3TrainSetup(v, resolution) : undefined;
+  const setup = arch === 'stylegan2' ? stylegan2TrainSetup(v, resolution) : sg3 ?? (isBaselineArch(arch) ? baselineTrainSetup(v, arch, resolution) : undefined);
   const presetName = setup ? undefined : v.preset as NetworkPresetName | undefined;
   if (presetName !== undefined && !(presetName in NETWORK_PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(NETWORK_PRESETS).join(', ')}, got '${presetName}'`);
   const preset = presetName ? NETWORK_PRESETS[presetName] : presetForResolution(resolution);
@@ -118,7 +129,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
   };
   if (!Number.isInteger(Math.log2(hyper.growth.initialResolution))) throw new UsageError(`--grow-start must be a power of two, got ${hyper.growth.initialResolution}`);
-  const group = setup ? (setup.config.arch === 'stylegan2' ? setup.config.discriminator.mbstdGroupSize ?? batch : 1) : 4;
+  const group = setup ? (setup.config.arch === 'stylegan2' || setup.config.arch === 'stylegan3' ? setup.config.discriminator.mbstdGroupSize ?? batch : 1) : 4;
   if (batch % Math.min(group, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size ${group}, got ${batch}`);
   const metrics = v.metrics ? v.metrics.split(',').map((m) => m.trim()).filter(Boolean) : [];
   try {
@@ -157,6 +168,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)}${p.augmentP > 0 ? ` p ${p.augmentP.toFixed(3)}` : ''} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
   };
+  if (sg3?.note && v.resume === undefined) process.stderr.write(sg3.note + '\n');
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
     outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: { ...(setup?.hyper ?? hyper), augment }, resolution: v.resolution === undefined ? undefined : resolution,

@@ -9,14 +9,15 @@
  */
 import type { TorchModuleRecord } from './torch.js';
 import { tensorToFloat32 } from './torch.js';
-import type { StyleGAN3Config } from '../networks/stylegan3/config.js';
-import { defaultStyleGAN2Config } from '../networks/stylegan2/config.js';
+import { type StyleGAN3Config, discriminatorConfig } from '../networks/stylegan3/config.js';
 import {
   type Kw, type TensorMap, discriminatorFromInitKwargs, flattenModule, initKwargs, mapStyleGAN2Network, num, readStyleGAN2Pickle, resolve, toKw,
 } from './import-stylegan2.js';
 import { officialShape, transformData } from './stylegan2-table.js';
 import { expandTable3 } from './stylegan3-table.js';
 import { shownName } from './bytes.js';
+
+export { discriminatorConfig };
 
 /** Generator(z_dim, c_dim, w_dim, img_resolution, img_channels, mapping_kwargs, **synthesis_kwargs): every name NVIDIA accepts. */
 const G_DEFAULTS: Kw = {
@@ -77,11 +78,6 @@ export function mapStyleGAN3Generator(net: TorchModuleRecord, cfg: StyleGAN3Conf
   ].filter(Boolean);
   if (problems.length) throw new Error(`${source}: ${label} does not match a StyleGAN3 with this config: ${problems.join('; ')}`);
   return out;
-}
-
-/** The StyleGAN2 config D is built from (D reads only its own part, the sizes and the label size). */
-export function discriminatorConfig(cfg: StyleGAN3Config) {
-  return { ...defaultStyleGAN2Config({ zDim: cfg.zDim, cDim: cfg.cDim, wDim: cfg.wDim, imgResolution: cfg.imgResolution, imgChannels: cfg.imgChannels }), discriminator: cfg.discriminator };
 }
 
 export interface StyleGAN3Import {

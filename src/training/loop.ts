@@ -19,17 +19,19 @@ import { Trainer, type TrainHyperParams } from './trainer.js';
 import type { DataInfo, StepStats, TrainerLike, TrainingState } from './trainer-base.js';
 import { Stylegan2Trainer } from './trainer-stylegan2.js';
 import type { Stylegan2HyperParams } from './stylegan2-presets.js';
+import { Stylegan3Trainer } from './trainer-stylegan3.js';
+import type { Stylegan3HyperParams } from './stylegan3-presets.js';
 import { BaselineTrainer } from './baselines/trainer.js';
 import { describeBaseline, type BaselineHyperParams } from './baselines/hyper.js';
 import { isBaselineArch, type BaselineConfig } from '../networks/baselines/config.js';
 
 /** Hyperparameters of either arch's trainer (they go with its config's arch). */
-export type AnyHyperParams = TrainHyperParams | Stylegan2HyperParams | BaselineHyperParams;
+export type AnyHyperParams = TrainHyperParams | Stylegan2HyperParams | Stylegan3HyperParams | BaselineHyperParams;
 
 /** The trainer for the config's arch. */
 export function createTrainer(cfg: NetworkConfig, hyper: AnyHyperParams, data: DataInfo): TrainerLike {
   if (isBaselineArch(cfg.arch)) return new BaselineTrainer(cfg as BaselineConfig, hyper as BaselineHyperParams, data);
-  if (cfg.arch === 'stylegan3') throw new Error('training a stylegan3 network is not implemented yet');
+  if (cfg.arch === 'stylegan3') return new Stylegan3Trainer(cfg, hyper as Stylegan3HyperParams, data);
   return cfg.arch === 'stylegan2' ? new Stylegan2Trainer(cfg, hyper as Stylegan2HyperParams, data) : new Trainer(cfg as StyleGANConfig, hyper as TrainHyperParams, data);
 }
 import { tickMetrics } from '../metrics/training.js';
@@ -257,5 +259,9 @@ function rtOrNull(rt: number | null): number | null {
 function lossName(h: AnyHyperParams): string {
   if ('baseline' in h) return describeBaseline(h);
   if ('loss' in h) return `loss ${h.loss}`;
+  if ('blurInitSigma' in h) {
+    return `cfg ${h.cfgName}: nsgan, R1 gamma ${h.r1Gamma} every ${h.dRegInterval}, lr G ${h.lrG} D ${h.lrD}, G_ema ${h.emaKimg} kimg` +
+      (h.blurInitSigma > 0 ? `, D blur sigma ${h.blurInitSigma} fading over ${h.blurFadeKimg} kimg` : '');
+  }
   return `cfg ${h.cfgName}: nsgan, R1 gamma ${h.r1Gamma} every ${h.dRegInterval}, PL weight ${h.plWeight} every ${h.gRegInterval}`;
 }

@@ -3,7 +3,7 @@
  * defaults are NVIDIA's constructor arguments in training/networks_stylegan3.py, camelCased.
  * D is StyleGAN2's discriminator (train.py builds training.networks_stylegan2.Discriminator).
  */
-import type { StyleGAN2Config } from '../stylegan2/config.js';
+import { type StyleGAN2Config, defaultStyleGAN2Config } from '../stylegan2/config.js';
 
 export interface StyleGAN3Config {
   arch: 'stylegan3';
@@ -86,4 +86,9 @@ export function defaultStyleGAN3Config(over: StyleGAN3ConfigOverrides = {}): Sty
 /** Styles: one for the input, one per layer, one for ToRGB (16 by default). */
 export function numWs3(cfg: Pick<StyleGAN3Config, 'synthesis'>): number {
   return cfg.synthesis.numLayers + 2;
+}
+
+/** The StyleGAN2 config D is built from (D reads only its own part, the sizes and the label size). */
+export function discriminatorConfig(cfg: StyleGAN3Config): StyleGAN2Config {
+  return { ...defaultStyleGAN2Config({ zDim: cfg.zDim, cDim: cfg.cDim, wDim: cfg.wDim, imgResolution: cfg.imgResolution, imgChannels: cfg.imgChannels }), discriminator: cfg.discriminator };
 }
