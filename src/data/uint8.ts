@@ -14,3 +14,22 @@ export function toUint8(x: Float32Array): Uint8Array {
   }
   return out;
 }
+
+/**
+ * StyleGAN-XL's gen_images.py conversion, bit-exact: `((img + 1) * 255 / 2).clamp(0, 255).to(torch.uint8)`
+ * (float32 after each op, truncation toward zero; NaN maps to 0). Not the same as {@link toUint8}:
+ * x = 0 gives 127 here, 128 there.
+ */
+export function toUint8XL(x: Float32Array): Uint8Array {
+  const out = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.fround(Math.fround(Math.fround(x[i] + 1) * 255) / 2);
+    out[i] = Math.trunc(Math.min(255, Math.max(0, v)));
+  }
+  return out;
+}
+
+/** The conversion the official generate script of a network family writes its PNGs with. */
+export function toUint8For(arch: string): (x: Float32Array) => Uint8Array {
+  return arch === 'stylegan-xl' ? toUint8XL : toUint8;
+}

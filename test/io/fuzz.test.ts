@@ -1,6 +1,6 @@
 /**
  * Fuzzing the readers of untrusted files with mutations of the fixtures: safetensors
- * checkpoints, network pickles (stylegan2-ada torch, original TF), torch.save files (zip and
+ * checkpoints, network pickles (stylegan2-ada torch, StyleGAN-XL's dill, original TF), torch.save files (zip and
  * legacy) and the image loader. Each must return or throw a one-line Error naming the file,
  * quickly and without allocating what a corrupted length field claims. CI budget: FUZZ_SECONDS
  * (default 3) per reader; `FUZZ_ITERATIONS=20000 npm test -- test/io/fuzz.test.ts` for a long run.
@@ -15,6 +15,10 @@ import { zipSync } from 'fflate';
 import { fuzz, type FuzzReport } from './fuzz.js';
 import { decodeNetworkSnapshot, encodeSnapshot } from '../../src/io/snapshot.js';
 import { importStyleGAN2 } from '../../src/io/import-stylegan2.js';
+import { unpickle } from '../../src/io/pickle.js';
+import { isModuleRecord, torchHandlers } from '../../src/io/torch.js';
+import { isNdArray } from '../../src/io/pickle-numpy.js';
+import { importStyleGANXL } from '../../src/io/import-stylegan-xl.js';
 import { importStyleganTf } from '../../src/io/import-stylegan-tf.js';
 import { readTorchStateDict } from '../../src/metrics/torch-state-dict.js';
 import { readImageRgb } from '../../src/data/grid.js';
@@ -51,6 +55,31 @@ test('safetensors checkpoints', async () => {
 test('stylegan2-ada network pickles (torch storages inside)', async () => {
   const seeds = [read('stylegan2-orig-fp16/network.pkl'), read('stylegan2-snapshot-shape/network.pkl')];
   check(await fuzz({ reader: 'pickle (stylegan2-ada)', seeds, source: 'fuzz.pkl', read: (b, s) => importStyleGAN2(b, s, { withG: true, withD: true }) }));
+});
+
+test('StyleGAN-XL network pickles (dill arrays, plain nn.Embedding, torch storages)', async () => {
+  const seeds = [read('stylegan-xl-tiny/stem16/network.pkl')];
+  check(await fuzz({ reader: 'pickle (StyleGAN-XL)', seeds, source: 'fuzz-xl.pkl', read: (b, s) => importStyleGANXL(b, s, { withG: true }) }));
+});
+
+/** A small protocol 2 pickle of what dill and torch's default reduction write in XL pickles: {'a': _create_array(...), 'e': Embedding}. */
+function dillEmbeddingPickle(): Uint8Array {
+  const enc = (t: string) => [...Buffer.from(t, 'latin1')];
+  const g = (m: string, n: string) => [0x63, ...enc(`${m}\n${n}\n`)];
+  const dtype = [...g('numpy', 'dtype'), 0x55, 2, ...enc('f4'), 0x89, 0x88, 0x87, 0x52,
+    0x28, 0x4b, 3, 0x55, 1, ...enc('<'), 0x4e, 0x4e, 0x4e, 0x4a, 0xff, 0xff, 0xff, 0xff, 0x4a, 0xff, 0xff, 0xff, 0xff, 0x4b, 0, 0x74, 0x62];
+  const arr = [...g('dill._dill', '_create_array'), 0x28, ...g('numpy.core.multiarray', '_reconstruct'),
+    0x28, ...g('numpy', 'ndarray'), 0x4b, 0, 0x85, 0x43, 1, 0x62, 0x74,
+    0x28, 0x4b, 1, 0x4b, 2, 0x4b, 2, 0x86, ...dtype, 0x89, 0x43, 16, ...new Array(16).fill(0x3f), 0x74, 0x4e, 0x74, 0x52];
+  const emb = [...g('torch.nn.modules.sparse', 'Embedding'), 0x29, 0x81, 0x7d, 0x28, 0x55, 14, ...enc('num_embeddings'), 0x4b, 3,
+    0x55, 11, ...enc('_parameters'), ...g('collections', 'OrderedDict'), 0x29, 0x52, 0x75, 0x62];
+  return Uint8Array.from([0x80, 2, 0x7d, 0x28, 0x55, 1, ...enc('a'), ...arr, 0x55, 1, ...enc('e'), ...emb, 0x75, 0x2e]);
+}
+
+test('dill arrays and plain nn.Embedding records (small hand-made pickle)', async () => {
+  const v = unpickle(dillEmbeddingPickle(), 'seed.pkl', { handlers: torchHandlers('seed.pkl') }) as Map<string, unknown>;
+  assert.ok(isNdArray(v.get('a')) && isModuleRecord(v.get('e')), 'the unmutated seed reads');
+  check(await fuzz({ reader: 'pickle (dill + Embedding)', seeds: [dillEmbeddingPickle()], source: 'fuzz-dill.pkl', read: (b, s) => unpickle(b, s, { handlers: torchHandlers(s) }) }));
 });
 
 test('original TensorFlow StyleGAN pickles', async () => {
