@@ -138,6 +138,7 @@ export function configFromStateXL(G: TorchModuleRecord): StyleGANXLConfig {
     throw new Error(`G_ema.synthesis: the last layer must be the only ToRGB, ${res} px x ${channels}`);
   }
   const fc0 = m.module('fc0');
+  if (cDim > embed.int('num_embeddings', 1)) throw new Error(`G_ema: c_dim ${cDim} exceeds the ${embed.num('num_embeddings')} rows of the class embedding`);
   return {
     arch: 'stylegan-xl', generatorClass: cls, zDim, cDim, wDim, imgResolution: res, imgChannels: channels,
     mapping: {

@@ -13,8 +13,6 @@ import { SynthesisNetworkXL } from './synthesis.js';
 export interface MappingXLOptions extends GeneratorMappingOptions {
   /** Multimodal truncation: truncate towards the nearest of these [K, wDim] instead of the class's w_avg. */
   centroids?: tf.Tensor2D;
-  /** Class embeddings [N, embedDim] instead of the table rows of c (interpolation across classes); truncation still uses c. */
-  embedding?: tf.Tensor2D;
 }
 
 export class StyleGANXLGenerator implements GeneratorLike {
@@ -36,7 +34,7 @@ export class StyleGANXLGenerator implements GeneratorLike {
   mappingForward(z: tf.Tensor2D, opts: MappingXLOptions = {}): tf.Tensor3D {
     return tf.tidy(() => {
       const c = opts.c ?? null;
-      const w = this.mapping.forwardW(z, c, opts.embedding);
+      const w = this.mapping.forwardW(z, c);
       const ws = tf.tile(tf.expandDims(w, 1), [1, this.numWs, 1]) as tf.Tensor3D;
       const center = opts.centroids ? nearestCentroids(w, opts.centroids) : this.mapping.wAvgFor(z.shape[0], c);
       return truncateTowards(ws, center, opts.truncationPsi ?? 1, opts.truncationCutoff);

@@ -29,25 +29,24 @@ export class MappingNetworkXL {
     this.wAvg = store.buffer(`${prefix}.wAvg`, cfg.cDim > 0 ? [cfg.cDim, cfg.wDim] : [cfg.wDim], 'zeros');
   }
 
-  /** Class indices argmax(c) [N] (the embedding's lookup); c [N, cDim]. */
-  classIndices(c: tf.Tensor2D): tf.Tensor1D {
-    return tf.argMax(c, 1) as tf.Tensor1D;
-  }
-
-  /** The embedding row of each label, [N, embedDim]. A soft label still picks one row (argmax), as the official code. */
+  /**
+   * The embedding of each label, [N, embedDim]: c @ table. A one-hot label gives its class's row
+   * exactly (the other terms are 0), as the official embed(c.argmax(1)); a soft label (between
+   * classes) mixes the rows, which is how interpolation crosses classes.
+   */
   embedLabels(c: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.gather(this.embed, this.classIndices(c)) as tf.Tensor2D);
+    return tf.tidy(() => tf.matMul(c, tf.slice(this.embed, [0, 0], [this.cfg.cDim, this.cfg.mapping.embedDim])) as tf.Tensor2D);
   }
 
-  /** z [N, zDim], c [N, cDim] -> w [N, wDim]; `embedding` [N, embedDim] replaces the table lookup (interpolation across classes). */
-  forwardW(z: tf.Tensor2D, c: tf.Tensor2D | null, embedding?: tf.Tensor2D): tf.Tensor2D {
+  /** z [N, zDim], c [N, cDim] -> w [N, wDim]. */
+  forwardW(z: tf.Tensor2D, c: tf.Tensor2D | null): tf.Tensor2D {
     const { zDim, cDim } = this.cfg;
     if (z.shape[1] !== zDim) throw new Error(`Error in mapping: z [${z.shape}], expected [N, ${zDim}]`);
     return tf.tidy(() => {
       let x = pixelNorm(z);
       if (this.embedProj) {
-        if (!embedding && (!c || c.shape[1] !== cDim)) throw new Error(`Error in mapping: c [${c?.shape}], expected [N, ${cDim}] (a conditional network needs labels)`);
-        const y = pixelNorm(this.embedProj.forward(embedding ?? this.embedLabels(c!)));
+        if (!c || c.shape[1] !== cDim || c.shape[0] !== z.shape[0]) throw new Error(`Error in mapping: c [${c?.shape}], expected [${z.shape[0]}, ${cDim}] (a conditional network needs labels)`);
+        const y = pixelNorm(this.embedProj.forward(this.embedLabels(c)));
         x = tf.concat([x, y], 1) as tf.Tensor2D;
       }
       for (const l of this.layers) x = l.forward(x);
@@ -55,12 +54,12 @@ export class MappingNetworkXL {
     });
   }
 
-  /** The w_avg row each sample truncates towards, [N, wDim]: its class's (argmax c), or the one w_avg. */
+  /** The w_avg each sample truncates towards, [N, wDim]: its class's row (c @ w_avg: exact for a one-hot, mixed between classes), or the one w_avg. */
   wAvgFor(n: number, c: tf.Tensor2D | null): tf.Tensor2D {
     return tf.tidy(() => {
       if (this.cfg.cDim === 0) return tf.tile(tf.expandDims(this.wAvg, 0), [n, 1]) as tf.Tensor2D;
       if (!c) throw new Error('Error in mapping: a conditional network truncates towards a class: give labels');
-      return tf.gather(this.wAvg, this.classIndices(c)) as tf.Tensor2D;
+      return tf.matMul(c, this.wAvg as tf.Tensor2D) as tf.Tensor2D;
     });
   }
 }
