@@ -20,17 +20,20 @@ consecutive group, as NVIDIA's gen_video.py), so their number must be a multiple
   --grid CxR             walks side by side (default 1x1)
   --trunc PSI            truncation psi (default 1)
   --trunc-cutoff N       truncate only the first N styles (default: all)
+  --class N              class of every keyframe, for conditional networks (StyleGAN2-ADA with labels, StyleGAN-XL)
+  --classes LIST         one class per seed instead: walks cross classes (the one-hot labels are lerped)
   --noise-mode MODE      const | random | none (default const)
   --out FILE             .webp or .gif (animated, through sharp); .mp4 needs ffmpeg on PATH
   --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
 
 Example:
-  stylegan interpolate --network net.safetensors --seeds 0-7 --grid 4x2 --space w --frames 90 --out walk.webp`;
+  stylegan interpolate --network net.safetensors --seeds 0-7 --grid 4x2 --space w --frames 90 --out walk.webp
+  stylegan interpolate --network imagenet128.pkl --seeds 1,2,3 --classes 1,207,980 --trunc 0.7 --out walk.webp`;
 
 export async function interpolateCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(joinNegativeValues(argv, ['trunc']), {
     network: { type: 'string' }, seeds: { type: 'string' }, space: { type: 'string' }, frames: { type: 'string' },
-    fps: { type: 'string' }, grid: { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' },
+    fps: { type: 'string' }, grid: { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' }, classes: { type: 'string' },
     'noise-mode': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'interpolate');
   if (v.help) return void console.log(INTERPOLATE_HELP);
@@ -43,6 +46,11 @@ export async function interpolateCommand(argv: string[]): Promise<void> {
   const grid = parseGrid(v.grid, [1, 1]);
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
+  if (v.class !== undefined && v.classes !== undefined) throw new UsageError('interpolate: give --class or --classes, not both');
+  const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
+  const classes = v.classes !== undefined ? v.classes.split(',').map((s) => parseNumber(s, 'classes', { int: true, min: 0 }))
+    : classIdx !== undefined ? seeds.map(() => classIdx) : undefined;
+  if (classes && classes.length !== seeds.length) throw new UsageError(`interpolate: --classes has ${classes.length} entries for ${seeds.length} seeds`);
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   try {
     walkSeeds(seeds, grid[0] * grid[1]);
@@ -56,7 +64,7 @@ export async function interpolateCommand(argv: string[]): Promise<void> {
     const { imgResolution: r, imgChannels: c } = G.cfg;
     const out: Uint8Array[] = [];
     let size = { width: 0, height: 0 };
-    await interpolate(G, seeds, { space, frames, grid, truncationPsi, truncationCutoff, noiseMode }, (i, cells) => {
+    await interpolate(G, seeds, { space, frames, grid, truncationPsi, truncationCutoff, noiseMode, classes }, (i, cells) => {
       const g = tilesToRgb(cells, r, c, grid[0]);
       size = g;
       out.push(g.data);

@@ -20,6 +20,7 @@ sources) and ROW-COL.png per cell.
   --styles SPEC          style indices from the columns: 0-6 (default), 0,2,4-5, or a preset:
                          coarse (4-8 px layers), middle (16-32 px), fine (64 px and up)
   --trunc PSI            truncation psi (default 1)
+  --class N              class index, for conditional networks (StyleGAN2-ADA with labels, StyleGAN-XL)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
   --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
@@ -30,7 +31,7 @@ Example:
 export async function mixCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(joinNegativeValues(argv, ['trunc']), {
     network: { type: 'string' }, rows: { type: 'string' }, cols: { type: 'string' }, styles: { type: 'string' },
-    trunc: { type: 'string' }, 'noise-mode': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' },
+    trunc: { type: 'string' }, class: { type: 'string' }, 'noise-mode': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, 'mix');
   if (v.help) return void console.log(MIX_HELP);
@@ -39,6 +40,7 @@ export async function mixCommand(argv: string[]): Promise<void> {
   const rows = parseSeeds(v.rows, 'rows');
   const cols = parseSeeds(v.cols, 'cols');
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
+  const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   await initNodeBackend(v.backend as BackendName | undefined);
   const G = await loadAnyNetwork(v.network);
@@ -51,7 +53,7 @@ export async function mixCommand(argv: string[]): Promise<void> {
     }
     if (styles.length === 0) console.warn(`mix: warning: '${v.styles}' selects no styles at ${G.cfg.imgResolution} px; cells equal their row images`);
     fs.mkdirSync(v.outdir, { recursive: true });
-    const g = await styleMixGrid(G, rows, cols, styles, { truncationPsi, noiseMode });
+    const g = await styleMixGrid(G, rows, cols, styles, { truncationPsi, noiseMode, classIdx });
     const { imgResolution: r, imgChannels: c } = G.cfg;
     for (let i = 0; i < rows.length; i++) {
       for (let j = 0; j < cols.length; j++) await writeImage(path.join(v.outdir, `${rows[i]}-${cols[j]}.png`), g.cells[i][j], r, c);

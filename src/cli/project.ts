@@ -42,6 +42,8 @@ regularisation weight of 1e2 instead of LPIPS's 1e5 (scaled to pixel-MSE gradien
   --num-steps N          optimisation steps (default 1000)
   --seed N               seed of the w perturbation and of --noise-init random (default 303)
   --noise-init generator|random  where the optimised noise maps start (default generator)
+  --class N              conditional networks (StyleGAN-XL): project into the W of this class (w_avg and
+                         its spread from the class's labels; StyleGAN-XL has no noise maps)
   --w-plus               optimise one w per style (w+) instead of one shared w
   --distance auto|pixel  (default auto)
   --vgg16 FILE           VGG16 + LPIPS weights (.pth, .safetensors or .npz state dict)
@@ -69,7 +71,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, target: { type: 'string' }, 'num-steps': { type: 'string' }, seed: { type: 'string' },
     'w-plus': { type: 'boolean' }, distance: { type: 'string' }, vgg16: { type: 'string' }, frames: { type: 'string' },
-    'noise-init': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    'noise-init': { type: 'string' }, class: { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'project');
   if (v.help) return void console.log(PROJECT_HELP);
   if (!v.network) throw new UsageError('project: --network is required (see stylegan project --help)');
@@ -81,6 +83,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
   const frames = parseNumber(v.frames, 'frames', { int: true, min: 1, max: 1000, def: 100 });
   const noiseInit = v['noise-init'] ?? 'generator';
   if (noiseInit !== 'generator' && noiseInit !== 'random') throw new UsageError(`--noise-init must be generator or random, got '${noiseInit}'`);
+  const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const mode = v.distance ?? 'auto';
   if (mode !== 'auto' && mode !== 'pixel') throw new UsageError(`--distance must be auto or pixel, got '${mode}'`);
   await initNodeBackend(v.backend as BackendName | undefined);
@@ -101,7 +104,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
     console.log(`Projecting ${v.target} (${r}x${r}) for ${numSteps} steps, ${v['w-plus'] ? 'w+' : 'w'}, distance: ${dist.name}`);
     const every = Math.max(1, Math.round(numSteps / 10));
     const res = await project(G, dist, {
-      numSteps, seed, noiseInit, wPlus: v['w-plus'] ?? false, progressFrames: frames,
+      numSteps, seed, noiseInit, classIdx, wPlus: v['w-plus'] ?? false, progressFrames: frames,
       onStep: (s) => { if (s.step % every === 0 || s.step === s.numSteps) console.log(`step ${String(s.step).padStart(5)}/${s.numSteps}: dist ${s.dist.toFixed(4)} loss ${s.loss.toFixed(4)}`); },
     });
     fs.mkdirSync(v.outdir, { recursive: true });

@@ -17,6 +17,7 @@ psi 0 is the average face/emoji for every seed, psi 1 the untruncated image.
   --seeds LIST           e.g. 0-5
   --psi LIST             comma-separated psi values (default -1,-0.5,0,0.5,0.7,1)
   --trunc-cutoff N       truncate only the first N styles (default: all)
+  --class N              class index, for conditional networks (StyleGAN2-ADA with labels, StyleGAN-XL: towards the class's w_avg)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
   --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
@@ -31,7 +32,7 @@ export function parsePsis(v: string | undefined): number[] {
 
 export async function truncationCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(joinNegativeValues(argv, ['psi']), {
-    network: { type: 'string' }, seeds: { type: 'string' }, psi: { type: 'string' }, 'trunc-cutoff': { type: 'string' },
+    network: { type: 'string' }, seeds: { type: 'string' }, psi: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
     'noise-mode': { type: 'string' }, outdir: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'truncation');
   if (v.help) return void console.log(TRUNCATION_HELP);
@@ -40,12 +41,13 @@ export async function truncationCommand(argv: string[]): Promise<void> {
   const seeds = parseSeeds(v.seeds);
   const psis = parsePsis(v.psi);
   const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
+  const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   await initNodeBackend(v.backend as BackendName | undefined);
   const G = await loadAnyNetwork(v.network);
   try {
     fs.mkdirSync(v.outdir, { recursive: true });
-    const rows = await truncationGrid(G, seeds, psis, { truncationCutoff, noiseMode });
+    const rows = await truncationGrid(G, seeds, psis, { truncationCutoff, noiseMode, classIdx });
     const file = path.join(v.outdir, 'grid.png');
     await writeTiles(file, rows.flat(), G.cfg.imgResolution, G.cfg.imgChannels, psis.length);
     console.log(`Wrote ${file}: ${seeds.length} seeds x psi ${psis.join(', ')}`);

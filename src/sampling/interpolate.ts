@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GeneratorLike, GeneratorMappingOptions } from '../networks/generator-api.js';
 import { seedToZ } from './rng.js';
+import { checkClass } from './labels.js';
 
 export type LatentSpace = 'z' | 'w';
 
@@ -72,12 +73,27 @@ export interface InterpolateOptions extends GeneratorMappingOptions {
   grid?: [number, number];
   noiseMode?: 'const' | 'random' | 'none';
   batch?: number;
+  /**
+   * Conditional networks: the class of each keyframe seed (same length as the seeds). Between
+   * keyframes of different classes the one-hot labels are lerped with t, so the walk crosses
+   * classes (StyleGAN-XL mixes the class embeddings and the class w_avg rows).
+   */
+  classes?: number[];
 }
 
 /**
  * Latent of frame f: the walk visits its keyframes in turn and returns to the first, so the
  * animation loops; frame 0 is exactly the first keyframe.
  */
+function frameLabel(keys: number[], f: number, frames: number, cDim: number): Float32Array {
+  const u = (f / frames) * keys.length;
+  const i = Math.floor(u), t = u - i;
+  const out = new Float32Array(cDim);
+  out[keys[i % keys.length]] += 1 - t;
+  out[keys[(i + 1) % keys.length]] += t;
+  return out;
+}
+
 function frameLatent(keys: Float32Array[], f: number, frames: number, space: LatentSpace): Float64Array {
   const u = (f / frames) * keys.length;
   const i = Math.floor(u), t = u - i;
@@ -101,18 +117,25 @@ export async function interpolate(
   if (!Number.isInteger(frames) || frames < 1) throw new Error(`interpolation: frames must be a positive integer, got ${frames}`);
   const cells = grid[0] * grid[1];
   const walks = walkSeeds(seeds, cells);
-  const zDim = G.cfg.zDim, wDim = G.cfg.wDim;
-  const toW = (z: Float32Array, n: number): tf.Tensor3D =>
-    tf.tidy(() => G.mappingForward(tf.tensor2d(z, [n, zDim]), opts));
+  const zDim = G.cfg.zDim, wDim = G.cfg.wDim, cDim = G.cfg.cDim ?? 0;
+  if (cDim > 0) {
+    if (!opts.classes || opts.classes.length !== seeds.length) throw new Error(`interpolation: this is a conditional network with ${cDim} classes: give one class per seed (--class or --classes)`);
+    opts.classes.forEach((c) => checkClass(G, c));
+  }
+  const classWalks = cDim > 0 ? walkSeeds(opts.classes!, cells) : [];
+  const toW = (z: Float32Array, n: number, c?: Float32Array): tf.Tensor3D =>
+    tf.tidy(() => G.mappingForward(tf.tensor2d(z, [n, zDim]), { ...opts, c: c && tf.tensor2d(c, [n, cDim]) }));
   // Keyframes per walk in the space being interpolated; a w keyframe keeps all its styles, which
   // differ when truncation has a cutoff.
   const keys: Float32Array[][] = [];
-  for (const walk of walks) {
+  for (const [w, walk] of walks.entries()) {
     const zs = walk.map((s) => seedToZ(s, zDim));
     if (space === 'z') { keys.push(zs); continue; }
     const z = new Float32Array(walk.length * zDim);
     zs.forEach((v, i) => z.set(v, i * zDim));
-    const ws = toW(z, walk.length);
+    const c = cDim > 0 ? new Float32Array(walk.length * cDim) : undefined;
+    classWalks[w]?.forEach((k, i) => { c![i * cDim + k] = 1; });
+    const ws = toW(z, walk.length, c);
     const flat = (await ws.data()) as Float32Array;
     ws.dispose();
     const stride = G.numWs * wDim;
@@ -126,13 +149,15 @@ export async function interpolate(
     const k = Math.min(batch, total - start);
     const dim = space === 'z' ? zDim : G.numWs * wDim;
     const lat = new Float32Array(k * dim);
+    const labels = cDim > 0 && space === 'z' ? new Float32Array(k * cDim) : undefined;
     for (let j = 0; j < k; j++) {
       const item = start + j, f = Math.floor(item / cells), cell = item % cells;
       lat.set(frameLatent(keys[cell], f, frames, space), j * dim);
+      labels?.set(frameLabel(classWalks[cell], f, frames, cDim), j * cDim);
     }
     const img = tf.tidy(() => {
       const ws = space === 'z'
-        ? toW(lat, k)
+        ? toW(lat, k, labels)
         : tf.tensor3d(lat, [k, G.numWs, wDim]);
       return G.synthesis.forward(ws, { noiseMode });
     });

@@ -10,6 +10,7 @@ import type { GeneratorLike } from '../networks/generator-api.js';
 import type { ImageDistance } from './projection-distance.js';
 import { hasStore, noiseBuffers } from './noise-buffers.js';
 import { RandomState } from './rng.js';
+import { checkClass, sameClassRows } from './labels.js';
 
 export interface ProjectOptions {
   numSteps?: number;
@@ -33,6 +34,8 @@ export interface ProjectOptions {
   noiseRampLength?: number;
   /** Default: the distance's own regularizeNoiseWeight, else NVIDIA's 1e5 (for LPIPS). */
   regularizeNoiseWeight?: number;
+  /** Conditional networks: project into the W of this class (w statistics from its labels, as StyleGAN-XL's run_inversion.py with a known class). */
+  classIdx?: number;
   /** Called after every step. */
   onStep?: (s: { step: number; numSteps: number; dist: number; loss: number }) => void;
   /** Capture this many evenly spaced progress images (current w and noise), the last after the final step. */
@@ -53,8 +56,9 @@ export interface ProjectResult {
   progress: Array<{ step: number; image: Float32Array }>;
 }
 
-/** NVIDIA's w statistics: mean over mapping(RandomState(123).randn(n, zDim)), and the RMS distance to it. */
-export async function wStats(G: GeneratorLike, samples = 10000): Promise<{ wAvg: Float32Array; wStd: number }> {
+/** NVIDIA's w statistics: mean over mapping(RandomState(123).randn(n, zDim)) (with class `classIdx` when conditional), and the RMS distance to it. */
+export async function wStats(G: GeneratorLike, samples = 10000, classIdx?: number): Promise<{ wAvg: Float32Array; wStd: number }> {
+  checkClass(G, classIdx);
   const rng = new RandomState(123);
   const wDim = G.cfg.wDim, zDim = G.cfg.zDim, chunk = 1000;
   const sum = new Float64Array(wDim);
@@ -62,7 +66,7 @@ export async function wStats(G: GeneratorLike, samples = 10000): Promise<{ wAvg:
   for (let i = 0; i < samples; i += chunk) {
     const k = Math.min(chunk, samples - i);
     // Untruncated ws; every style holds the same w, so style 0 is w.
-    const w = tf.tidy(() => tf.slice(G.mappingForward(tf.tensor2d(Float32Array.from(rng.randn(k, zDim)), [k, zDim])), [0, 0, 0], [k, 1, wDim]));
+    const w = tf.tidy(() => tf.slice(G.mappingForward(tf.tensor2d(Float32Array.from(rng.randn(k, zDim)), [k, zDim]), { c: sameClassRows(G, k, classIdx) }), [0, 0, 0], [k, 1, wDim]));
     const data = (await w.data()) as Float32Array;
     w.dispose();
     all.push(data);
@@ -146,7 +150,7 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
   if (!Number.isInteger(o.numSteps) || o.numSteps < 1) throw new Error(`projection: numSteps must be a positive integer, got ${o.numSteps}`);
   if (o.noiseInit !== 'generator' && o.noiseInit !== 'random') throw new Error(`projection: noiseInit must be 'generator' or 'random', got '${o.noiseInit}'`);
   if (!hasStore(G)) throw new Error('projection: this generator does not expose its noise maps');
-  const { wAvg, wStd } = await wStats(G, o.wAvgSamples);
+  const { wAvg, wStd } = await wStats(G, o.wAvgSamples, o.classIdx);
   const numWs = G.numWs, wDim = G.cfg.wDim;
   const styles = o.wPlus ? numWs : 1;
   const bufs = noiseBuffers(G);

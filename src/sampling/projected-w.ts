@@ -14,17 +14,24 @@ export interface ProjectedWs {
   shape: [number, number, number];
 }
 
-/** Key 'w' of a projected_w.npz, checked against G's [numWs, wDim] (generate.py asserts the same). */
+/**
+ * Key 'w' of a projected_w.npz, checked against G's [numWs, wDim] (generate.py asserts the same).
+ * StyleGAN-XL's run_inversion.py stores one w per row, [N, 1, wDim]: it is repeated over the styles, as that script does.
+ */
 export function readProjectedWs(bytes: Uint8Array, source: string, numWs: number, wDim: number): ProjectedWs {
   const arrays = parseNpz(bytes, source);
   const w = arrays.w;
   if (!w) throw new Error(`${source}: no array 'w' (has ${Object.keys(arrays).join(', ') || 'none'}); expected the projector's projected_w.npz`);
   const s = w.shape;
-  if (s.length !== 3 || s[1] !== numWs || s[2] !== wDim || s[0] < 1) {
-    throw new Error(`${source}: w is [${s.join(', ')}], expected [N, ${numWs}, ${wDim}] for this network`);
+  if (s.length !== 3 || (s[1] !== numWs && s[1] !== 1) || s[2] !== wDim || s[0] < 1) {
+    throw new Error(`${source}: w is [${s.join(', ')}], expected [N, ${numWs}, ${wDim}] (or [N, 1, ${wDim}]) for this network`);
   }
   if (!(w.data instanceof Float32Array || w.data instanceof Float64Array)) throw new Error(`${source}: w must be float32 or float64`);
-  return { data: Float32Array.from(w.data), shape: [s[0], s[1], s[2]] };
+  const data = Float32Array.from(w.data);
+  if (s[1] === numWs) return { data, shape: [s[0], s[1], s[2]] };
+  const out = new Float32Array(s[0] * numWs * wDim);
+  for (let i = 0; i < s[0]; i++) for (let k = 0; k < numWs; k++) out.set(data.subarray(i * wDim, (i + 1) * wDim), (i * numWs + k) * wDim);
+  return { data: out, shape: [s[0], numWs, wDim] };
 }
 
 /** One image per row of ws (each synthesized alone, as generate.py). Noise 'const' by default. */

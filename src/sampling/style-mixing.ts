@@ -8,6 +8,7 @@ import type { GeneratorLike } from '../networks/generator-api.js';
 
 type NoiseMode = 'const' | 'random' | 'none';
 import { seedsToZ } from './generate.js';
+import { sameClassRows } from './labels.js';
 
 export type StylePreset = 'coarse' | 'middle' | 'fine';
 
@@ -61,6 +62,8 @@ export interface StyleMixOptions {
   noiseMode?: NoiseMode;
   /** Images per synthesis pass. */
   batch?: number;
+  /** Class of every seed, for a conditional network. */
+  classIdx?: number;
 }
 
 export interface StyleMixGrid {
@@ -97,7 +100,7 @@ export async function styleMixGrid(G: GeneratorLike, rowSeeds: number[], colSeed
   }
   const noiseMode = opts.noiseMode ?? 'const';
   const seeds = [...new Set([...rowSeeds, ...colSeeds])];
-  const all = tf.tidy(() => G.mappingForward(seedsToZ(seeds, G.cfg.zDim), { truncationPsi: opts.truncationPsi ?? 1 }));
+  const all = tf.tidy(() => G.mappingForward(seedsToZ(seeds, G.cfg.zDim), { truncationPsi: opts.truncationPsi ?? 1, c: sameClassRows(G, seeds.length, opts.classIdx) }));
   const plain = await synthesizeAll(G, all, noiseMode, opts.batch);
   const bySeed = new Map(seeds.map((s, i) => [s, i]));
   const mixed = tf.tidy(() => {

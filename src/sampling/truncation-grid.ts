@@ -6,12 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { seedsToZ } from './generate.js';
 import { synthesizeAll } from './style-mixing.js';
+import { sameClassRows } from './labels.js';
 
 export interface TruncationGridOptions {
   /** Truncate only styles [0, cutoff) (undefined = all). */
   truncationCutoff?: number;
   noiseMode?: 'const' | 'random' | 'none';
   batch?: number;
+  /** Class of every image, for a conditional network (truncation goes towards its w_avg on StyleGAN-XL). */
+  classIdx?: number;
 }
 
 /** Returns rows = seeds, cols = psis as row-major [R, R, C] float images. */
@@ -21,7 +24,8 @@ export async function truncationGrid(G: GeneratorLike, seeds: number[], psis: nu
     const z = seedsToZ(seeds, G.cfg.zDim);
     // The mapping truncates (with each arch's own w_avg); rows of the result are seed-major,
     // psi-minor, so each image row of the grid is one seed.
-    const per = psis.map((psi) => G.mappingForward(z, { truncationPsi: psi, truncationCutoff: opts.truncationCutoff }));
+    const c = sameClassRows(G, seeds.length, opts.classIdx);
+    const per = psis.map((psi) => G.mappingForward(z, { truncationPsi: psi, truncationCutoff: opts.truncationCutoff, c }));
     const stacked = tf.stack(per, 1); // [seeds, psis, numWs, wDim]
     return tf.reshape(stacked, [seeds.length * psis.length, G.numWs, G.cfg.wDim]) as tf.Tensor3D;
   });
