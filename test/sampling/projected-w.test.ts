@@ -75,7 +75,7 @@ test('generate --projected-w: a bad npz is one error line', async () => {
   const pkl = path.join(dir, 'network.pkl'), out = path.join(tmp, 'bad');
   const cases: Array<[string[], RegExp]> = [
     [['--projected-w', noW], /^stylegan generate: error: .*noW\.npz: no array 'w' \(has x\)/],
-    [['--projected-w', badShape], /^stylegan generate: error: .*shape\.npz: w is \[1, 7, 128\], expected \[N, 8, 128\] for this network$/],
+    [['--projected-w', badShape], /^stylegan generate: error: .*shape\.npz: w is \[1, 7, 128\], expected \[N, 8, 128\] \(or \[N, 1, 128\]\) for this network$/],
     [['--projected-w', path.join(tmp, 'missing.npz')], /^stylegan generate: error: --projected-w: file not found: .*missing\.npz$/],
     [['--projected-w', noW, '--seeds', '0'], /^stylegan generate: error: .*not both/],
   ];
