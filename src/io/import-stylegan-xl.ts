@@ -21,6 +21,19 @@ import { shownName } from './bytes.js';
 
 const XL_CLASSES = ['Generator', 'SuperresGenerator'] as const;
 
+/**
+ * Modules whose classes and functions may appear in an XL training pickle outside G / G_ema:
+ * D is a plain (non-persistent) ProjectedDiscriminator holding timm / torchvision feature
+ * networks and torch.nn modules, which dill pickles by reference. They become inert records
+ * (nothing is called) and are skipped; G_ema must still be made of persistent records.
+ */
+const XL_INERT_MODULES = ['torch', 'timm', 'torchvision', 'pg_modules', 'feature_networks', 'training', 'torch_utils', 'dnnlib', 'dill', 'functools', 'collections', 'copyreg', 'numpy'];
+
+/** Whether a global the XL reader does not know may be read as an inert record (see XL_INERT_MODULES). */
+export function xlInertGlobal(module: string): boolean {
+  return XL_INERT_MODULES.some((m) => module === m || module.startsWith(`${m}.`));
+}
+
 function describe(v: unknown): string {
   if (isMap(v)) return `a dict with keys ${[...v.keys()].slice(0, 6).map(String).join(', ')}`;
   if (isModuleRecord(v)) return `a ${v.className}`;
@@ -184,7 +197,7 @@ export interface StyleGANXLImport {
 
 /** Reads a StyleGAN-XL `.pkl` and maps G_ema (and optionally G) onto our parameters. */
 export function importStyleGANXL(bytes: Uint8Array, source: string, opts: { withG?: boolean } = {}): StyleGANXLImport {
-  const top = unpickle(bytes, source, { handlers: torchHandlers(source) });
+  const top = unpickle(bytes, source, { handlers: torchHandlers(source), inertGlobal: xlInertGlobal });
   if (!isMap(top) || !top.has('G_ema')) throw new Error(`${source}: not a StyleGAN-XL network pickle (expected a dict with G_ema; got ${describe(top)})`);
   const get = (k: string): TorchModuleRecord => {
     const v = top.get(k);

@@ -45,6 +45,12 @@ export interface GlobalHandler {
 export interface UnpickleOptions {
   /** Allowed globals, keyed "module.qualname"; anything else is refused. */
   handlers: Readonly<Record<string, GlobalHandler>>;
+  /**
+   * Globals not in `handlers` for which this returns true resolve to inert records: REDUCE /
+   * NEWOBJ build a {@link PyObject}, BUILD stores its state, nothing is called. For parts of a
+   * file the reader skips (StyleGAN-XL's discriminator of timm / torch.nn modules).
+   */
+  inertGlobal?(module: string, name: string): boolean;
   /** PERSID / BINPERSID resolver (torch checkpoints); absent: persistent ids are an error. */
   persistentLoad?(pid: unknown, ctx: PickleContext): unknown;
 }
@@ -54,6 +60,8 @@ export class PickleError extends Error {
 }
 
 const MARK = Symbol('mark');
+/** The handler of inert globals: plain records only. */
+const INERT: GlobalHandler = Object.freeze({});
 const utf8 = new TextDecoder('utf-8');
 
 /** True ISO-8859-1 (TextDecoder's 'latin1' is windows-1252, which remaps 0x80-0x9f). */
@@ -163,7 +171,8 @@ class Unpickler {
 
   private resolveGlobal(module: string, name: string): PyGlobal {
     const key = `${module}.${name}`;
-    const h = Object.prototype.hasOwnProperty.call(this.opts.handlers, key) ? this.opts.handlers[key] : undefined;
+    const h = Object.prototype.hasOwnProperty.call(this.opts.handlers, key) ? this.opts.handlers[key]
+      : this.opts.inertGlobal?.(module, name) ? INERT : undefined;
     if (!h) {
       throw new PickleError(`Refusing to load ${this.source}: pickle references disallowed global ${shownName(key)} (byte ${this.op})`, this.op);
     }

@@ -182,3 +182,33 @@ test('not an XL pickle, or a stale state, is a one-line error naming the file', 
   ((top.get('G_ema') as TorchModuleRecord).state._modules as Map<string, TorchModuleRecord>).get('mapping')!.state.num_ws = 9;
   assert.throws(() => configFromStateXL(top.get('G_ema') as TorchModuleRecord), /^Error: G_ema\.synthesis\.L8_32_32: input 52 px x 32 does not follow the previous 52 px x 54$/);
 });
+
+/** The fixture's pickle with D = None replaced by `d` (bytes without memo opcodes, so later memo indices hold). */
+function withD(d: number[]): Uint8Array {
+  const b = read('', 'network.pkl');
+  const key = [0x8c, 1, 0x44, 0x94, 0x4e]; // SHORT_BINUNICODE 'D', MEMOIZE, NONE
+  const at = b.findIndex((_, i) => key.every((k, j) => b[i + j] === k));
+  assert.ok(at > 0);
+  const out = new Uint8Array(b.length - 1 + d.length);
+  out.set(b.subarray(0, at + 4));
+  out.set(d, at + 4);
+  out.set(b.subarray(at + 5), at + 4 + d.length);
+  return out;
+}
+
+test('a training pickle with a plain ProjectedDiscriminator (timm / torch.nn modules, by reference) still gives G_ema; nothing outside the inert modules is accepted', () => {
+  const enc = (s: string) => [...Buffer.from(s, 'latin1')];
+  const g = (m: string, n: string) => [0x63, ...enc(`${m}\n${n}\n`)];
+  const str = (s: string) => [0x55, s.length, ...enc(s)];
+  const obj = (m: string, n: string, state: number[]) => [...g(m, n), 0x29, 0x81, 0x7d, 0x28, ...state, 0x75, 0x62];
+  const conv = obj('torch.nn.modules.conv', 'Conv2d', [...str('in_channels'), 0x4b, 3]);
+  const act = [...g('functools', 'partial'), ...g('torch.nn.functional', 'gelu'), 0x85, 0x52];
+  const backbone = obj('timm.models.efficientnet', 'EfficientNet', [...str('conv_stem'), ...conv, ...str('act'), ...act]);
+  const D = obj('pg_modules.discriminator', 'ProjectedDiscriminator', [...str('feature_network'), ...backbone]);
+  const r = importStyleGANXL(withD(D), 'd.pkl');
+  assert.equal(r.config.generatorClass, 'SuperresGenerator');
+  assert.equal(Object.keys(r.G_ema).length, 75);
+  for (const bad of [g('os', 'system'), g('builtins', 'eval'), g('posix', 'system'), g('subprocess', 'Popen')]) {
+    assert.throws(() => importStyleGANXL(withD([...bad, 0x29, 0x52]), 'evil.pkl'), /^PickleError: Refusing to load evil\.pkl: pickle references disallowed global (os\.system|builtins\.eval|posix\.system|subprocess\.Popen) \(byte \d+\)$/);
+  }
+});
