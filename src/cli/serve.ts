@@ -1,5 +1,7 @@
 /** `stylegan serve`: the browser playground for a network, run entirely in the browser by tfjs. */
+import fs from 'node:fs';
 import path from 'node:path';
+import { parseClassNames } from '../sampling/class-names.js';
 import { parseFlags, parseNumber, UsageError } from './args.js';
 import { readNetworkFile } from './network.js';
 import { encodeSnapshot } from '../io/snapshot.js';
@@ -15,13 +17,15 @@ Everything is served from this machine; it works offline.
   --network FILE         a .safetensors checkpoint (ours) or an official .pkl (StyleGAN, StyleGAN2-ADA)
   --port N               port to listen on (default 8080; 0 = any free port)
   --host ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 to share on the network)
+  --labels FILE          class names for a conditional network's class picker: one per line, or
+                         StyleGAN-XL's media/imagenet_idx2labels.txt
 
 Example:
   stylegan serve --network runs/emoji/network-snapshot-000040.safetensors`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
-    network: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    network: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, labels: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, 'serve');
   if (v.help) return void console.log(SERVE_HELP);
   if (!v.network) throw new UsageError('serve: --network is required (see stylegan serve --help)');
@@ -30,13 +34,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // The browser needs G_ema only: strip G, D and optimiser state (most of a training snapshot),
   // and official pickles become our format here so the page reads one thing.
   const snap = readNetworkFile(v.network);
+  let classNames: string[] | undefined;
+  if (v.labels !== undefined) {
+    if (!fs.existsSync(v.labels)) throw new UsageError(`--labels: file not found: ${v.labels}`);
+    if (!snap.config.cDim) throw new UsageError(`--labels: ${v.network} is not a conditional network`);
+    classNames = parseClassNames(fs.readFileSync(v.labels, 'utf8'), v.labels, snap.config.cDim);
+  }
   const bytes = encodeSnapshot({ config: snap.config, modules: { G_ema: snap.modules.G_ema } });
   const name = path.basename(v.network);
   const dist = await ensureWebBuild({ log: (l) => console.error(l) });
   const srv = await startServer({
     dist, page: 'playground', port, host: v.host ?? '127.0.0.1',
     routes: [(_req, res, url) => {
-      if (url.pathname === '/api/network') return sendJson(res, { name, url: '/network.safetensors', bytes: bytes.length, config: snap.config }), true;
+      if (url.pathname === '/api/network') return sendJson(res, { name, url: '/network.safetensors', bytes: bytes.length, config: snap.config, classNames }), true;
       if (url.pathname === '/network.safetensors') return sendBytes(res, bytes, 'application/octet-stream'), true;
       return false;
     }],

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GeneratorLike } from '../../src/networks/generator-api.js';
 import type { ParamStore } from '../../src/networks/params.js';
 import { seedsToZ } from '../../src/sampling/generate.js';
-import { toUint8 } from '../../src/data/uint8.js';
+import { toUint8For } from '../../src/data/uint8.js';
 
 export interface RenderParams {
   seedA: number;
@@ -100,7 +100,7 @@ export class Engine {
   async render(p: RenderParams): Promise<ImageData> {
     const img = this.forward(p);
     try {
-      const rgb = toUint8((await img.data()) as Float32Array);
+      const rgb = toUint8For(this.G.cfg.arch)((await img.data()) as Float32Array); // each family as its official script writes PNGs
       const r = this.resolution;
       const c = this.G.cfg.imgChannels;
       const rgba = new Uint8ClampedArray(r * r * 4);

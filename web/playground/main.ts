@@ -185,7 +185,7 @@ async function start(): Promise<void> {
     backend: forced ?? undefined, wasmPath: new URL('/wasm/', location.href).href,
   });
   setStatus('loading', `Loading network (${backend})…`);
-  const info = (await (await fetch('/api/network')).json()) as { name: string; url: string };
+  const info = (await (await fetch('/api/network')).json()) as { name: string; url: string; classNames?: string[] };
   const res = await fetch(info.url);
   if (!res.ok) throw new Error(`network download failed: HTTP ${res.status}`);
   const G = loadAnyGeneratorFromBytes(new Uint8Array(await res.arrayBuffer()), info.name);
@@ -193,6 +193,15 @@ async function start(): Promise<void> {
   if (G.cfg.cDim > 0) {
     $('classRow').hidden = false;
     $('cls').setAttribute('max', String(G.cfg.cDim - 1));
+    if (info.classNames) {
+      // A searchable picker: the list offers "N: name"; the number field stays the value.
+      const list = $('classNames');
+      info.classNames.forEach((n, i) => { const o = document.createElement('option'); o.value = String(i); o.label = `${i}: ${n}`; list.append(o); });
+      $('cls').setAttribute('list', 'classNames');
+      const show = () => { $('className').textContent = info.classNames![Number($('cls').value)] ?? ''; };
+      $('cls').addEventListener('input', show);
+      show();
+    }
   }
   mix = engine.layers.map(() => false);
   canvas.width = canvas.height = engine.resolution;
