@@ -1,5 +1,6 @@
 /** `stylegan generate`: images for seeds, like NVIDIA's generate.py. */
 import fs from 'node:fs';
+import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, parseVec2, UsageError } from './args.js';
 import { generateImages, networkFromSnapshot } from '../sampling/generate.js';
@@ -9,7 +10,9 @@ import type { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { readNetworkFile } from './network.js';
 import { setTranslateRotate } from '../sampling/input-transform.js';
-import { toUint8, writePng } from '../data/grid.js';
+import { writePng } from '../data/grid.js';
+import { toUint8For } from '../data/uint8.js';
+import { readCentroids } from '../sampling/centroids.js';
 import { readProjectedWs, synthesizeProjected } from '../sampling/projected-w.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 
@@ -23,7 +26,10 @@ With --projected-w, writes projNN.png for each row of the projector's w instead.
   --projected-w FILE     a projected_w.npz (key 'w', [N, numWs, wDim]): synthesize these ws
   --trunc PSI            truncation psi (default 1)
   --trunc-cutoff N       truncate only the first N styles (default: all)
-  --class N              class index, for conditional networks (StyleGAN2-ADA with labels)
+  --class N              class index, for conditional networks (StyleGAN2-ADA with labels, StyleGAN-XL:
+                         required there; truncation goes towards the class's w_avg)
+  --centroids-path FILE  StyleGAN-XL: multimodal truncation towards the nearest of these w centroids
+                         (a float .npy [K, wDim], e.g. the published imagenet_centroids.npy), as gen_images.py
   --noise-mode MODE      const | random | none (default const)
   --translate X,Y        StyleGAN3: move the image (in half-widths: 1 = half the image), as gen_images.py
   --rotate DEG           StyleGAN3: rotate the image by DEG degrees (counter-clockwise), as gen_images.py
@@ -38,7 +44,7 @@ Example:
 export async function generateCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, seeds: { type: 'string' }, 'projected-w': { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
-    'noise-mode': { type: 'string' }, translate: { type: 'string' }, rotate: { type: 'string' }, outdir: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
+    'noise-mode': { type: 'string' }, 'centroids-path': { type: 'string' }, translate: { type: 'string' }, rotate: { type: 'string' }, outdir: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, 'generate');
   if (v.help) return void console.log(GENERATE_HELP);
@@ -71,14 +77,26 @@ export async function generateCommand(argv: string[]): Promise<void> {
     throw new UsageError(`generate: ${v.network}: ${(e as Error).message}`);
   }
   if (projected !== undefined) return generateProjected(G, projected, v.outdir, noiseMode);
-  fs.mkdirSync(v.outdir, { recursive: true });
-  const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch, classIdx });
-  for (const img of images) {
-    const file = path.join(v.outdir, `seed${String(img.seed).padStart(4, '0')}.png`);
-    await writePng(file, toUint8(img.data), img.resolution, img.resolution);
+  let centroids: tf.Tensor2D | undefined;
+  try {
+    if (v['centroids-path'] !== undefined) {
+      if (G.cfg.arch !== 'stylegan-xl') throw new UsageError(`generate: --centroids-path is for StyleGAN-XL networks (${v.network} is '${G.cfg.arch}')`);
+      if (!fs.existsSync(v['centroids-path'])) throw new UsageError(`--centroids-path: file not found: ${v['centroids-path']}`);
+      centroids = readCentroids(fs.readFileSync(v['centroids-path']), v['centroids-path'], G.cfg.wDim);
+    }
+    fs.mkdirSync(v.outdir, { recursive: true });
+    const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch, classIdx, ...(centroids && { centroids }) });
+    // Each family's PNG as its official script writes it (StyleGAN-XL: (x + 1) * 255 / 2, not x * 127.5 + 128).
+    const toUint8 = toUint8For(G.cfg.arch);
+    for (const img of images) {
+      const file = path.join(v.outdir, `seed${String(img.seed).padStart(4, '0')}.png`);
+      await writePng(file, toUint8(img.data), img.resolution, img.resolution);
+    }
+    console.log(`Wrote ${images.length} images to ${v.outdir}`);
+  } finally {
+    centroids?.dispose();
+    G.dispose();
   }
-  G.dispose();
-  console.log(`Wrote ${images.length} images to ${v.outdir}`);
 }
 
 /** generate.py's --projected-w: projNN.png per row of w (truncation and seeds do not apply). */
@@ -89,7 +107,7 @@ async function generateProjected(G: GeneratorLike, file: string, outdir: string,
     fs.mkdirSync(outdir, { recursive: true });
     const images = await synthesizeProjected(G, ws, { noiseMode });
     for (const img of images) {
-      await writePng(path.join(outdir, `proj${String(img.seed).padStart(2, '0')}.png`), toUint8(img.data), img.resolution, img.resolution);
+      await writePng(path.join(outdir, `proj${String(img.seed).padStart(2, '0')}.png`), toUint8For(G.cfg.arch)(img.data), img.resolution, img.resolution);
     }
     console.log(`Wrote ${images.length} images to ${outdir}`);
   } finally {

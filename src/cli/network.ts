@@ -11,6 +11,7 @@ import { importStyleganTf, readStyleganTfPickle } from '../io/import-stylegan-tf
 import { importStyleGAN2Tf, isStyleGAN2Tf } from '../io/import-stylegan2-tf.js';
 import { importStyleGAN2 } from '../io/import-stylegan2.js';
 import { importStyleGAN3 } from '../io/import-stylegan3.js';
+import { importStyleGANXL, isStyleGANXLPickle } from '../io/import-stylegan-xl.js';
 import { importRosinality } from '../io/import-rosinality.js';
 import { generatorFromSnapshot, networkFromSnapshot } from '../sampling/generate.js';
 
@@ -67,13 +68,22 @@ function snapshotFromStyleGAN2(bytes: Uint8Array, file: string, o: ReadNetworkOp
   return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }), ...(r.D && { D: r.D }) } };
 }
 
+/** autonomousvision/stylegan-xl's dill dict(G, D, G_ema, ...): G_ema (D, a projected discriminator, is not read). */
+function snapshotFromStyleGANXL(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
+  const r = importStyleGANXL(bytes, file, { withG: o.full });
+  if (o.full) o.warn?.(`warning: ${file}: left out D (StyleGAN-XL's projected discriminator is not supported)`);
+  return { config: r.config, modules: { G_ema: r.G_ema, ...(r.G && { G: r.G }) } };
+}
+
 /** The one dispatch point for official pickles, by the classes they reference. */
 function snapshotFromPickle(bytes: Uint8Array, file: string, o: ReadNetworkOptions): Snapshot<NetworkConfig> {
   if (picklesModule(bytes, 'dnnlib.tflib.network')) return snapshotFromStyleganTf(bytes, file, o);
+  // StyleGAN-XL's mapping holds a plain nn.Embedding (anywhere in the file: after the synthesis in a stem); it has SynthesisInput too.
+  if (picklesModule(bytes, 'torch_utils.persistence') && isStyleGANXLPickle(bytes)) return snapshotFromStyleGANXL(bytes, file, o);
   // Persistence records keep class names and module source, not module names: SynthesisInput is StyleGAN3's.
   if (picklesModule(bytes, 'torch_utils.persistence') && picklesModule(bytes, 'SynthesisInput')) return snapshotFromStyleGAN3(bytes, file, o);
   if (picklesModule(bytes, 'torch_utils.persistence')) return snapshotFromStyleGAN2(bytes, file, o);
-  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's TensorFlow StyleGAN and StyleGAN2, stylegan2-ada-pytorch, stylegan3)`);
+  throw new Error(`${file}: not a network pickle this version can read (supported: NVIDIA's TensorFlow StyleGAN and StyleGAN2, stylegan2-ada-pytorch, stylegan3, StyleGAN-XL)`);
 }
 
 export function readNetworkFile(file: string, o: ReadNetworkOptions = {}): Snapshot<NetworkConfig> {

@@ -40,10 +40,13 @@ function describe(v: unknown): string {
   return v === null ? 'None' : typeof v;
 }
 
-/** Whether a network pickle's bytes name StyleGAN-XL's module (where its class references sit). */
+/**
+ * Whether a torch network pickle is StyleGAN-XL's: its mapping holds a plain nn.Embedding
+ * (NVIDIA's StyleGAN2/3 pickles have none). The whole file is searched: in a stem the mapping
+ * comes after the synthesis weights.
+ */
 export function isStyleGANXLPickle(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1 << 20)).includes('networks_stylegan3_resetting', 0, 'latin1')
-    || Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1 << 20)).includes('dill._dill', 0, 'latin1');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes('torch.nn.modules.sparse', 0, 'latin1');
 }
 
 /** One module's attribute reader; errors name the attribute path. */

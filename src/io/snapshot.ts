@@ -38,7 +38,7 @@ export function decodeSnapshot(bytes: Uint8Array, source: string): Snapshot {
   return s as Snapshot;
 }
 
-/** A checkpoint of any architecture we can build ('stylegan', 'stylegan2', 'stylegan3'). */
+/** A checkpoint of any architecture we can build ('stylegan', 'stylegan2', 'stylegan3', 'stylegan-xl'). */
 export function decodeNetworkSnapshot(bytes: Uint8Array, source: string): Snapshot<NetworkConfig> {
   const file = decodeSafetensors(bytes, source);
   const md = file.metadata;
@@ -52,7 +52,7 @@ export function decodeNetworkSnapshot(bytes: Uint8Array, source: string): Snapsh
     throw new Error(`${source}: metadata '${key}' is not valid JSON`);
   };
   const config = parse<NetworkConfig>('config');
-  if (config.arch !== 'stylegan' && config.arch !== 'stylegan2' && config.arch !== 'stylegan3' && !isBaselineArch(config.arch)) throw new Error(`${source}: unknown architecture '${String((config as { arch?: unknown }).arch)}'`);
+  if (config.arch !== 'stylegan' && config.arch !== 'stylegan2' && config.arch !== 'stylegan3' && config.arch !== 'stylegan-xl' && !isBaselineArch(config.arch)) throw new Error(`${source}: unknown architecture '${String((config as { arch?: unknown }).arch)}'`);
   const modules: Snapshot['modules'] = {};
   for (const [key, t] of Object.entries(file.tensors)) {
     const dot = key.indexOf('.');

@@ -11,6 +11,8 @@ export interface GeneratorMappingOptions {
   truncationCutoff?: number;
   /** Labels [N, cDim] for a conditional network (cDim > 0); ignored otherwise. */
   c?: tf.Tensor2D;
+  /** StyleGAN-XL's multimodal truncation: truncate towards the nearest of these [K, wDim] instead of w_avg (other archs refuse it). */
+  centroids?: tf.Tensor2D;
 }
 
 export interface GeneratorSynthesisOptions {

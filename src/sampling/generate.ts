@@ -10,6 +10,7 @@ import type { StyleGANConfig } from '../networks/stylegan/config.js';
 import type { RawTensor } from '../networks/params.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { StyleGAN3Generator } from '../networks/stylegan3/generator.js';
+import { StyleGANXLGenerator } from '../networks/stylegan-xl/generator.js';
 import { BaselineGenerator } from '../networks/baselines/generator.js';
 import { isBaselineArch, type BaselineConfig } from '../networks/baselines/config.js';
 import { decodeNetworkSnapshot, decodeSnapshot, type Snapshot } from '../io/snapshot.js';
@@ -40,6 +41,7 @@ export function loadGeneratorFromBytes(bytes: Uint8Array, source: string): Gener
 export function buildGenerator(config: NetworkConfig, params: Record<string, RawTensor>, source: string): GeneratorLike {
   if (isBaselineArch(config.arch)) return loadInto(new BaselineGenerator(config as BaselineConfig), params, source);
   if (config.arch === 'stylegan3') return loadInto(new StyleGAN3Generator(config), params, source);
+  if (config.arch === 'stylegan-xl') return loadInto(new StyleGANXLGenerator(config), params, source);
   return config.arch === 'stylegan2' ? loadInto(new StyleGAN2Generator(config), params, source) : loadInto(new Generator(config as StyleGANConfig), params, source);
 }
 
@@ -48,7 +50,7 @@ export function loadAnyGeneratorFromBytes(bytes: Uint8Array, source: string): Ge
   return networkFromSnapshot(decodeNetworkSnapshot(bytes, source), source);
 }
 
-/** G_ema of a checkpoint of any arch ('stylegan', 'stylegan2', 'stylegan3') as a ready generator. */
+/** G_ema of a checkpoint of any arch ('stylegan', 'stylegan2', 'stylegan3', 'stylegan-xl') as a ready generator. */
 export function networkFromSnapshot(s: Snapshot<NetworkConfig>, source: string): GeneratorLike {
   if (!s.modules.G_ema) throw new Error(`${source}: checkpoint has no G_ema tensors`);
   return buildGenerator(s.config, s.modules.G_ema, `${source} (G_ema)`);

@@ -66,6 +66,6 @@ for (const name of ['t32', 'r32']) {
 
 test('--translate / --rotate on a StyleGAN2 network, or malformed, is a one-line usage error', async () => {
   const sg2 = path.join(dir, '../stylegan2-ada-tiny/network.pkl');
-  await assert.rejects(generate(['--network', sg2, '--seeds', '0', '--rotate', '5']), /need a StyleGAN3 network \(this one is 'stylegan2'\)/);
+  await assert.rejects(generate(['--network', sg2, '--seeds', '0', '--rotate', '5']), /need a StyleGAN3 or StyleGAN-XL network \(this one is 'stylegan2'\)/);
   await assert.rejects(generate(['--network', path.join(dir, 't32/network.pkl'), '--seeds', '0', '--translate', '0.3']), /--translate must look like 0\.3,0\.1/);
 });

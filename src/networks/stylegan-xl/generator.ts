@@ -10,10 +10,8 @@ import type { StyleGANXLConfig } from './config.js';
 import { MappingNetworkXL, nearestCentroids, truncateTowards } from './mapping.js';
 import { SynthesisNetworkXL } from './synthesis.js';
 
-export interface MappingXLOptions extends GeneratorMappingOptions {
-  /** Multimodal truncation: truncate towards the nearest of these [K, wDim] instead of the class's w_avg. */
-  centroids?: tf.Tensor2D;
-}
+/** Multimodal truncation (`centroids`): towards the nearest centroid instead of the class's w_avg. */
+export type MappingXLOptions = GeneratorMappingOptions;
 
 export class StyleGANXLGenerator implements GeneratorLike {
   readonly store: ParamStore;

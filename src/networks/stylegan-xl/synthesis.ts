@@ -24,17 +24,13 @@ export class SynthesisNetworkXL {
   }
 
   /**
-   * ws [N, numWs, wDim] -> images [N, R, R, C]. StyleGAN-XL has no noise inputs. Each sample is
-   * synthesized on its own (unless `batchStyles`): NVIDIA's modulated conv normalises the styles
-   * by their RMS over the whole batch, and gen_images.py draws one seed per batch, so a batch of
-   * N would give other pictures than the official script.
+   * ws [N, numWs, wDim] -> images [N, R, R, C]. StyleGAN-XL has no noise inputs. A batch gives the
+   * images of its samples alone (gen_images.py draws one seed per batch): the modulated conv's
+   * style RMS is over the batch, but demodulation cancels any common scale of the styles.
    */
-  forward(ws: tf.Tensor3D, opts: GeneratorSynthesisOptions & { batchStyles?: boolean } = {}): tf.Tensor4D {
+  forward(ws: tf.Tensor3D, _opts: GeneratorSynthesisOptions = {}): tf.Tensor4D {
     if (ws.shape[1] !== this.numWs || ws.shape[2] !== this.cfg.wDim) {
       throw new Error(`Error in synthesis: ws [${ws.shape}], expected [N, ${this.numWs}, ${this.cfg.wDim}]`);
-    }
-    if (ws.shape[0] > 1 && !opts.batchStyles) {
-      return tf.tidy(() => tf.concat((tf.split(ws, ws.shape[0], 0) as tf.Tensor3D[]).map((w) => this.forward(w, opts)), 0) as tf.Tensor4D);
     }
     return tf.tidy(() => {
       const w = tf.unstack(ws, 1) as tf.Tensor2D[];
