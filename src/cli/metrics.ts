@@ -98,10 +98,6 @@ export async function metricsCommand(argv: string[]): Promise<void> {
 
   await initNodeBackend(v.backend as BackendName | undefined);
   const G = v.network ? await loadAnyNetwork(v.network) : undefined;
-  if (G && G.cfg.cDim > 0) {
-    G.dispose();
-    throw new Error(`${v.network}: conditional networks (cDim ${G.cfg.cDim}) are not supported by metrics yet`);
-  }
   const resolution = G ? G.cfg.imgResolution
     : v.resolution !== undefined ? parseNumber(v.resolution, 'resolution', { int: true, min: 16, max: 1024 })
     : await firstImageResolution(data ?? v.real!);

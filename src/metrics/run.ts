@@ -145,7 +145,11 @@ export class MetricsRunner {
     return this.vggNet;
   }
 
-  /** Generated images (NVIDIA: z ~ N(0, I) from a seeded RandomState, psi 1, random noise). */
+  /**
+   * Generated images (NVIDIA: z ~ N(0, I) from a seeded RandomState, psi 1, random noise). A
+   * conditional network gets a uniformly drawn class per image (the official code draws the
+   * labels of random training images: the same for a class-balanced set such as ImageNet).
+   */
   private async *generated(n: number, convert: (x: Float32Array) => Uint8Array): AsyncGenerator<Batch> {
     if (this.o.fakeData) {
       yield* this.folder(this.o.fakeData, n);
@@ -155,7 +159,11 @@ export class MetricsRunner {
     const rng = new RandomState(this.o.seed ?? 0);
     for (let done = 0; done < n; done += this.batch) {
       const b = Math.min(this.batch, n - done);
-      const img = tf.tidy(() => G.forward(tf.tensor2d(Float32Array.from(rng.randn(b, G.cfg.zDim)), [b, G.cfg.zDim]), { noiseMode: 'random' }));
+      const z = Float32Array.from(rng.randn(b, G.cfg.zDim));
+      const classes = G.cfg.cDim > 0 ? Array.from({ length: b }, () => rng.randomInterval(G.cfg.cDim - 1)) : null;
+      const img = tf.tidy(() => G.forward(tf.tensor2d(z, [b, G.cfg.zDim]), {
+        noiseMode: 'random', c: classes ? tf.oneHot(tf.tensor1d(classes, 'int32'), G.cfg.cDim).toFloat() as tf.Tensor2D : undefined,
+      }));
       const data = convert((await img.data()) as Float32Array);
       img.dispose();
       yield { data, n: b };
