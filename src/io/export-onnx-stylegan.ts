@@ -1,6 +1,6 @@
 /**
  * A 2019 StyleGAN generator (Gs / G_ema of the `stylegan` arch) as an ONNX graph, with the same
- * interface as the StyleGAN2 export: `z` [N, zDim], `psi` [1] (truncation on every layer) ->
+ * interface as the StyleGAN2 export: `z` [N, zDim], `psi` [1] (truncation, optionally below a cutoff) ->
  * `img` [N, R, R, C], stored constant noise. It follows src/networks/stylegan in NCHW: pixel
  * norm and the mapping's equalized dense layers (gains folded into the weights), per layer
  * noise -> bias -> lrelu -> instance norm -> style modulation x * (ys + 1) + yb; 2x nearest
@@ -13,9 +13,10 @@ import type { RawTensor } from '../networks/params.js';
 import { firKernel2d } from '../ops/resample.js';
 import { OnnxGraph, encodeModel } from './onnx-proto.js';
 import { col, convWeight, depthwise, normalize2nd, spread } from './onnx-ops.js';
+import type { OnnxExportOptions } from './export-onnx-stylegan2.js';
 
 /** G_ema of a `stylegan` checkpoint as ONNX model bytes. */
-export function exportStyleganOnnx(cfg: StyleGANConfig, p: Record<string, RawTensor>, source: string): Uint8Array {
+export function exportStyleganOnnx(cfg: StyleGANConfig, p: Record<string, RawTensor>, source: string, opts: OnnxExportOptions = {}): Uint8Array {
   const g = new OnnxGraph();
   const param = (name: string): RawTensor => {
     const t = p[name];
@@ -35,17 +36,19 @@ export function exportStyleganOnnx(cfg: StyleGANConfig, p: Record<string, RawTen
   let w = normalize2nd(g, z);
   for (let i = 0; i < cfg.mappingLayers; i++) w = lrelu(dense(w, `mapping.fc${i}`, LRELU_GAIN, cfg.mappingLrMul));
   const wAvg = g.tensor('wAvg', [cfg.wDim], param('w_avg').data);
-  w = g.op('Add', [wAvg, g.op('Mul', [g.op('Sub', [w, wAvg]), psi])]);
+  const wRaw = w, wt = g.op('Add', [wAvg, g.op('Mul', [g.op('Sub', [w, wAvg]), psi])]);
+  /** Style i (two per block: conv0 2k, conv1 2k + 1) is truncated below the cutoff. */
+  const wAt = (i: number) => (opts.truncationCutoff !== undefined && i >= opts.truncationCutoff ? wRaw : wt);
 
   /** Noise -> bias -> lrelu -> instance norm -> style modulation (NVIDIA's layer_epilogue). */
-  const epilogue = (x: string, name: string, res: number, c: number): string => {
+  const epilogue = (x: string, name: string, res: number, c: number, style: number): string => {
     const nc = param(`${name}.noiseConst`), ns = param(`${name}.noiseStrength`);
     let y = g.op('Add', [x, g.op('Mul', [g.tensor('noise', [1, 1, res, res], nc.data), g.tensor('strength', [1, c, 1, 1], ns.data)])]);
     y = lrelu(g.op('Add', [y, g.tensor('bias', [1, c, 1, 1], param(`${name}.bias`).data)]));
     const centered = g.op('Sub', [y, mean23(y)]);
     y = g.op('Div', [centered, g.op('Sqrt', [g.op('Add', [mean23(g.op('Mul', [centered, centered])), g.scalar(1e-8)])])]);
-    const style = dense(w, `${name}.style`, 1, 1);
-    const ys = g.op('Slice', [style, g.ints([0]), g.ints([c]), g.ints([1])]), yb = g.op('Slice', [style, g.ints([c]), g.ints([2 * c]), g.ints([1])]);
+    const st = dense(wAt(style), `${name}.style`, 1, 1);
+    const ys = g.op('Slice', [st, g.ints([0]), g.ints([c]), g.ints([1])]), yb = g.op('Slice', [st, g.ints([c]), g.ints([2 * c]), g.ints([1])]);
     return g.op('Add', [g.op('Mul', [y, col(g, g.op('Add', [ys, g.scalar(1)]))]), col(g, yb)]);
   };
   const conv3 = (x: string, w3: RawTensor, name: string) => {
@@ -55,7 +58,7 @@ export function exportStyleganOnnx(cfg: StyleGANConfig, p: Record<string, RawTen
 
   let x = '';
   let c = 0;
-  for (const res of blockResolutions(cfg)) {
+  for (const [k, res] of blockResolutions(cfg).entries()) {
     const b = `synthesis.b${res}`, w0 = res === 4 ? null : param(`${b}.conv0.weight`);
     if (!w0) {
       // [1, 4, 4, C] -> [1, C, 4, 4]; the batch comes in with the styles.
@@ -82,8 +85,8 @@ export function exportStyleganOnnx(cfg: StyleGANConfig, p: Record<string, RawTen
       }
       x = depthwise(g, x, c, firKernel2d([1, 2, 1]), 3, 1);
     }
-    x = epilogue(x, `${b}.conv0`, res, c);
-    x = epilogue(conv3(x, param(`${b}.conv1.weight`), `${b}.conv1`), `${b}.conv1`, res, c);
+    x = epilogue(x, `${b}.conv0`, res, c, 2 * k);
+    x = epilogue(conv3(x, param(`${b}.conv1.weight`), `${b}.conv1`), `${b}.conv1`, res, c, 2 * k + 1);
   }
   const top = `synthesis.b${cfg.imgResolution}.torgb`, tw = param(`${top}.weight`);
   let img = g.op('Conv', [x, convWeight(g, top, tw, 1 / Math.sqrt(tw.shape[2]))]);

@@ -1,6 +1,6 @@
 /**
  * A StyleGAN2 generator (G_ema) as an ONNX graph: inputs `z` [N, zDim], `psi` [1] (truncation
- * towards w_avg on every layer) and, for conditional networks, `c` [N, cDim]; output `img`
+ * towards w_avg on every style, or those below a cutoff fixed at export) and, for conditional networks, `c` [N, cDim]; output `img`
  * [N, R, R, C] (NHWC, about [-1, 1], as our generator's images). The synthesis uses the stored
  * constant noise (noise_mode='const'), folded with each noise strength into one initializer.
  *
@@ -22,7 +22,7 @@ const SQRT2 = Math.SQRT2;
 
 class Builder {
   readonly g = new OnnxGraph();
-  constructor(readonly cfg: StyleGAN2Config, readonly p: Record<string, RawTensor>, readonly source: string) {}
+  constructor(readonly cfg: StyleGAN2Config, readonly p: Record<string, RawTensor>, readonly source: string, readonly cutoff?: number) {}
 
   param(name: string): RawTensor {
     const t = this.p[name];
@@ -131,19 +131,21 @@ class Builder {
     }
     let w = parts.length > 1 ? g.op('Concat', parts, { axis: { i: 1 } }) : parts[0];
     for (let i = 0; i < m.numLayers; i++) w = this.fc(w, `mapping.fc${i}`, m.lrMultiplier, true);
-    // Truncation on every layer: w_avg + (w - w_avg) * psi.
+    // Truncation w_avg + (w - w_avg) * psi on the styles below the cutoff (all without one).
     const wAvg = g.tensor('wAvg', [cfg.wDim], this.param('mapping.wAvg').data);
-    w = g.op('Add', [wAvg, g.op('Mul', [g.op('Sub', [w, wAvg]), psi])]);
+    const wRaw = w, wt = g.op('Add', [wAvg, g.op('Mul', [g.op('Sub', [w, wAvg]), psi])]);
+    /** The w of style i: block at 2^(k+2) px has conv0 2k-1, conv1 2k, torgb 2k+1 (4x4: conv1 0, torgb 1). */
+    const wAt = (i: number) => (this.cutoff !== undefined && i >= this.cutoff ? wRaw : wt);
 
     let x = '', img = '';
     const ch = (r: number) => channelsAt(s.channelBase, s.channelMax, r);
     for (let res = 4; res <= cfg.imgResolution; res *= 2) {
-      const b = `synthesis.b${res}`, last = res === cfg.imgResolution;
+      const b = `synthesis.b${res}`, last = res === cfg.imgResolution, k = Math.log2(res) - 2;
       if (res === 4) {
         const cst = this.param(`${b}.const`), [h, wd, c] = cst.shape, chw = new Float32Array(cst.data.length);
         for (let y = 0; y < h; y++) for (let xx = 0; xx < wd; xx++) for (let k = 0; k < c; k++) chw[(k * h + y) * wd + xx] = cst.data[(y * wd + xx) * c + k];
         // [1, C, 4, 4] broadcasts against the styles [N, C, 1, 1] in the first modulation.
-        x = this.synthesisLayer(g.tensor('const', [1, c, h, wd], chw), w, `${b}.conv1`, res, 1, f);
+        x = this.synthesisLayer(g.tensor('const', [1, c, h, wd], chw), wAt(0), `${b}.conv1`, res, 1, f);
       } else if (s.architecture === 'resnet') {
         const sk = this.param(`${b}.skip.weight`), cout = sk.shape[3], fw = f.size;
         const p0 = Math.floor((fw + 1) / 2), p1 = Math.floor((fw - 2) / 2);
@@ -151,17 +153,17 @@ class Builder {
         let y = g.op('Conv', [x, this.convWeight(`${b}.skip`, { shape: sk.shape, data: sk.data.map((v) => v * skGain) })]);
         [y] = this.upfirdn(y, cout, res / 2, res / 2, f, 2, [p0, p1, p0, p1], 4);
         y = this.biasAct(y, null, false, Math.SQRT1_2, null);
-        const h = this.synthesisLayer(this.synthesisLayer(x, w, `${b}.conv0`, res, 2, f), w, `${b}.conv1`, res, 1, f, Math.SQRT1_2);
+        const h = this.synthesisLayer(this.synthesisLayer(x, wAt(2 * k - 1), `${b}.conv0`, res, 2, f), wAt(2 * k), `${b}.conv1`, res, 1, f, Math.SQRT1_2);
         x = g.op('Add', [y, h]);
       } else {
-        x = this.synthesisLayer(this.synthesisLayer(x, w, `${b}.conv0`, res, 2, f), w, `${b}.conv1`, res, 1, f);
+        x = this.synthesisLayer(this.synthesisLayer(x, wAt(2 * k - 1), `${b}.conv0`, res, 2, f), wAt(2 * k), `${b}.conv1`, res, 1, f);
       }
       if (img) {
         const fw = f.size, p0 = Math.floor((fw + 1) / 2), p1 = Math.floor((fw - 2) / 2);
         [img] = this.upfirdn(img, cfg.imgChannels, res / 2, res / 2, f, 2, [p0, p1, p0, p1], 4);
       }
       if (last || s.architecture === 'skip') {
-        const y = this.toRgb(x, w, `${b}.torgb`);
+        const y = this.toRgb(x, wAt(2 * k + 1), `${b}.torgb`);
         img = img ? g.op('Add', [img, y]) : y;
       }
     }
@@ -174,7 +176,12 @@ class Builder {
   }
 }
 
+export interface OnnxExportOptions {
+  /** Truncate only styles [0, cutoff) (NVIDIA's 2019 examples: 8); undefined = all. */
+  truncationCutoff?: number;
+}
+
 /** G_ema of a `stylegan2` checkpoint as ONNX model bytes. */
-export function exportStyleGAN2Onnx(cfg: StyleGAN2Config, gEma: Record<string, RawTensor>, source: string): Uint8Array {
-  return new Builder(cfg, gEma, source).build();
+export function exportStyleGAN2Onnx(cfg: StyleGAN2Config, gEma: Record<string, RawTensor>, source: string, opts: OnnxExportOptions = {}): Uint8Array {
+  return new Builder(cfg, gEma, source, opts.truncationCutoff).build();
 }

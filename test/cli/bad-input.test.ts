@@ -86,6 +86,7 @@ test('every command: unknown flags, bad numbers and seed lists are one-line usag
     c('metrics', /--batch must be >= 1, got 0/, '--network', net, '--batch', '0'),
     c('metrics', /--num must be >= 2, got 1/, '--network', net, '--num', '1'),
     c('export', /export: --format must be onnx, got 'tflite'/, '--network', net, '--format', 'tflite', '--out', out),
+    c('export', /--trunc-cutoff must be an integer, got '1\.5'/, '--network', net, '--format', 'onnx', '--out', out, '--trunc-cutoff', '1.5'),
     c('convert', /convert: output must end in \.safetensors or \.pkl, got '.*out\.bin'/, path.join(tmp, 'in.pkl'), path.join(tmp, 'out.bin')),
     c('bench', /--backends: 'abacus' is not one of .*/, '--backends', 'abacus'),
     c('serve', /--port must be <= 65535, got 70000/, '--network', net, '--port', '70000'),

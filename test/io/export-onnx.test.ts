@@ -50,9 +50,9 @@ async function runOnnx(model: Uint8Array, cfg: NetworkConfig, seeds: number[], p
   return { data: out.data as Float32Array, dims: out.dims };
 }
 
-async function ours(cfg: NetworkConfig, params: Record<string, RawTensor>, seeds: number[], psi: number): Promise<Float32Array> {
+async function ours(cfg: NetworkConfig, params: Record<string, RawTensor>, seeds: number[], psi: number, truncationCutoff?: number): Promise<Float32Array> {
   const G = buildGenerator(cfg, params, 'test');
-  const imgs = await generateImages(G, seeds, { truncationPsi: psi, classIdx: cfg.cDim ? 1 : undefined });
+  const imgs = await generateImages(G, seeds, { truncationPsi: psi, truncationCutoff, classIdx: cfg.cDim ? 1 : undefined });
   G.dispose();
   const out = new Float32Array(imgs.length * imgs[0].data.length);
   imgs.forEach((im, i) => out.set(im.data, i * im.data.length));
@@ -72,6 +72,14 @@ test('the official tiny network: ONNX images equal ours (and NVIDIA\'s) to 1e-4 
     let m = 0;
     for (let ch = 0; ch < 3; ch++) for (let p = 0; p < 1024; p++) m = Math.max(m, Math.abs(ref[ch * 1024 + p] - onnx.data[2 * 3072 + p * 3 + ch]));
     assert.ok(m < 1e-4, `psi ${psi}: vs NVIDIA ${m}`);
+  }
+});
+
+test('a truncation cutoff fixed at export truncates the same styles as ours (StyleGAN2: conv and torgb styles interleave)', async () => {
+  for (const cutoff of [0, 3, 6]) {
+    const onnx = await runOnnx(exportStyleGAN2Onnx(tiny.config, tiny.G_ema, 'network.pkl', { truncationCutoff: cutoff }), tiny.config, [1], 0.3);
+    const diff = maxAbsDiff(onnx.data, await ours(tiny.config, tiny.G_ema, [1], 0.3, cutoff));
+    assert.ok(diff < 1e-4, `cutoff ${cutoff}: max abs diff ${diff}`);
   }
 });
 
@@ -96,12 +104,15 @@ test('2019 StyleGAN (128 px: nearest-upsampling blocks and fused transposed-conv
     assert.deepEqual(onnx.dims, [2, 128, 128, 3]);
     const diff = maxAbsDiff(onnx.data, await ours(sg.config, sg.G_ema, [0, 1], psi));
     assert.ok(diff < 1e-4, `psi ${psi}: max abs diff ${diff}`);
-    if (psi !== 1) continue;
-    // The reference for seed 1 at psi 1 ([3, 128, 128]); psi 0.7 there uses cutoff 8, which the ONNX graph has not.
-    const ref = parseNpy(fs.readFileSync(path.join(fx, 'seed0001-psi1.0.npy'))).data as Float32Array, px = 128 * 128;
+  }
+  // The reference for seed 1 ([3, 128, 128]) at psi 1, and at psi 0.7 with cutoff 8 as NVIDIA's examples.
+  const cut = exportStyleganOnnx(sg.config, sg.G_ema, 'network.pkl', { truncationCutoff: 8 });
+  for (const [psi, file] of [[1, 'seed0001-psi1.0.npy'], [0.7, 'seed0001-psi0.7.npy']] as const) {
+    const onnx = await runOnnx(cut, sg.config, [0, 1], psi);
+    const ref = parseNpy(fs.readFileSync(path.join(fx, file))).data as Float32Array, px = 128 * 128;
     let m = 0;
     for (let ch = 0; ch < 3; ch++) for (let q = 0; q < px; q++) m = Math.max(m, Math.abs(ref[ch * px + q] - onnx.data[3 * px + q * 3 + ch]));
-    assert.ok(m < 2e-4, `vs reference ${m}`);
+    assert.ok(m < 2e-4, `psi ${psi}: vs reference ${m}`);
   }
 });
 
