@@ -137,7 +137,7 @@ async function trainArch(arch: string, o: CompareOptions): Promise<boolean> {
     if (kimg > 0) {
       await runTraining({
         outdir: dir, data: o.data, resolution: o.resolution, mirror: false, maxImages: o.maxImages,
-        kimg, tick: o.tick, snap: 1, config, hyper, resume: 'latest', grid: [8, 4],
+        kimg, tick: o.tick, snap: 5, config, hyper, resume: 'latest', grid: [8, 4],
         metrics: o.metricsEvery > 0 ? ['swd'] : [], metricsEvery: Math.max(1, o.metricsEvery),
         signal: controller.signal, log: (l) => o.log(`${arch}: ${l}`),
       });

@@ -1,7 +1,7 @@
 /**
  * The playground's generator: seed A (and B) -> mapping -> truncation -> interpolation and style
  * mixing in W -> synthesis with scaled stored or re-rolled noise -> RGBA pixels. Works on any
- * arch the library loads (StyleGAN, StyleGAN2) through the same code as `stylegan generate`, so
+ * arch the library loads (StyleGAN, StyleGAN2, the baselines: z interpolation only) through the same code as `stylegan generate`, so
  * with noise strength 1, no mixing and no interpolation an image is the CLI's image for that seed.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -78,8 +78,10 @@ export class Engine {
     return tf.tidy(() => {
       const { cDim, zDim } = this.G.cfg;
       const c = cDim > 0 ? (tf.oneHot(tf.tensor1d([Math.min(cDim - 1, p.cls ?? 0)], 'int32'), cDim).toFloat() as tf.Tensor2D) : undefined;
-      const opts = { truncationPsi: p.psi, truncationCutoff: p.cutoff, c };
-      const mixing = p.mix.some(Boolean);
+      // Networks without W space (the baselines) take z as is: no truncation, no style mixing.
+      const wSpace = this.G.hasWSpace !== false;
+      const opts = { truncationPsi: wSpace ? p.psi : 1, truncationCutoff: p.cutoff, c };
+      const mixing = wSpace && p.mix.some(Boolean);
       // Seed A alone goes through the mapping as a batch of one, exactly as generateImages does.
       const wsA = this.G.mappingForward(seedsToZ([p.seedA], zDim), opts);
       let ws = wsA;

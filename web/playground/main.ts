@@ -210,6 +210,12 @@ async function start(): Promise<void> {
   canvas.style.imageRendering = engine.resolution < 384 ? 'pixelated' : 'auto';
   $('network').textContent = `${info.name} · ${G.cfg.arch} · ${engine.resolution}×${engine.resolution} · ${engine.store.numParams().toLocaleString()} parameters`;
   buildLayerToggles();
+  if (G.hasWSpace === false) {
+    // A baseline (GAN, DCGAN, VAE, ...): z goes straight into G, so only seeds and z interpolation apply.
+    for (const id of ['psi', 'cutoff', 'mixCoarse', 'mixMiddle', 'mixFine']) $(id).disabled = true;
+    document.querySelectorAll<HTMLInputElement>('#layers input').forEach((b) => { b.disabled = true; });
+    $('network').textContent += ' · no W space: truncation and style mixing are off';
+  }
   applyUrlState();
   wireControls();
   await requestRender();
