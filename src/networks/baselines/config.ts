@@ -34,10 +34,9 @@ export const BASELINE_FAMILY: Record<BaselineArch, 'mlp' | 'dcgan' | 'began' | '
   gan: 'mlp', wgan: 'mlp', 'wgan-gp': 'mlp', dcgan: 'dcgan', lsgan: 'dcgan', dragan: 'dcgan', began: 'began', vae: 'vae', aae: 'aae',
 };
 
-/** The smallest resolution each family builds at: the conv D halves four times (R/16 >= 1). */
+/** Resolutions must be multiples of this: DCGAN's D halves four times (R/16), its G starts at R/4 (BEGAN too). */
 export function minResolution(arch: BaselineArch): number {
-  const f = BASELINE_FAMILY[arch];
-  return f === 'dcgan' ? 16 : f === 'began' ? 4 : 4;
+  return BASELINE_FAMILY[arch] === 'dcgan' ? 16 : 4;
 }
 
 export function baselineConfig(arch: BaselineArch, imgResolution: number, over: Partial<Omit<BaselineConfig, 'arch'>> = {}): BaselineConfig {

@@ -93,7 +93,7 @@ export class BaselineTrainer implements TrainerLike {
     return (D as { forward(x: tf.Tensor4D): tf.Tensor2D }).forward(x);
   }
 
-  /** Minimises `loss` over one network's variables; returns its value and anything `keep` held on to. */
+  /** One optimizer step on `loss` over `vars`; returns the loss before the step. */
   private minimize(opt: Optimizer, vars: tf.Variable[], loss: () => tf.Scalar): number {
     const { value, grads } = tf.variableGrads(loss, vars);
     opt.apply(grads);
