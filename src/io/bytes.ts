@@ -59,3 +59,14 @@ export function boundedProduct(shape: readonly number[], limit: number): number 
   }
   return n;
 }
+
+/** Whether the ASCII string `s` occurs in bytes [0, limit). */
+export function bytesInclude(bytes: Uint8Array, s: string, limit = bytes.length): boolean {
+  const n = Math.min(limit, bytes.length) - s.length, c0 = s.charCodeAt(0);
+  for (let i = bytes.indexOf(c0); i >= 0 && i <= n; i = bytes.indexOf(c0, i + 1)) {
+    let k = 1;
+    while (k < s.length && bytes[i + k] === s.charCodeAt(k)) k++;
+    if (k === s.length) return true;
+  }
+  return false;
+}

@@ -17,7 +17,7 @@ import { officialShape, transformData } from './stylegan2-table.js';
 import { expandTableXL } from './stylegan-xl-table.js';
 import type { StyleGANXLConfig, StyleGANXLLayerSpec } from '../networks/stylegan-xl/config.js';
 import type { InputSpec } from '../networks/stylegan3/schedule.js';
-import { shownName } from './bytes.js';
+import { bytesInclude, shownName } from './bytes.js';
 
 const XL_CLASSES = ['Generator', 'SuperresGenerator'] as const;
 
@@ -46,7 +46,7 @@ function describe(v: unknown): string {
  * comes after the synthesis weights.
  */
 export function isStyleGANXLPickle(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes('torch.nn.modules.sparse', 0, 'latin1');
+  return bytesInclude(bytes, 'torch.nn.modules.sparse');
 }
 
 /** One module's attribute reader; errors name the attribute path. */
