@@ -116,6 +116,8 @@ export function registerFusedGradients(): void {
   tf.registerGradient({
     kernelName: FUSED.filteredLrelu, inputsToSave: ['x', 'b'],
     gradFunc: (dy, [x, b], attrs) => {
+      // One kernel call for both: tfjs asks for x's gradient before b's (input order, each in its
+      // own tidy), so x's tidy returns dx and b's sums it; b alone computes and frees its own.
       let dx: Tensor | undefined;
       const get = () => (dx ??= tf.engine().runKernel(FUSED.filteredLreluGrad, { dy: dy as Tensor, x, b }, attrs) as Tensor);
       return { x: get, b: () => tf.sum(get(), [0, 1, 2]) };
