@@ -41,6 +41,14 @@ Example:
   stylegan generate --network runs/emoji/network-snapshot-000040.safetensors --seeds 0-15 --trunc 0.7 --outdir out
   stylegan generate --network stylegan3-t-ffhq-1024x1024.pkl --seeds 0 --translate 0.3,0.1 --rotate 30 --outdir out`;
 
+/** --class: an index, or one of the names a conditional network was trained with (sub-folder names). */
+export function classIndex(arg: string, names: string[] | undefined, network: string): number {
+  if (/^\d+$/.test(arg)) return parseNumber(arg, 'class', { int: true, min: 0 });
+  const i = names?.indexOf(arg) ?? -1;
+  if (i < 0) throw new UsageError(names ? `--class '${arg}' is not one of ${network}'s classes: ${names.join(', ')}` : `--class must be a class index: ${network} has no class names`);
+  return i;
+}
+
 export async function generateCommand(argv: string[]): Promise<void> {
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, seeds: { type: 'string' }, 'projected-w': { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
@@ -55,7 +63,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const seeds = projected === undefined ? parseSeeds(v.seeds) : [];
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
-  const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
+  const classArg = v.class;
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 256, def: 8 });
   const translate = parseVec2(v.translate, 'translate');
@@ -79,6 +87,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (projected !== undefined) return generateProjected(G, projected, v.outdir, noiseMode);
   let centroids: tf.Tensor2D | undefined;
   try {
+    const classIdx = classArg === undefined ? undefined : classIndex(classArg, (snapshot.config as { classNames?: string[] }).classNames, v.network);
     if (v['centroids-path'] !== undefined) {
       if (G.cfg.arch !== 'stylegan-xl') throw new UsageError(`generate: --centroids-path is for StyleGAN-XL networks (${v.network} is '${G.cfg.arch}')`);
       if (!fs.existsSync(v['centroids-path'])) throw new UsageError(`--centroids-path: file not found: ${v['centroids-path']}`);

@@ -11,7 +11,20 @@ export const AUGMENT_HELP = `Augmentation (StyleGAN2-ADA; D sees augmented reals
   --augpipe NAME         ${AUGPIPE_NAMES.join(' | ')} (default bgc:
                          blit, geometric and colour transforms)`;
 
-export const AUGMENT_FLAGS = { aug: { type: 'string' }, p: { type: 'string' }, target: { type: 'string' }, augpipe: { type: 'string' } } as const;
+export const AUGMENT_FLAGS = { aug: { type: 'string' }, p: { type: 'string' }, target: { type: 'string' }, augpipe: { type: 'string' }, cond: { type: 'boolean' } } as const;
+
+export const COND_HELP = `Labels:
+  --cond                 stylegan2: class-conditional training on the data set's labels (its
+                         dataset.json, NVIDIA's format, else one sub-folder per class); generate,
+                         mix and serve then take --class`;
+
+/** --cond: only for new stylegan2 runs, and not with the training metrics (which sample unconditionally). */
+export function checkCond(v: Record<string, string | boolean | undefined>, arch: string, metrics: string[]): boolean {
+  if (!v.cond) return false;
+  if (arch !== 'stylegan2') throw new UsageError(`--cond is for --arch stylegan2, not ${arch}`);
+  if (metrics.length) throw new UsageError('--metrics cannot be used with --cond yet (they sample unconditionally)');
+  return true;
+}
 
 /** The options (a resumed run keeps its checkpoint's). minResolution: the smallest image D sees. */
 export function parseAugment(v: Record<string, string | boolean | undefined>, minResolution: number): AugmentOptions {

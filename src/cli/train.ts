@@ -13,7 +13,7 @@ import { spawnDashboard } from './dashboard.js';
 import { STYLEGAN2_CFGS } from '../training/stylegan2-presets.js';
 import { BASELINE_ARCHS, isBaselineArch } from '../networks/baselines/config.js';
 import { baselineTrainSetup } from './train-baselines.js';
-import { AUGMENT_FLAGS, AUGMENT_HELP, parseAugment } from './train-augment.js';
+import { AUGMENT_FLAGS, AUGMENT_HELP, COND_HELP, checkCond, parseAugment } from './train-augment.js';
 
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
 
@@ -64,6 +64,7 @@ Optimisation:
   --ema-rampup F         half-life at most F x images seen so far; 0 = off (default 0.05)
   --seed N               random seed of the run (default 0)
 ${AUGMENT_HELP}
+${COND_HELP}
 Output:
   --outdir DIR           output folder (required)
   --tick N               kimg per tick (default 4)
@@ -139,6 +140,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution);
   if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan and stylegan2, not ${arch}`);
+  const cond = checkCond(v, arch, metrics);
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
   // Every flag is checked before the backend starts and the signal handlers are installed.
   const kimg = parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 });
@@ -171,7 +173,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (sg3?.note && v.resume === undefined) process.stderr.write(sg3.note + '\n');
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
-    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: { ...(setup?.hyper ?? hyper), augment }, resolution: v.resolution === undefined ? undefined : resolution,
+    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: { ...(setup?.hyper ?? hyper), augment }, cond, resolution: v.resolution === undefined ? undefined : resolution,
     kimg, tick, snap,
     grid, resume: v.resume, maxImages, strict: v.strict,
     signal: controller.signal, progress, metrics, metricsEvery,

@@ -60,6 +60,8 @@ export interface RunOptions {
   maxImages?: number;
   /** Fail on the first unreadable image instead of skipping it (with a warning). */
   strict?: boolean;
+  /** New runs: train class-conditional on the data set's labels (dataset.json or sub-folders). */
+  cond?: boolean;
   /** Set to stop after the current step with a snapshot (Ctrl-C). */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -108,18 +110,33 @@ function gridLatents(cfg: Pick<StyleGANConfig, 'zDim'>, n: number): tf.Tensor2D 
   return tf.tensor2d(Float32Array.from(new RandomState(123).randn(n, cfg.zDim)), [n, cfg.zDim]);
 }
 
-async function writeFakes(tr: TrainerLike, z: tf.Tensor2D, cols: number, file: string): Promise<void> {
+async function writeFakes(tr: TrainerLike, z: tf.Tensor2D, cols: number, file: string, c?: tf.Tensor2D): Promise<void> {
   const full = tr.cfg.imgResolution;
-  const images = tr.emaImages(z);
+  const images = tr.emaImages(z, c);
   const data = toUint8((await images.data()) as Float32Array);
   images.dispose();
   const g = imageGrid(data, z.shape[0], full, full, cols);
   await writePngAtomic(file, g.data, g.width, g.height);
 }
 
+/** A fixed random subset for reals.png: sorted file names would show only one kind of image. */
+function gridIndices(ds: Dataset, n: number): number[] {
+  return Array.from(new RandomState(0).permutation(ds.numImages).slice(0, Math.min(n, ds.numImages)));
+}
+
+/** A conditional network's config for labels of `dim` values (NVIDIA's c_dim; embedding and projection sizes as its defaults). */
+function withLabels(cfg: NetworkConfig, dim: number, classNames: string[] | undefined, source: string): NetworkConfig {
+  if (cfg.arch !== 'stylegan2') throw new Error(`${source}: class-conditional training is for --arch stylegan2, not ${cfg.arch}`);
+  const d = cfg.discriminator;
+  return {
+    ...cfg, cDim: dim, ...(classNames && { classNames }),
+    mapping: { ...cfg.mapping, embedFeatures: cfg.wDim },
+    discriminator: { ...d, cmapDim: Math.min(Math.floor(d.channelBase / 4), d.channelMax) },
+  };
+}
+
 async function writeReals(ds: Dataset, n: number, cols: number, file: string): Promise<void> {
-  // A fixed random subset: sorted file names would show only one kind of image.
-  const idx = Array.from(new RandomState(0).permutation(ds.numImages).slice(0, Math.min(n, ds.numImages)));
+  const idx = gridIndices(ds, n);
   const g = imageGrid(toUint8(ds.sampleBatch(idx)), idx.length, ds.resolution, ds.resolution, cols);
   await writePngAtomic(file, g.data, g.width, g.height);
 }
@@ -137,7 +154,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   if (o.resume === 'latest' && !resumeFile) log('No snapshot in the output folder yet: starting a new run.');
   if (resumeFile && !fs.statSync(resumeFile, { throwIfNoEntry: false })?.isFile()) throw new Error(`Checkpoint not found: ${resumeFile}`);
   const resumed = resumeFile ? decodeNetworkSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
-  const cfg = resumed ? resumed.config : o.config;
+  let cfg = resumed ? resumed.config : o.config;
   const hyper = resumed ? (resumed.training as unknown as TrainingState<AnyHyperParams> | undefined)?.hyper ?? o.hyper : o.hyper;
   if (resumed && o.resolution !== undefined && o.resolution !== cfg.imgResolution) {
     throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.resolution}`);
@@ -153,11 +170,18 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     maxImages: o.maxImages ?? before?.maxImages,
   };
 
-  const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages, strict: o.strict });
+  const cond = resumed ? ((cfg as { cDim?: number }).cDim ?? 0) > 0 : !!o.cond;
+  const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages, strict: o.strict, labels: cond });
+  if (cond && ds.labels) {
+    if (!resumed) cfg = withLabels(cfg, ds.labels.dim, ds.labels.classNames, ds.sourcePath);
+    else if ((cfg as { cDim: number }).cDim !== ds.labels.dim) throw new Error(`${resumeFile}: the network takes ${(cfg as { cDim: number }).cDim} label values, ${ds.labels.origin} gives ${ds.labels.dim}`);
+    log(`Labels: ${ds.labels.dim} values per image from ${ds.labels.origin}${ds.labels.classNames ? ` (classes ${ds.labels.classNames.join(', ')})` : ''}`);
+  }
   for (const w of ds.warnings) log(`warning: ${w}`);
   log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${choice.mirror ? ' (+ x-flips)' : ''}`);
 
-  const tr = createTrainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f) });
+  const labels = cond && ds.labels ? { dim: ds.labels.dim, batch: (i: number[]) => ds.labelBatch(i) } : undefined;
+  const tr = createTrainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f), labels });
   if (resumed && resumeFile) {
     tr.loadSnapshot(resumed, resumeFile);
     log(`Resumed from ${resumeFile} at ${tr.kimg.toFixed(3)} kimg`);
@@ -171,6 +195,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   const [cols, rows] = o.grid;
   const z = gridLatents(cfg, cols * rows);
+  // Conditional fakes take the labels of the reals in reals.png, image for image.
+  const gridC = labels ? tf.tensor2d(ds.labelBatch(Array.from({ length: cols * rows }, (_, i) => gridIndices(ds, cols * rows)[i % Math.min(cols * rows, ds.numImages)])), [cols * rows, labels.dim]) : undefined;
   if (!fs.existsSync(path.join(o.outdir, 'reals.png'))) await writeReals(ds, cols * rows, cols, path.join(o.outdir, 'reals.png'));
 
   const saveSnapshot = async (): Promise<string> => {
@@ -180,10 +206,10 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     const bad = firstNonFinite(snapshot);
     if (bad) throw new Error(divergedMessage(`at ${tr.kimg.toFixed(3)} kimg (step ${tr.step}): ${bad} is not finite`, (hyper as { lrG?: number }).lrG));
     await writeFileAtomic(file, encodeSnapshot(snapshot));
-    await writeFakes(tr, z, cols, path.join(o.outdir, `fakes-${String(Math.floor(tr.kimg)).padStart(6, '0')}.png`));
+    await writeFakes(tr, z, cols, path.join(o.outdir, `fakes-${String(Math.floor(tr.kimg)).padStart(6, '0')}.png`), gridC);
     return file;
   };
-  if (!resumed) await writeFakes(tr, z, cols, path.join(o.outdir, 'fakes-init.png'));
+  if (!resumed) await writeFakes(tr, z, cols, path.join(o.outdir, 'fakes-init.png'), gridC);
 
   const start = Date.now();
   let tickStartNimg = tr.nimg, tickStartTime = Date.now(), tick = 0;
@@ -248,6 +274,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   }
   const kimg = tr.kimg;
   z.dispose();
+  gridC?.dispose();
   tr.dispose();
   return { snapshot: lastSnapshot, kimg };
 }

@@ -22,6 +22,8 @@ export interface DataInfo {
   numImages: number;
   mirror: boolean;
   sample: RealSampler;
+  /** Class labels, for conditional training: [n, dim] for the given images. */
+  labels?: { dim: number; batch(indices: number[]): Float32Array };
 }
 
 export interface StepStats {
@@ -75,8 +77,8 @@ export interface TrainerLike {
   readonly augment?: AdaptiveAugment;
   schedule(): SchedulePoint;
   trainStep(): StepStats;
-  /** G_ema's images for z at the full resolution (noise const), for the fakes grids. */
-  emaImages(z: tf.Tensor2D): tf.Tensor4D;
+  /** G_ema's images for z (and labels c, conditional networks) at the full resolution (noise const), for the fakes grids. */
+  emaImages(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor4D;
   toSnapshot(): Snapshot<NetworkConfig>;
   loadSnapshot(s: Snapshot<NetworkConfig>, source: string): void;
   dispose(): void;
@@ -129,9 +131,25 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
     return tf.tensor2d(Float32Array.from(this.rng.randn(n, this.cfg.zDim)), [n, this.cfg.zDim]);
   }
 
+  /** The images of the last real batch drawn (their labels go with them). */
+  protected lastRealIndices: number[] = [];
+
+  /** Labels [n, dim] of the given data set images; null for an unconditional run. */
+  protected labelsOf(indices: number[]): tf.Tensor2D | null {
+    const l = this.data.labels;
+    return l ? tf.tensor2d(l.batch(indices), [indices.length, l.dim]) : null;
+  }
+
+  /** Labels for n fakes: those of random data set images (NVIDIA's gen_c); null (and no draws) when unconditional. */
+  protected fakeLabels(n: number): tf.Tensor2D | null {
+    if (!this.data.labels) return null;
+    return this.labelsOf(Array.from({ length: n }, () => this.rng.randomInterval(this.data.numImages - 1)));
+  }
+
   /** Draws a real batch (indices, then x-flips); the tensor is built only when `build` is called. */
   protected drawReals(n: number): () => tf.Tensor4D {
     const idx = Array.from({ length: n }, () => this.rng.randomInterval(this.data.numImages - 1));
+    this.lastRealIndices = idx;
     const flips = Array.from({ length: n }, () => this.data.mirror && this.rng.randomSample() < 0.5);
     const full = this.cfg.imgResolution;
     return () => tf.tensor4d(this.data.sample(idx, flips), [n, full, full, this.cfg.imgChannels]);

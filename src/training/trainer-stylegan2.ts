@@ -54,8 +54,8 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     return { res: this.cfg.imgResolution, alpha: 1 };
   }
 
-  emaImages(z: tf.Tensor2D): tf.Tensor4D {
-    return this.Gema.forward(z, { noiseMode: 'const' });
+  emaImages(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor4D {
+    return this.Gema.forward(z, { noiseMode: 'const', c });
   }
 
   /**
@@ -63,15 +63,15 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
    * mode), then with probability `mixing` styles [cutoff, numWs) from a second z, one cutoff
    * per minibatch uniform in [1, numWs) (StyleGAN2Loss.run_G).
    */
-  private trainingWs(z: tf.Tensor2D): tf.Tensor3D {
+  private trainingWs(z: tf.Tensor2D, c: tf.Tensor2D | null): tf.Tensor3D {
     const G = this.G, numWs = G.numWs;
-    const w = G.mapping.forwardW(z);
+    const w = G.mapping.forwardW(z, c);
     const ws = tf.tile(tf.expandDims(w, 1), [1, numWs, 1]) as tf.Tensor3D;
     trackWAvg(G.wAvg, tf.mean(w, 0) as tf.Tensor1D, this.cfg.mapping.wAvgBeta);
     if (this.hyper.mixing <= 0 || numWs < 2) return ws;
     const cutoff = 1 + Math.floor(this.rng.randomSample() * (numWs - 1));
     if (this.rng.randomSample() >= this.hyper.mixing) return ws;
-    return mixStyles(ws, G.mappingForward(this.latents(z.shape[0])), cutoff);
+    return mixStyles(ws, G.mappingForward(this.latents(z.shape[0]), { c: c ?? undefined }), cutoff);
   }
 
   private synth(ws: tf.Tensor3D, noiseSeed: number): tf.Tensor4D {
@@ -82,27 +82,28 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     const n = this.hyper.batch, h = this.hyper;
     const { greg, dreg } = phasesAt(this.step, h);
     const gVars = [...this.G.store.vars.values()], dVars = [...this.D.store.vars.values()];
-    const D = (img: tf.Tensor4D) => this.D.forward(this.augmentForD(img));
+    const D = (img: tf.Tensor4D, c: tf.Tensor2D | null) => this.D.forward(this.augmentForD(img), c);
     const reals = this.drawReals(n);
+    const realC = this.labelsOf(this.lastRealIndices);
 
     // Gmain: softplus(-D(G(z))).
     let lossG = 0;
     {
-      const z = this.latents(n), noiseSeed = this.rng.nextUint32();
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.softplus(tf.neg(D(this.synth(this.trainingWs(z), noiseSeed))))) as tf.Scalar, gVars);
+      const z = this.latents(n), c = this.fakeLabels(n), noiseSeed = this.rng.nextUint32();
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.softplus(tf.neg(D(this.synth(this.trainingWs(z, c), noiseSeed), c)))) as tf.Scalar, gVars);
       lossG = value.dataSync()[0];
       this.applyClean(this.optG, grads, gVars);
-      tf.dispose([z, value, grads]);
+      tf.dispose([z, c, value, grads].filter((t) => t !== null));
     }
 
     // Greg: path length penalty on batch / pl_batch_shrink samples, weighted by the interval.
     if (greg) {
-      const m = Math.max(1, Math.floor(n / h.plBatchShrink)), r = this.cfg.imgResolution, c = this.cfg.imgChannels;
-      const z = this.latents(m), noiseSeed = this.rng.nextUint32();
-      const plNoise = tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(this.rng.randn(m * r * r * c)), [m, r, r, c]), Math.sqrt(r * r)) as tf.Tensor4D);
+      const m = Math.max(1, Math.floor(n / h.plBatchShrink)), r = this.cfg.imgResolution, ch = this.cfg.imgChannels;
+      const z = this.latents(m), c = this.fakeLabels(m), noiseSeed = this.rng.nextUint32();
+      const plNoise = tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(this.rng.randn(m * r * r * ch)), [m, r, r, ch]), Math.sqrt(r * r)) as tf.Tensor4D);
       let plMean = this.plMean, pl = 0;
       const { value, grads } = tf.variableGrads(() => {
-        const lengths = pathLengths((ws) => this.synth(ws, noiseSeed), this.trainingWs(z), plNoise);
+        const lengths = pathLengths((ws) => this.synth(ws, noiseSeed), this.trainingWs(z, c), plNoise);
         const t = pathLengthPenalty(lengths, this.plMean, h.plDecay);
         plMean = t.plMean.dataSync()[0];
         pl = t.penalty.dataSync()[0];
@@ -111,23 +112,23 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
       this.plMean = plMean;
       this.lastPl = pl;
       this.applyClean(this.optG, grads, gVars);
-      tf.dispose([z, plNoise, value, grads]);
+      tf.dispose([z, c, plNoise, value, grads].filter((t) => t !== null));
     }
 
     // Dmain: softplus(D(G(z))) + softplus(-D(x)); fakes need no G gradients.
     let lossD = 0;
     const realImg = reals();
     {
-      const z = this.latents(n), noiseSeed = this.rng.nextUint32();
-      const fakes = tf.tidy(() => this.synth(this.trainingWs(z), noiseSeed));
+      const z = this.latents(n), c = this.fakeLabels(n), noiseSeed = this.rng.nextUint32();
+      const fakes = tf.tidy(() => this.synth(this.trainingWs(z, c), noiseSeed));
       const { value, grads } = tf.variableGrads(() => {
-        const fakeLogits = D(fakes), realLogits = D(realImg);
+        const fakeLogits = D(fakes, c), realLogits = D(realImg, realC);
         this.reportRealLogits(realLogits);
         return tf.add(tf.mean(tf.softplus(fakeLogits)), tf.mean(tf.softplus(tf.neg(realLogits)))) as tf.Scalar;
       }, dVars);
       lossD = value.dataSync()[0];
       this.applyClean(this.optD, grads, dVars);
-      tf.dispose([z, fakes, value, grads]);
+      tf.dispose([z, c, fakes, value, grads].filter((t) => t !== null));
     }
 
     // Dreg: R1 = gamma / 2 * ||grad_x D(x)||^2 on the same reals, weighted by the interval.
@@ -135,7 +136,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
       let r1 = 0;
       const { value, grads } = tf.variableGrads(() => {
         const penalty = tf.mean(gradNormSquared((img) => {
-          const logits = D(img);
+          const logits = D(img, realC);
           this.reportRealLogits(logits);
           return logits;
         }, realImg)) as tf.Scalar;
@@ -147,6 +148,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
       tf.dispose([value, grads]);
     }
     realImg.dispose();
+    realC?.dispose();
 
     // G_ema ramps on the images seen before this batch, then the batch is counted (training_loop.py).
     this.updateEma(n, h.emaKimg, h.emaRampup, this.nimg);

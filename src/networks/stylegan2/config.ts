@@ -9,6 +9,8 @@ export interface StyleGAN2Config {
   zDim: number;
   /** Class-label size (0 = unconditional). */
   cDim: number;
+  /** Names of the classes (one-hot labels from sub-folders or dataset.json's class_names), when known. */
+  classNames?: string[];
   wDim: number;
   imgResolution: number;
   imgChannels: number;
