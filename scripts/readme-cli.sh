@@ -8,7 +8,7 @@ out=$(mktemp)
   echo '```'
   node bin/stylegan.js --help
   echo '```'
-  for cmd in train generate mix truncation noise interpolate project metrics convert export bench compare serve dashboard; do
+  for cmd in train dataset generate mix truncation noise interpolate project metrics convert export bench compare serve dashboard; do
     echo
     echo "### stylegan $cmd"
     echo '```'
