@@ -117,7 +117,7 @@ test('broken data sets, checkpoints and pickles: one line naming the file and th
   const w = { shape: [4], data: new Float32Array(4) };
   const res16 = file('res16.safetensors', encodeSnapshot({ config: cfg, training, modules: { G_ema: { w } } }));
   const noState = file('converted.safetensors', encodeSnapshot({ config: cfg, modules: { G_ema: { w } } }));
-  const wrongArch = file('arch.safetensors', encodeSnapshot({ config: { ...cfg, arch: 'stylegan3' } as never, training, modules: { G_ema: { w } } }));
+  const wrongArch = file('arch.safetensors', encodeSnapshot({ config: { ...cfg, arch: 'stylegan9' } as never, training, modules: { G_ema: { w } } }));
   const wrongShapes = file('shapes.safetensors', encodeSnapshot({ config: cfg, training, modules: { G: { w }, G_ema: { w }, D: { w }, optG: { w }, optD: { w } } }));
   // Header length 2^40: must be refused before any allocation.
   const absurd = new Uint8Array(64);
@@ -146,7 +146,7 @@ test('broken data sets, checkpoints and pickles: one line naming the file and th
     [train('--data', path.join(tmp, 'text-png', 'notes.png')), /^stylegan train: error: Dataset must be a folder or a \.zip file: .*notes\.png$/],
     [train('--resume', res16, '--resolution', '32'), /^stylegan train: error: .*res16\.safetensors: checkpoint is 16 px, but --resolution is 32$/],
     [train('--resume', noState), /^stylegan train: error: .*converted\.safetensors: cannot resume, the checkpoint has no training state$/],
-    [train('--resume', wrongArch), /^stylegan train: error: .*arch\.safetensors: unknown architecture 'stylegan3'$/],
+    [train('--resume', wrongArch), /^stylegan train: error: .*arch\.safetensors: unknown architecture 'stylegan9'$/],
     [train('--resume', wrongShapes), /^stylegan train: error: .*shapes\.safetensors.*: (unknown|missing) tensor \S+$/],
     [train('--resume', huge), /^stylegan train: error: .*huge-header\.safetensors: header length 1099511627776 is absurd/],
     [train('--resume', path.join(tmp, 'nope.safetensors')), /^stylegan train: error: Checkpoint not found: .*nope\.safetensors$/],
