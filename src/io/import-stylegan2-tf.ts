@@ -32,6 +32,8 @@ const D_KWARGS: Kw = {
   conv_clamp: null, mapping_fmaps: null, nonlinearity: 'lrelu', resample_kernel: [1, 3, 3, 1], freeze_layers: 0,
   mapping_layers: 0, mapping_lrmul: 0.1, mbstd_group_size: null, mbstd_num_features: 1, structure: null,
 };
+const SIZES = new Set(['latent_size', 'label_size', 'dlatent_size', 'resolution', 'num_channels', 'mapping_layers', 'label_fmaps', 'mapping_fmaps',
+  'fmap_base', 'fmap_max', 'num_fp16_res', 'mbstd_group_size', 'mbstd_num_features']);
 /** Variables some TF StyleGAN2 versions have that no network of ours uses. */
 const IGNORED = new Set(['lod', 'synthesis/lod']);
 
@@ -49,6 +51,10 @@ export function configFromTfKwargs(G: TfNetwork, D: TfNetwork, source: string): 
   const num = (kw: Kw, k: string, who: string): number => {
     const v = kw[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${source}: ${who} static_kwargs.${k} = ${shownName(String(v))} is not a number`);
+    // Sizes and counts: whole numbers in a range no real network leaves (a corrupt file must not make us loop for ever).
+    if (SIZES.has(k) && (!Number.isInteger(v) || v < 0 || v > (k.endsWith('layers') || k === 'num_fp16_res' ? 64 : 1 << 16))) {
+      throw new Error(`${source}: ${who} static_kwargs.${k} = ${v} is out of range`);
+    }
     return v;
   };
   const opt = (kw: Kw, k: string, who: string): number | null => (kw[k] === null ? null : num(kw, k, who));

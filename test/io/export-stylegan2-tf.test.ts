@@ -190,6 +190,8 @@ test('reader: unknown kwargs and variables of a TF StyleGAN2 pickle are errors, 
   const nets = readStyleganTfPickle(pkl, 'tiny.pkl');
   const withKw: TfNetwork = { ...nets.Gs, staticKwargs: { ...nets.Gs.staticKwargs, fmap_decay: 1 } };
   assert.throws(() => importStyleGAN2Tf({ ...nets, Gs: withKw }, 'k.pkl'), /k\.pkl: G has static_kwargs NVIDIA's legacy\.py does not know: fmap_decay/);
+  const huge: TfNetwork = { ...nets.Gs, staticKwargs: { ...nets.Gs.staticKwargs, mapping_layers: 1e9 } };
+  assert.throws(() => importStyleGAN2Tf({ ...nets, Gs: huge }, 'h.pkl'), /h\.pkl: G static_kwargs\.mapping_layers = 1000000000 is out of range/);
   const vars = new Map(nets.Gs.variables);
   vars.set('bogus', { dtype: 'float32', shape: [1], data: new Float32Array(1) });
   assert.throws(() => importStyleGAN2Tf({ ...nets, Gs: { ...nets.Gs, variables: vars } }, 'v.pkl'), /v\.pkl: Gs does not match a StyleGAN2 with this config: unknown TF variables bogus/);

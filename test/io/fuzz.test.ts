@@ -1,6 +1,6 @@
 /**
  * Fuzzing the readers of untrusted files with mutations of the fixtures: safetensors
- * checkpoints, network pickles (stylegan2-ada torch, StyleGAN-XL's dill, original TF), torch.save files (zip and
+ * checkpoints, network pickles (stylegan2-ada torch, StyleGAN-XL's dill, original TF, TF StyleGAN2), torch.save files (zip and
  * legacy) and the image loader. Each must return or throw a one-line Error naming the file,
  * quickly and without allocating what a corrupted length field claims. CI budget: FUZZ_SECONDS
  * (default 3) per reader; `FUZZ_ITERATIONS=20000 npm test -- test/io/fuzz.test.ts` for a long run.
@@ -19,11 +19,16 @@ import { unpickle } from '../../src/io/pickle.js';
 import { isModuleRecord, torchHandlers } from '../../src/io/torch.js';
 import { isNdArray } from '../../src/io/pickle-numpy.js';
 import { importStyleGANXL } from '../../src/io/import-stylegan-xl.js';
-import { importStyleganTf } from '../../src/io/import-stylegan-tf.js';
+import { importStyleganTf, readStyleganTfPickle } from '../../src/io/import-stylegan-tf.js';
+import { importStyleGAN2Tf } from '../../src/io/import-stylegan2-tf.js';
+import { exportStyleGAN2Tf } from '../../src/io/export-stylegan2-tf.js';
+import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
+import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
+import { StyleGAN2Discriminator } from '../../src/networks/stylegan2/discriminator.js';
 import { readTorchStateDict } from '../../src/metrics/torch-state-dict.js';
 import { readImageRgb } from '../../src/data/grid.js';
 import { loadDataset } from '../../src/data/dataset.js';
-import { tinyConfig } from '../helpers.js';
+import { setup, testRandom, tinyConfig } from '../helpers.js';
 
 const FIX = new URL('../fixtures/', import.meta.url);
 const read = (rel: string) => new Uint8Array(fs.readFileSync(new URL(rel, FIX)));
@@ -85,6 +90,17 @@ test('dill arrays and plain nn.Embedding records (small hand-made pickle)', asyn
 test('original TensorFlow StyleGAN pickles', async () => {
   const seeds = [read('stylegan-tf-tiny/network.pkl')];
   check(await fuzz({ reader: 'pickle (TF)', seeds, source: 'fuzz-tf.pkl', read: (b, s) => importStyleganTf(b, s, { withG: true, withD: true, lenient: true }) }));
+});
+
+test('TF StyleGAN2 network pickles (our own export, G_main / D_main)', async () => {
+  await setup(); // the seed networks are made with tfjs
+  const cfg = defaultStyleGAN2Config({ zDim: 4, wDim: 4, cDim: 2, imgResolution: 8, mapping: { numLayers: 2 },
+    synthesis: { channelBase: 64, channelMax: 4 }, discriminator: { channelBase: 64, channelMax: 4, mappingLayers: 1 } });
+  const rnd = testRandom(9), nets = [new StyleGAN2Generator(cfg, rnd), new StyleGAN2Generator(cfg, rnd), new StyleGAN2Discriminator(cfg, rnd)];
+  const [G, G_ema, D] = nets.map((n) => n.store.toRaw());
+  nets.forEach((n) => n.dispose());
+  const seeds = [exportStyleGAN2Tf({ config: cfg, modules: { G, G_ema, D } }, 'seed.safetensors')];
+  check(await fuzz({ reader: 'pickle (TF StyleGAN2)', seeds, source: 'fuzz-tf2.pkl', read: (b, s) => importStyleGAN2Tf(readStyleganTfPickle(b, s), s, { withG: true, withD: true }) }));
 });
 
 test('torch.save state dicts (zip and legacy)', async () => {
