@@ -31,7 +31,7 @@ With --projected-w, writes projNN.png for each row of the projector's w instead.
   --centroids-path FILE  StyleGAN-XL: multimodal truncation towards the nearest of these w centroids
                          (a float .npy [K, wDim], e.g. the published imagenet_centroids.npy), as gen_images.py
   --noise-mode MODE      const | random | none (default const)
-  --translate X,Y        StyleGAN3, XL: move the image (in half-widths: 1 = half the image), as gen_images.py
+  --translate X,Y        StyleGAN3, XL: move the image by X, Y image widths (0.5 = half the image), as gen_images.py
   --rotate DEG           StyleGAN3, XL: rotate the image by DEG degrees (counter-clockwise), as gen_images.py
   --outdir DIR           output folder (required)
   --batch N              images per forward pass (default 8)

@@ -12,7 +12,7 @@ export function hasInputTransform(G: GeneratorLike): G is StyleGAN3Generator | S
   return G instanceof StyleGAN3Generator || G instanceof StyleGANXLGenerator;
 }
 
-/** Moves the images of `G` by `translate` (image half-widths) and turns them by `rotate` degrees. */
+/** Moves the images of `G` by `translate` (image widths) and turns them by `rotate` degrees. */
 export function setTranslateRotate(G: GeneratorLike, translate: [number, number], rotate: number): void {
   if (!hasInputTransform(G)) {
     if (translate[0] === 0 && translate[1] === 0 && rotate === 0) return;

@@ -1,7 +1,7 @@
 /**
  * The user transform of StyleGAN3's input (gen_images.py): make_transform(translate, angle)
  * maps image coordinates; the network takes its inverse in `synthesis.input.transform`, so the
- * image moves by `translate` (in units of half the image: [-1, 1] spans it) and turns by `angle`
+ * image moves by `translate` (in image widths: the output spans [-0.5, 0.5]) and turns by `angle`
  * degrees.
  */
 import * as tf from '@tensorflow/tfjs';
