@@ -4,7 +4,7 @@
  * paper's linear separability. `maxReal` undefined = the whole data set.
  */
 
-export type MetricKind = 'fid' | 'kid' | 'pr' | 'ppl' | 'is' | 'swd' | 'ls';
+export type MetricKind = 'fid' | 'kid' | 'pr' | 'ppl' | 'is' | 'swd' | 'ls' | 'eq';
 export type WeightsNeeded = 'inception' | 'vgg16' | 'classifiers' | 'custom' | null;
 
 export interface MetricSpec {
@@ -19,6 +19,8 @@ export interface MetricSpec {
   kid?: { numSubsets: number; maxSubsetSize: number };
   pr?: { nhoodSize: number };
   ppl?: { space: 'z' | 'w'; sampling: 'full' | 'end'; crop: boolean; epsilon: number };
+  /** Equivariance (StyleGAN3): which transform. */
+  eq?: 'int' | 'frac';
   summary: string;
 }
 
@@ -54,6 +56,8 @@ const LIST: MetricSpec[] = [
   pr('pr50k3', 50000),
   { name: 'swd', kind: 'swd', weights: null, numGen: 16384, maxReal: 16384, needsReal: true, summary: 'multi-scale sliced Wasserstein distance x1e3 (ProGAN; no weights needed), 16k images' },
   { name: 'fid_custom', kind: 'fid', weights: 'custom', numGen: 50000, needsReal: true, summary: 'Frechet distance on features of your own TF.js network (--feature-net), 50k vs all real' },
+  { name: 'eqt50k_int', kind: 'eq', weights: null, numGen: 50000, needsReal: false, eq: 'int', summary: 'StyleGAN3 equivariance to integer translation, PSNR in dB (EQ-T; no weights needed)' },
+  { name: 'eqt50k_frac', kind: 'eq', weights: null, numGen: 50000, needsReal: false, eq: 'frac', summary: 'StyleGAN3 equivariance to fractional translation, PSNR in dB (EQ-T_frac; no weights needed)' },
   { name: 'ls', kind: 'ls', weights: 'classifiers', numGen: 200000, needsReal: false, summary: 'linear separability (StyleGAN paper; needs the 40 CelebA-HQ attribute classifiers)' },
 ];
 

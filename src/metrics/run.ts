@@ -3,6 +3,7 @@
  * loaded once from user-supplied weights, cached real statistics, and NVIDIA's JSONL record
  * `metric-NAME.jsonl` next to the network.
  */
+import { computeEquivariance, transformableGenerator } from './equivariance.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -72,6 +73,7 @@ export function checkRequirements(specs: MetricSpec[], o: Pick<MetricsOptions, '
     if (m.weights === 'custom' && !o.featureNet) throw new MissingWeightsError(`${m.name} needs a feature network: pass --feature-net model.json (a TF.js Layers or Graph model)`);
     if (m.needsReal && !o.data) throw new Error(`${m.name} compares with real images: pass --data PATH`);
     if (m.kind === 'ppl' && !o.hasGenerator) throw new Error(`${m.name} walks the latent space of a generator: pass --network FILE`);
+    if (m.kind === 'eq' && !o.hasGenerator) throw new Error(`${m.name} transforms the input of a StyleGAN3 generator: pass --network FILE`);
   }
   for (const file of [o.inception, o.vgg16, o.featureNet]) if (file && !fs.existsSync(file)) throw new MissingWeightsError(`weights file not found: ${file}`);
 }
@@ -308,6 +310,17 @@ export class MetricsRunner {
         const r = await this.swd(numGen, maxReal ?? Infinity);
         results = r.results;
         used = r.num;
+        break;
+      }
+      case 'eq': {
+        let last = Date.now();
+        const r = await computeEquivariance(transformableGenerator(this.o.G!), {
+          num: numGen, batch: this.batch, kinds: [m.eq!], rng: new RandomState(this.o.seed ?? 0),
+          onProgress: (done, total) => {
+            if (Date.now() - last > 10000) { this.log(`  ${m.name}: ${done}/${total}`); last = Date.now(); }
+          },
+        });
+        results = { [m.name]: r[m.eq!] };
         break;
       }
       case 'ls': {
