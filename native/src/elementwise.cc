@@ -39,6 +39,9 @@ inline float f(float a, float b, float alpha) {
   }
   if constexpr (OP == kTanh) return std::tanh(a);
   if constexpr (OP == kReciprocal) return 1.f / a;
+  // In double, then rounded: the value of tfjs' cpu kernels (Math.sin on the float's value).
+  if constexpr (OP == kSin) return (float)std::sin((double)a);
+  if constexpr (OP == kCos) return (float)std::cos((double)a);
   return 0.f;
 }
 
@@ -116,7 +119,7 @@ void apply(const Plan& p, View o, View a, View b, float alpha) {
 
 }  // namespace
 
-bool valid_op(int op) { return (op >= kCopy && op <= kFill) || (op >= kAbs && op <= kReciprocal); }
+bool valid_op(int op) { return (op >= kCopy && op <= kFill) || (op >= kAbs && op <= kCos); }
 
 void nd_apply(int op, int rank, const int64_t* shape, View o, View a, View b, float alpha) {
   const Plan p = coalesce(rank, shape, o, a, b);
@@ -124,7 +127,7 @@ void nd_apply(int op, int rank, const int64_t* shape, View o, View a, View b, fl
 #define CASE(OP) case OP: apply<OP>(p, o, a, b, alpha); break;
     CASE(kCopy) CASE(kAdd) CASE(kSub) CASE(kMul) CASE(kDiv) CASE(kMax) CASE(kMin) CASE(kSqDiff) CASE(kFill)
     CASE(kAbs) CASE(kSquare) CASE(kSqrt) CASE(kRsqrt) CASE(kNeg) CASE(kStep) CASE(kExp) CASE(kLog) CASE(kRelu)
-    CASE(kLeakyRelu) CASE(kSigmoid) CASE(kSoftplus) CASE(kTanh) CASE(kReciprocal)
+    CASE(kLeakyRelu) CASE(kSigmoid) CASE(kSoftplus) CASE(kTanh) CASE(kReciprocal) CASE(kSin) CASE(kCos)
 #undef CASE
   }
 }

@@ -9,7 +9,7 @@ namespace sgn {
 enum Op : int {
   kCopy = 0, kAdd, kSub, kMul, kDiv, kMax, kMin, kSqDiff, kFill,
   kAbs = 20, kSquare, kSqrt, kRsqrt, kNeg, kStep, kExp, kLog, kRelu, kLeakyRelu, kSigmoid, kSoftplus, kTanh,
-  kReciprocal,
+  kReciprocal, kSin, kCos,
 };
 
 inline bool is_unary(int op) { return op == kCopy || op == kFill || op >= kAbs; }

@@ -52,7 +52,7 @@ export interface NativeAddon {
 export const NdOp = {
   Copy: 0, Add: 1, Sub: 2, Mul: 3, Div: 4, Max: 5, Min: 6, SquaredDifference: 7, Fill: 8,
   Abs: 20, Square: 21, Sqrt: 22, Rsqrt: 23, Neg: 24, Step: 25, Exp: 26, Log: 27, Relu: 28, LeakyRelu: 29,
-  Sigmoid: 30, Softplus: 31, Tanh: 32, Reciprocal: 33,
+  Sigmoid: 30, Softplus: 31, Tanh: 32, Reciprocal: 33, Sin: 34, Cos: 35,
 } as const;
 
 /** The addon's path, whether or not it has been built. */

@@ -93,6 +93,16 @@ export function elementwiseKernels(addon: NativeAddon): Record<string, KernelFun
   unary('Abs', NdOp.Abs); unary('Square', NdOp.Square); unary('Sqrt', NdOp.Sqrt); unary('Rsqrt', NdOp.Rsqrt);
   unary('Neg', NdOp.Neg); unary('Exp', NdOp.Exp); unary('Log', NdOp.Log); unary('Relu', NdOp.Relu);
   unary('Sigmoid', NdOp.Sigmoid); unary('Softplus', NdOp.Softplus); unary('Tanh', NdOp.Tanh); unary('Reciprocal', NdOp.Reciprocal);
+  // Sin and Cos (StyleGAN3's Fourier features and their gradient) only with an addon that has them.
+  const has = (op: number) => {
+    try {
+      nd(addon, op, [1], { data: new Float32Array(1), offset: 0, strides: [1] }, { data: new Float32Array(1), offset: 0, strides: [1] }, null);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (has(NdOp.Sin)) { unary('Sin', NdOp.Sin); unary('Cos', NdOp.Cos); }
   unary('Step', NdOp.Step, (a) => (a.alpha as number | undefined) ?? 0);
   unary('LeakyRelu', NdOp.LeakyRelu, (a) => a.alpha as number);
 

@@ -200,6 +200,7 @@ test('element-wise, reduction and data-movement kernels match cpu (broadcasts, o
       tf.squaredDifference(a, c), tf.mul(t([1, 5, 1], 0.3), t([7, 1, 3], 0.5)), tf.add(t([6], 0.1), t([4, 6], 0.2)),
       tf.abs(a), tf.square(a), tf.sqrt(pos), tf.rsqrt(pos), tf.neg(a), tf.exp(a), tf.log(pos), tf.relu(a),
       tf.leakyRelu(a, 0.2), tf.sigmoid(a), tf.softplus(tf.mul(a, 20)), tf.tanh(a), tf.reciprocal(pos), tf.step(a, 0.3),
+      tf.sin(tf.mul(a, 37)), tf.cos(tf.mul(a, 37)), tf.sin(a),
       tf.sum(a), tf.sum(a, 0), tf.sum(a, [1, 2], true), tf.mean(a, [1, 2]), tf.mean(a, 3, true), tf.mean(a, [0, 2]),
       tf.max(a, 1), tf.min(a, [0, 3]), tf.sum(t([1, 1, 7], 0.3), 2),
       tf.slice(a, [1, 1, 2, 1], [1, 2, 3, 2]), tf.slice(a, [0, 1], [-1, 1]), ...tf.split(a, [1, 3, 1], 2), ...tf.split(a, 2, 3),
@@ -217,7 +218,7 @@ test('big element-wise ops (split over threads) match cpu', async () => {
   const { ref, got } = await onBoth(() => {
     const x = tf.tensor4d(a, [8, 32, 32, 64]), y = tf.tensor4d(b, [8, 1, 1, 64]);
     return [tf.mul(x, y), tf.add(x, 1), tf.mean(x, [1, 2], true), tf.sum(x, [0, 1, 2]), tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), tf.abs(x),
-      tf.sum(x), tf.sum(x, 3), tf.mean(x, [1, 2, 3]), tf.div(x, tf.scalar(3, 'int32'))];
+      tf.sum(x), tf.sum(x, 3), tf.mean(x, [1, 2, 3]), tf.div(x, tf.scalar(3, 'int32')), tf.sin(tf.mul(x, 50)), tf.cos(x)];
   });
   close(got, ref, 'big element-wise');
 });
