@@ -14,6 +14,7 @@ import { STYLEGAN2_CFGS } from '../training/stylegan2-presets.js';
 import { BASELINE_ARCHS, isBaselineArch } from '../networks/baselines/config.js';
 import { baselineTrainSetup } from './train-baselines.js';
 import { AUGMENT_FLAGS, AUGMENT_HELP, COND_HELP, checkCond, parseAugment } from './train-augment.js';
+import { FINETUNE_FLAGS, FINETUNE_HELP, finetuneHyper, finetuneSetup } from './train-finetune.js';
 
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
 
@@ -65,6 +66,7 @@ Optimisation:
   --seed N               random seed of the run (default 0)
 ${AUGMENT_HELP}
 ${COND_HELP}
+${FINETUNE_HELP}
 Output:
   --outdir DIR           output folder (required)
   --tick N               kimg per tick (default 4)
@@ -91,7 +93,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     'ema-kimg': { type: 'string' }, 'ema-rampup': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
     grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, metrics: { type: 'string' }, 'metrics-every': { type: 'string' },
     arch: { type: 'string' }, cfg: { type: 'string' },
-    ...AUGMENT_FLAGS,
+    ...AUGMENT_FLAGS, ...FINETUNE_FLAGS,
     help: { type: 'boolean', short: 'h' },
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
@@ -141,6 +143,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution);
   if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan and stylegan2, not ${arch}`);
   const cond = checkCond(v, arch, metrics);
+  const finetune = finetuneSetup(v, arch);
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
   // Every flag is checked before the backend starts and the signal handlers are installed.
   const kimg = parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 });
@@ -173,9 +176,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (sg3?.note && v.resume === undefined) process.stderr.write(sg3.note + '\n');
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
-    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: { ...(setup?.hyper ?? hyper), augment }, cond, resolution: v.resolution === undefined ? undefined : resolution,
+    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: finetuneHyper({ ...(setup?.hyper ?? hyper), augment }, finetune), cond, init: finetune.init, resolution: v.resolution === undefined ? undefined : resolution,
     kimg, tick, snap,
-    grid, resume: v.resume, maxImages, strict: v.strict,
+    grid, resume: finetune.resume, maxImages, strict: v.strict,
     signal: controller.signal, progress, metrics, metricsEvery,
     log: (line) => process.stderr.write((tty ? '\r' + ' '.repeat(100) + '\r' : '') + line + '\n'),
   }).finally(() => {

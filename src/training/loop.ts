@@ -12,7 +12,7 @@ import type { Generator } from '../networks/stylegan/generator.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { imageGrid, toUint8 } from '../data/grid.js';
 import { divergedMessage, firstNonFinite, poisonForTest, removeStaleTemps, trimStats, writePngAtomic } from './crash-safety.js';
-import { decodeNetworkSnapshot, encodeSnapshot } from '../io/snapshot.js';
+import { decodeNetworkSnapshot, encodeSnapshot, type Snapshot } from '../io/snapshot.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 import { RandomState } from '../sampling/rng.js';
 import { Trainer, type TrainHyperParams } from './trainer.js';
@@ -60,6 +60,11 @@ export interface RunOptions {
   maxImages?: number;
   /** Fail on the first unreadable image instead of skipping it (with a warning). */
   strict?: boolean;
+  /**
+   * Fine-tuning (NVIDIA's train.py --resume PKL): a new run (kimg 0, fresh optimizers) that starts
+   * from this network's G, G_ema and D, whose config replaces `config`.
+   */
+  init?: { snapshot: Snapshot<NetworkConfig>; source: string };
   /** New runs: train class-conditional on the data set's labels (dataset.json or sub-folders). */
   cond?: boolean;
   /** Set to stop after the current step with a snapshot (Ctrl-C). */
@@ -119,6 +124,17 @@ async function writeFakes(tr: TrainerLike, z: tf.Tensor2D, cols: number, file: s
   await writePngAtomic(file, g.data, g.width, g.height);
 }
 
+/** The network to fine-tune: the same arch as asked, RGB, the asked resolution, with a D. */
+function checkInit(init: { snapshot: Snapshot<NetworkConfig>; source: string }, asked: NetworkConfig, resolution: number | undefined): NetworkConfig {
+  const c = init.snapshot.config, src = init.source;
+  if (c.arch !== asked.arch) throw new Error(`${src}: a '${c.arch}' network cannot be fine-tuned by --arch ${asked.arch}`);
+  if (resolution !== undefined && resolution !== c.imgResolution) throw new Error(`${src}: the network is ${c.imgResolution} px, but --resolution is ${resolution}`);
+  if ((c as { imgChannels?: number }).imgChannels !== undefined && (c as { imgChannels: number }).imgChannels !== 3) throw new Error(`${src}: the network has ${(c as { imgChannels: number }).imgChannels} image channels; training data is RGB`);
+  if (!init.snapshot.modules.D) throw new Error(`${src}: has no discriminator (D), so it cannot be fine-tuned`);
+  if (!init.snapshot.modules.G && !init.snapshot.modules.G_ema) throw new Error(`${src}: has no generator`);
+  return c;
+}
+
 /** A fixed random subset for reals.png: sorted file names would show only one kind of image. */
 function gridIndices(ds: Dataset, n: number): number[] {
   return Array.from(new RandomState(0).permutation(ds.numImages).slice(0, Math.min(n, ds.numImages)));
@@ -154,7 +170,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   if (o.resume === 'latest' && !resumeFile) log('No snapshot in the output folder yet: starting a new run.');
   if (resumeFile && !fs.statSync(resumeFile, { throwIfNoEntry: false })?.isFile()) throw new Error(`Checkpoint not found: ${resumeFile}`);
   const resumed = resumeFile ? decodeNetworkSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
-  let cfg = resumed ? resumed.config : o.config;
+  if (o.init && resumed) throw new Error('give a network to fine-tune from or a run to resume, not both');
+  let cfg = resumed ? resumed.config : o.init ? checkInit(o.init, o.config, o.resolution) : o.config;
   const hyper = resumed ? (resumed.training as unknown as TrainingState<AnyHyperParams> | undefined)?.hyper ?? o.hyper : o.hyper;
   if (resumed && o.resolution !== undefined && o.resolution !== cfg.imgResolution) {
     throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.resolution}`);
@@ -170,11 +187,11 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     maxImages: o.maxImages ?? before?.maxImages,
   };
 
-  const cond = resumed ? ((cfg as { cDim?: number }).cDim ?? 0) > 0 : !!o.cond;
+  const cond = resumed || o.init ? ((cfg as { cDim?: number }).cDim ?? 0) > 0 : !!o.cond;
   const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages, strict: o.strict, labels: cond });
   if (cond && ds.labels) {
-    if (!resumed) cfg = withLabels(cfg, ds.labels.dim, ds.labels.classNames, ds.sourcePath);
-    else if ((cfg as { cDim: number }).cDim !== ds.labels.dim) throw new Error(`${resumeFile}: the network takes ${(cfg as { cDim: number }).cDim} label values, ${ds.labels.origin} gives ${ds.labels.dim}`);
+    if (!resumed && !o.init) cfg = withLabels(cfg, ds.labels.dim, ds.labels.classNames, ds.sourcePath);
+    else if ((cfg as { cDim: number }).cDim !== ds.labels.dim) throw new Error(`${resumeFile ?? o.init?.source}: the network takes ${(cfg as { cDim: number }).cDim} label values, ${ds.labels.origin} gives ${ds.labels.dim}`);
     log(`Labels: ${ds.labels.dim} values per image from ${ds.labels.origin}${ds.labels.classNames ? ` (classes ${ds.labels.classNames.join(', ')})` : ''}`);
   }
   for (const w of ds.warnings) log(`warning: ${w}`);
@@ -182,6 +199,13 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   const labels = cond && ds.labels ? { dim: ds.labels.dim, batch: (i: number[]) => ds.labelBatch(i) } : undefined;
   const tr = createTrainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f), labels });
+  if (o.init) {
+    const m = o.init.snapshot.modules, src = o.init.source;
+    tr.G.store.loadRaw((m.G ?? m.G_ema)!, `${src} (G)`);
+    tr.Gema.store.loadRaw((m.G_ema ?? m.G)!, `${src} (G_ema)`);
+    tr.D.store.loadRaw(m.D!, `${src} (D)`);
+    log(`Fine-tuning from ${src} (G, G_ema and D; new optimizers, kimg 0)`);
+  }
   if (resumed && resumeFile) {
     tr.loadSnapshot(resumed, resumeFile);
     log(`Resumed from ${resumeFile} at ${tr.kimg.toFixed(3)} kimg`);

@@ -24,6 +24,8 @@ export interface Stylegan2HyperParams extends BaseHyperParams {
   /** Lazy regularization: PL every 4 G steps, R1 every 16 D steps (NVIDIA's G/D_reg_interval). */
   gRegInterval: number;
   dRegInterval: number;
+  /** Freeze-D (Mo et al. 2020, NVIDIA's --freezed): D's first N layers, from the highest resolution, are not trained. */
+  freezeD?: number;
 }
 
 export const STYLEGAN2_CFGS = ['auto', 'stylegan2', 'paper256', 'paper512', 'paper1024', 'cifar', 'cpu'] as const;

@@ -31,6 +31,25 @@ export function phasesAt(step: number, h: Pick<Stylegan2HyperParams, 'gRegInterv
   };
 }
 
+/**
+ * D's variables that --freezed N leaves trainable: NVIDIA numbers D's layers block by block from
+ * the highest resolution (fromrgb where a block has one, conv0, conv1, skip) and freezes the
+ * first N; the 4x4 epilogue always trains.
+ */
+export function trainableDVars(vars: Map<string, tf.Variable>, imgResolution: number, freeze: number): tf.Variable[] {
+  const frozen = new Set<string>();
+  let layer = 0;
+  for (let res = imgResolution; res > 4; res /= 2) {
+    for (const name of ['fromrgb', 'conv0', 'conv1', 'skip']) {
+      const keys = [...vars.keys()].filter((k) => k.startsWith(`b${res}.${name}.`));
+      if (!keys.length) continue;
+      if (layer < freeze) keys.forEach((k) => frozen.add(k));
+      layer++;
+    }
+  }
+  return [...vars].filter(([k]) => !frozen.has(k)).map(([, v]) => v);
+}
+
 /** Zeros for the variables off the loss path (NVIDIA's `x * 0` terms); nan_to_num is Adam's `clip`. */
 function missingGrads(grads: tf.NamedTensorMap, vars: Iterable<tf.Variable>): tf.NamedTensorMap {
   const out: tf.NamedTensorMap = {};
@@ -81,7 +100,8 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
   trainStep(): StepStats {
     const n = this.hyper.batch, h = this.hyper;
     const { greg, dreg } = phasesAt(this.step, h);
-    const gVars = [...this.G.store.vars.values()], dVars = [...this.D.store.vars.values()];
+    const gVars = [...this.G.store.vars.values()];
+    const dVars = h.freezeD ? trainableDVars(this.D.store.vars, this.cfg.imgResolution, h.freezeD) : [...this.D.store.vars.values()];
     const D = (img: tf.Tensor4D, c: tf.Tensor2D | null) => this.D.forward(this.augmentForD(img), c);
     const reals = this.drawReals(n);
     const realC = this.labelsOf(this.lastRealIndices);
