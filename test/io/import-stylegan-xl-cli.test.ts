@@ -102,3 +102,11 @@ test('--centroids-path: truncation towards the nearest centroid (gen_utils.get_w
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('--translate / --rotate move an XL image through StyleGAN3\'s input transform (identity = the plain image)', async () => {
+  const plain = await generate(['--network', pkl, '--seeds', '1', '--class', '1']);
+  const still = await generate(['--network', pkl, '--seeds', '1', '--class', '1', '--translate', '0,0', '--rotate', '0']);
+  assert.equal(await levels(path.join(plain, 'seed0001.png'), path.join(still, 'seed0001.png')), 0);
+  const moved = await generate(['--network', pkl, '--seeds', '1', '--class', '1', '--translate', '0.3,0.1', '--rotate', '30']);
+  assert.ok(await levels(path.join(plain, 'seed0001.png'), path.join(moved, 'seed0001.png')) > 10);
+});
