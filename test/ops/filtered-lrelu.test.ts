@@ -216,7 +216,7 @@ test('fused native filteredLrelu equals the reference; gradients equal the compo
     assert.equal(await initNodeBackend('cpu', true), 'cpu');
     const [, cx, cb] = run();
     assert.equal(await initNodeBackend('native', true), 'native');
-    assert.ok(hasFusedKernel(FUSED.filteredLrelu));
+    assert.ok(hasFusedKernel(FUSED.filteredLrelu), 'the native addon has no filteredLrelu kernel: rebuild it (node native/build.mjs)');
     const before = tf.memory().numTensors;
     const [ny, nx, nb] = run();
     assert.equal(tf.memory().numTensors, before, `${cs.name}: tensors leaked`);
