@@ -14,6 +14,7 @@ import { BASELINE_HYPER } from './baselines/hyper.js';
 import { presetForResolution } from '../networks/stylegan/presets.js';
 import { DEFAULT_HYPER } from './trainer.js';
 import { stylegan2Preset } from './stylegan2-presets.js';
+import { stylegan3Preset } from './stylegan3-presets.js';
 import { latestSnapshot, runTraining, type AnyHyperParams } from './loop.js';
 import { decodeNetworkSnapshot } from '../io/snapshot.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
@@ -25,11 +26,9 @@ import { METRICS } from '../metrics/registry.js';
 import { writeCurvesPng, writeSamplesPng } from '../data/compare-plots.js';
 
 /** Archs `compare` can train here, in the source table's order. */
-export const COMPARE_ARCHS = ['gan', 'aae', 'vae', 'dcgan', 'wgan', 'wgan-gp', 'lsgan', 'dragan', 'began', 'stylegan', 'stylegan2'] as const;
-/** Named in the source table but not trainable in this version: listed, never given a made-up number. */
-export const NOT_TRAINABLE: Record<string, string> = {
-  stylegan3: 'not available in this version (StyleGAN3 training has not landed)',
-};
+export const COMPARE_ARCHS = ['gan', 'aae', 'vae', 'dcgan', 'wgan', 'wgan-gp', 'lsgan', 'dragan', 'began', 'stylegan', 'stylegan2', 'stylegan3'] as const;
+/** Named in the source table but not trainable in this version: listed, never given a made-up number (none now). */
+export const NOT_TRAINABLE: Record<string, string> = {};
 
 /** FIDs of the source table (same data set and budget there; not this data set): context only. */
 export const SOURCE_FID: Record<string, number> = {
@@ -76,6 +75,10 @@ export function compareSetup(arch: string, resolution: number, seed: number): { 
   if (isBaselineArch(arch)) return { config: baselineConfig(arch, resolution), hyper: { ...BASELINE_HYPER[arch], seed } };
   if (arch === 'stylegan2') {
     const { config, hyper } = stylegan2Preset(resolution <= 64 ? 'cpu' : 'auto', resolution);
+    return { config, hyper: { ...hyper, seed } };
+  }
+  if (arch === 'stylegan3') {
+    const { config, hyper } = stylegan3Preset(resolution <= 64 ? 'stylegan3-t-cpu' : 'stylegan3-t', resolution);
     return { config, hyper: { ...hyper, seed } };
   }
   if (arch === 'stylegan') {

@@ -1,7 +1,6 @@
 /**
  * `stylegan compare` end to end on 32 emoji at 16 px with two fast archs (gan, vae) and a tiny
- * budget: the table's layout and rows (StyleGAN3 listed as not available, StyleGAN-XL with its
- * published figure only), table.json, samples.png, curves.png; a second run resumes (trains and
+ * budget: the table's layout and rows (StyleGAN-XL with its published figure only), table.json, samples.png, curves.png; a second run resumes (trains and
  * evaluates nothing again); bad budgets and archs are one-line errors.
  */
 import { test, before, after } from 'node:test';
@@ -16,26 +15,24 @@ let tmp = '';
 before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-cli-compare-')); });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const ARGS = ['--resolution', '16', '--archs', 'gan,stylegan3,vae', '--kimg', '0.1', '--tick', '0.05', '--num', '32', '--max-images', '32', '--backend', 'wasm'];
+const ARGS = ['--resolution', '16', '--archs', 'gan,vae', '--kimg', '0.1', '--tick', '0.05', '--num', '32', '--max-images', '32', '--backend', 'wasm'];
 
 test('compare: table.md, table.json, samples.png, curves.png; a second run resumes', async () => {
   const out = path.join(tmp, 'cmp');
   const r = await runCli(['compare', '--outdir', out, ...ARGS], 300_000);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /stylegan3: not available in this version/);
   const md = fs.readFileSync(path.join(out, 'table.md'), 'utf8').split('\n');
   assert.match(md[0], /^\| # \| Architecture \| FID \| KID x1e3 \| SWD x1e3 \| kimg \| img\/s \| train min \| G params \| D params \| source FID \|$/);
   assert.match(md[2], /^\| 1 \| gan \| — \| — \| \d+\.\d\d \| 0\.13 \| [\d.]+ \| [\d.]+ \| 1,493,632 \| 525,313 \| 198 \|$/);
-  assert.match(md[3], /^\| 2 \| stylegan3 \(not available here\) \| — \|( — \|){7} 100 \|$/);
-  assert.match(md[4], /^\| 3 \| vae \| — \| — \| \d+\.\d\d \| 0\.13 \| [\d.]+ \| [\d.]+ \| 640,008 \| 0 \| 327 \|$/);
-  assert.match(md[5], /^\| 4 \| stylegan-xl \(not trained here\) \| 22 \(published\) \|( — \|){7} 22 \|$/);
+  assert.match(md[3], /^\| 2 \| vae \| — \| — \| \d+\.\d\d \| 0\.13 \| [\d.]+ \| [\d.]+ \| 640,008 \| 0 \| 327 \|$/);
+  assert.match(md[4], /^\| 3 \| stylegan-xl \(not trained here\) \| 22 \(published\) \|( — \|){7} 22 \|$/);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'table.json'), 'utf8'));
-  assert.deepEqual(json.rows.map((x: { arch: string; status: string }) => `${x.arch}:${x.status}`), ['gan:trained', 'stylegan3:not available', 'vae:trained', 'stylegan-xl:not trained here']);
-  assert.equal(json.rows[3].fid, null, 'no made-up number for StyleGAN-XL');
+  assert.deepEqual(json.rows.map((x: { arch: string; status: string }) => `${x.arch}:${x.status}`), ['gan:trained', 'vae:trained', 'stylegan-xl:not trained here']);
+  assert.equal(json.rows[2].fid, null, 'no made-up number for StyleGAN-XL');
   const gan = json.rows[0];
   assert.ok(gan.swd > 0 && gan.kimg === 0.128 && gan.imgPerSec > 0, JSON.stringify(gan));
   const samples = await readImageRgb(path.join(out, 'samples.png'));
-  assert.equal(samples.height, 4 + 4 * (64 + 4), '4 rows of 64 px cells');
+  assert.equal(samples.height, 4 + 3 * (64 + 4), '3 rows of 64 px cells');
   assert.ok(fs.statSync(path.join(out, 'curves.png')).size > 1000);
   // Training-time SWD every tick (2 ticks of 0.064 kimg per arch).
   assert.equal(fs.readFileSync(path.join(out, 'gan', 'metric-swd.jsonl'), 'utf8').trim().split('\n').length, 2);
