@@ -2,7 +2,8 @@
  * Adaptive augmentation: p moves by sign(r_t - target) * batch * interval / (kimg * 1000) every
  * interval steps (training_loop.py), floors at 0; fixed and noaug keep p; the StyleGAN2 trainer
  * with the bgc pipe leaks no tensors, moves p, and resumes bit for bit through a snapshot
- * taken between two adjustments (p and the half-collected signs restored).
+ * taken between two adjustments (p and the half-collected signs restored); a conditional trainer
+ * with Freeze-D leaks nothing and keeps its frozen layers.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,4 +83,20 @@ test('stylegan2 + ADA exact resume: 3 + 3 steps through a snapshot equal 6 strai
   assertSameBits(raw(resumed), raw(straight));
   resumed.dispose();
   straight.dispose();
+});
+
+test('conditional stylegan2 + ADA: labels for reals and fakes, no leaked tensors, freezed D layers untouched', () => {
+  const ccfg = defaultStyleGAN2Config({ ...cfg, cDim: 3, mapping: { numLayers: 2 }, synthesis: cfg.synthesis, discriminator: { channelBase: 32, channelMax: 8, mbstdGroupSize: 2 } });
+  const data = { ...tinyData(8, 6), labels: { dim: 3, batch: (idx: number[]) => Float32Array.from(idx.flatMap((i) => [0, 1, 2].map((k) => (k === i % 3 ? 1 : 0)))) } };
+  const tr = new Stylegan2Trainer(ccfg, hyper({ freezeD: 2, gRegInterval: 2, dRegInterval: 2 }), data);
+  const before8 = tr.D.store.vars.get('b8.fromrgb.weight')!.dataSync().slice();
+  tr.trainStep();
+  const base = tf.memory().numTensors;
+  for (let i = 0; i < 2; i++) {
+    tr.trainStep();
+    assert.equal(tf.memory().numTensors, base, `tensors after step ${tr.step}`);
+  }
+  assert.deepEqual(tr.D.store.vars.get('b8.fromrgb.weight')!.dataSync(), before8, 'frozen layer 0 changed');
+  assert.ok(tr.D.store.vars.get('b8.conv1.weight') !== undefined);
+  tr.dispose();
 });
