@@ -189,3 +189,32 @@ test('playground: official .pkl files (TF StyleGAN, StyleGAN2-ADA) render NVIDIA
     await browser.close();
   }
 });
+
+test('playground: a StyleGAN3 .pkl gets translate/rotate sliders; the address ?tx&ty&rotate renders NVIDIA\'s translated, rotated image', { timeout: 120_000 }, async (t) => {
+  const dir = path.join(REPO, 'test/fixtures/stylegan3-tiny/t32');
+  const expected = nvidiaImage(path.join(dir, 'seed0000-t0.3,0.1-r30.npy'));
+  const browser = await launchBrowser();
+  try {
+    const { page } = browser;
+    const server = await startCli(['serve', '--network', path.join(dir, 'network.pkl')]);
+    try {
+      await page.goto(server.url + '?seed=0&tx=0.3&ty=0.1&rotate=30');
+      await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 }).catch(async (e) => {
+        throw new Error(`${(e as Error).message.split('\n')[0]}; status: ${await page.textContent('#status')}; errors: ${browser.errors.join(' | ')}`);
+      });
+      assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
+      assert.equal(await page.isVisible('#transformBox'), true);
+      const diff = maxDiff(await canvasRgb(page), expected);
+      t.diagnostic(`t32 seed0000-t0.3,0.1-r30: max ${diff} levels from NVIDIA's`);
+      assert.ok(diff <= 2, `browser image differs from NVIDIA's by ${diff} levels`);
+      const ref = await canvasRgb(page);
+      await afterRender(page, () => page.fill('#rot', '0'));
+      assert.ok(maxDiff(await canvasRgb(page), ref) > 2, 'the angle slider did not change the image');
+    } finally {
+      await server.stop();
+    }
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -9,6 +9,7 @@ import type { GeneratorLike } from '../../src/networks/generator-api.js';
 import type { ParamStore } from '../../src/networks/params.js';
 import { seedsToZ } from '../../src/sampling/generate.js';
 import { toUint8For } from '../../src/data/uint8.js';
+import { hasInputTransform, setTranslateRotate } from '../../src/sampling/input-transform.js';
 
 export interface RenderParams {
   seedA: number;
@@ -27,6 +28,9 @@ export interface RenderParams {
   noiseStrength: number;
   /** 0: the network's stored noise maps (generate.py's noise_mode=const); else a re-roll seed. */
   noiseSeed: number;
+  /** StyleGAN3: move the image (image widths) and turn it (degrees), as gen_images.py --translate / --rotate. */
+  translate?: [number, number];
+  rotate?: number;
 }
 
 export interface StyleLayer {
@@ -62,6 +66,11 @@ export class Engine {
     this.strengths = this.store.entries().filter(([name]) => name.endsWith('.noiseStrength')).map(([, v]) => [v, tf.clone(v)]);
   }
 
+  /** StyleGAN3: the input transform can move and turn the image. */
+  get transformable(): boolean {
+    return hasInputTransform(this.G);
+  }
+
   get resolution(): number {
     return this.G.cfg.imgResolution;
   }
@@ -75,6 +84,7 @@ export class Engine {
   /** [1, R, R, C] floats in about [-1, 1]. */
   private forward(p: RenderParams): tf.Tensor4D {
     this.setNoiseStrength(p.noiseStrength);
+    if (this.transformable) setTranslateRotate(this.G, p.translate ?? [0, 0], p.rotate ?? 0);
     return tf.tidy(() => {
       const { cDim, zDim } = this.G.cfg;
       const c = cDim > 0 ? (tf.oneHot(tf.tensor1d([Math.min(cDim - 1, p.cls ?? 0)], 'int32'), cDim).toFloat() as tf.Tensor2D) : undefined;

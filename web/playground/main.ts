@@ -41,6 +41,7 @@ function params(): RenderParams {
     seedA: readSeed('seedA'), seedB: readSeed('seedB'),
     psi: Number($('psi').value), cutoff: readCutoff(), cls: readSeed('cls'), t: Number($('interp').value),
     mix, noiseStrength: Number($('noise').value), noiseSeed,
+    translate: [Number($('tx').value), Number($('ty').value)], rotate: Number($('rot').value),
   };
 }
 
@@ -48,6 +49,9 @@ function showValues(): void {
   $<HTMLOutputElement>('psiOut').value = Number($('psi').value).toFixed(2);
   $<HTMLOutputElement>('interpOut').value = Number($('interp').value).toFixed(2);
   $<HTMLOutputElement>('noiseOut').value = Number($('noise').value).toFixed(2);
+  $<HTMLOutputElement>('txOut').value = Number($('tx').value).toFixed(3);
+  $<HTMLOutputElement>('tyOut').value = Number($('ty').value).toFixed(3);
+  $<HTMLOutputElement>('rotOut').value = $('rot').value;
   $('noiseSeedOut').textContent = noiseSeed === 0 ? 'stored maps' : `re-rolled #${noiseSeed}`;
   for (const g of ['coarse', 'middle', 'fine'] as const) {
     const idx = engine.layers.filter((l) => l.group === g).map((l) => l.index);
@@ -61,7 +65,7 @@ function showValues(): void {
 }
 
 /** Inputs mirrored in the address (?seed=3&psi=0.7...), so a view can be shared or bookmarked. */
-const URL_INPUTS: Record<string, string> = { seed: 'seedA', b: 'seedB', psi: 'psi', cutoff: 'cutoff', class: 'cls', t: 'interp', noise: 'noise' };
+const URL_INPUTS: Record<string, string> = { seed: 'seedA', b: 'seedB', psi: 'psi', cutoff: 'cutoff', class: 'cls', t: 'interp', noise: 'noise', tx: 'tx', ty: 'ty', rotate: 'rot' };
 
 function applyUrlState(): void {
   const q = new URLSearchParams(location.search);
@@ -156,7 +160,7 @@ function wireControls(): void {
     // A failed redraw has already said so in the status line; stop sweeping.
     if (playing) play().catch(() => { playing = false; $('play').textContent = 'Play'; });
   });
-  for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'cls', 'interp', 'noise']) $(id).addEventListener('input', () => void requestRender());
+  for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'cls', 'interp', 'noise', 'tx', 'ty', 'rot']) $(id).addEventListener('input', () => void requestRender());
   $('randomA').addEventListener('click', () => { $('seedA').value = String(randomSeed()); void requestRender(); });
   $('randomB').addEventListener('click', () => { $('seedB').value = String(randomSeed()); void requestRender(); });
   $('reroll').addEventListener('click', () => { noiseSeed = 1 + Math.floor(Math.random() * 1e6); void requestRender(); });
@@ -190,6 +194,7 @@ async function start(): Promise<void> {
   if (!res.ok) throw new Error(`network download failed: HTTP ${res.status}`);
   const G = loadAnyGeneratorFromBytes(new Uint8Array(await res.arrayBuffer()), info.name);
   engine = new Engine(G);
+  $('transformBox').hidden = !engine.transformable;
   if (G.cfg.cDim > 0) {
     $('classRow').hidden = false;
     $('cls').setAttribute('max', String(G.cfg.cDim - 1));
