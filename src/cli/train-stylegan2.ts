@@ -31,6 +31,9 @@ export function stylegan2TrainSetup(v: Record<string, string | boolean | undefin
     mixing: parseNumber(str('mixing'), 'mixing', { min: 0, max: 1, def: h.mixing }),
     emaKimg: parseNumber(str('ema-kimg'), 'ema-kimg', { min: 0, def: h.emaKimg }),
     emaRampup: rampup > 0 ? rampup : null,
+    plWeight: parseNumber(str('pl-weight'), 'pl-weight', { min: 0, def: h.plWeight }),
+    dRegInterval: parseNumber(str('r1-interval'), 'r1-interval', { int: true, min: 1, max: 1000, def: h.dRegInterval }),
+    diffaug: v.diffaug === true || h.diffaug === true,
     seed: parseNumber(str('seed'), 'seed', { int: true, min: 0, max: 0xffffffff, def: 0 }),
   };
   return { config, hyper };

@@ -10,6 +10,7 @@ import { NETWORK_PRESETS, presetForResolution, type NetworkPresetName } from '..
 import { channelsAt } from '../networks/stylegan/config.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
 import { spawnDashboard } from './dashboard.js';
+import { budgetText } from '../training/budget.js';
 import { STYLEGAN2_CFGS } from '../training/stylegan2-presets.js';
 import { BASELINE_ARCHS, isBaselineArch } from '../networks/baselines/config.js';
 import { baselineTrainSetup } from './train-baselines.js';
@@ -26,6 +27,9 @@ Trains a StyleGAN on a folder or .zip of images (default: the bundled emoji set)
                          --cfg; cpu: 128-d latents, <= 64/128 channels, batch 16; default: cpu up
                          to 64 px, else auto). --batch --gamma --lr --mixing --ema-kimg
                          --ema-rampup --cbase --cmax --zdim --seed override it
+  --pl-weight F          stylegan2: path length regularization weight (cfg's, 2; 0 = off)
+  --r1-interval N        stylegan2: R1 every N D steps (lazy regularization; cfg's, 16)
+  --diffaug              stylegan2: DiffAugment translation + cutout on all of D's inputs
   --arch stylegan3       StyleGAN3 (alias-free; NVlabs/stylegan3 train.py): --cfg ${STYLEGAN3_CFGS.join(' | ')}
                          (default stylegan3-t-cpu up to 64 px, else stylegan3-t). G lr 0.0025, D lr
                          0.002, 2 mapping layers, no mixing, no path length reg., lazy R1, G_ema
@@ -51,6 +55,9 @@ Network and schedule:
   --cbase N, --cmax N    override the preset's channels: min(cbase / resolution, cmax) per block
   --zdim N               override the preset's z, w and mapping widths
   --kimg N               thousands of real images to show D (default 40)
+  --minutes N            wall-clock training budget instead of (or with) --kimg: stops at whichever
+                         comes first; on --resume both are totals over the whole run (default: the
+                         run's own, from its config.json)
   --batch N              minibatch size (default 16)
   --grow on|off          progressive growing from --grow-start px (default on)
   --grow-start N         first resolution when growing (default 8)
@@ -71,7 +78,8 @@ Output:
   --outdir DIR           output folder (required)
   --tick N               kimg per tick (default 4)
   --snap N               ticks per network snapshot (default 2)
-  --metrics LIST         weight-free metrics during training: swd (to metric-swd.jsonl)
+  --metrics LIST         weight-free metrics during training: swd (to metric-swd.jsonl; 256 images
+                         a side, a few seconds) or none (default: swd from 16 px up)
   --metrics-every N      ticks between metric runs (default 1)
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped (network, schedule and data
@@ -91,8 +99,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     grow: { type: 'string' }, 'grow-start': { type: 'string' }, 'fade-kimg': { type: 'string' }, 'stab-kimg': { type: 'string' },
     loss: { type: 'string' }, gamma: { type: 'string' }, lr: { type: 'string' }, mixing: { type: 'string' },
     'ema-kimg': { type: 'string' }, 'ema-rampup': { type: 'string' }, seed: { type: 'string' }, tick: { type: 'string' }, snap: { type: 'string' },
-    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, metrics: { type: 'string' }, 'metrics-every': { type: 'string' },
-    arch: { type: 'string' }, cfg: { type: 'string' },
+    grid: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, dashboard: { type: 'boolean' }, 'dashboard-port': { type: 'string' }, metrics: { type: 'string' }, 'metrics-every': { type: 'string' }, minutes: { type: 'string' },
+    arch: { type: 'string' }, cfg: { type: 'string' }, 'pl-weight': { type: 'string' }, 'r1-interval': { type: 'string' }, diffaug: { type: 'boolean' },
     ...AUGMENT_FLAGS, ...FINETUNE_FLAGS,
     help: { type: 'boolean', short: 'h' },
   }, 'train');
@@ -102,6 +110,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
   const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2', 'stylegan3', ...BASELINE_ARCHS] as const, 'stylegan');
   if (arch === 'stylegan' && v.cfg !== undefined) throw new UsageError('--cfg is for --arch stylegan2 / stylegan3 (use --preset for stylegan)');
+  for (const f of ['pl-weight', 'r1-interval', 'diffaug'] as const) if (arch !== 'stylegan2' && v[f] !== undefined) throw new UsageError(`--${f} is for --arch stylegan2`);
   const sg3 = arch === 'stylegan3' ? stylegan3TrainSetup(v, resolution) : undefined;
   const setup = arch === 'stylegan2' ? stylegan2TrainSetup(v, resolution) : sg3 ?? (isBaselineArch(arch) ? baselineTrainSetup(v, arch, resolution) : undefined);
   const presetName = setup ? undefined : v.preset as NetworkPresetName | undefined;
@@ -134,19 +143,23 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(Math.log2(hyper.growth.initialResolution))) throw new UsageError(`--grow-start must be a power of two, got ${hyper.growth.initialResolution}`);
   const group = setup ? (setup.config.arch === 'stylegan2' || setup.config.arch === 'stylegan3' ? setup.config.discriminator.mbstdGroupSize ?? batch : 1) : 4;
   if (batch % Math.min(group, batch) !== 0) throw new UsageError(`--batch must be a multiple of the minibatch-stddev group size ${group}, got ${batch}`);
-  const metrics = v.metrics ? v.metrics.split(',').map((m) => m.trim()).filter(Boolean) : [];
+  // Default (undefined): swd whenever the resolution allows it; 'none' turns it off.
+  const metrics = v.metrics === undefined ? undefined : v.metrics === 'none' ? [] : v.metrics.split(',').map((m) => m.trim()).filter(Boolean);
   try {
-    checkTrainingMetrics(metrics, resolution);
+    if (metrics) checkTrainingMetrics(metrics, resolution);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution);
   if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan and stylegan2, not ${arch}`);
-  const cond = checkCond(v, arch, metrics);
+  const cond = checkCond(v, arch, metrics ?? []);
+  // The default SWD monitor samples unconditionally: off for --cond.
+  const trainMetrics = metrics ?? (cond ? [] : undefined);
   const finetune = finetuneSetup(v, arch);
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
   // Every flag is checked before the backend starts and the signal handlers are installed.
-  const kimg = parseNumber(v.kimg, 'kimg', { min: 0.001, def: 40 });
+  const kimg = v.kimg === undefined ? undefined : parseNumber(v.kimg, 'kimg', { min: 0.001 });
+  const minutes = v.minutes === undefined ? undefined : parseNumber(v.minutes, 'minutes', { min: 0.001 });
   const tick = parseNumber(v.tick, 'tick', { min: 0.001, def: 4 });
   const snap = parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 });
   const grid = parseGrid(v.grid, [8, 4]);
@@ -169,7 +182,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (now - lastPrint < (tty ? 500 : 30000)) return;
     lastPrint = now;
     const eta = p.etaSec > 3600 ? `${(p.etaSec / 3600).toFixed(1)}h` : `${Math.ceil(p.etaSec / 60)}m`;
-    const line = `kimg ${p.kimg.toFixed(2)}/${p.totalKimg} res ${p.res}${p.alpha < 1 ? ` fade ${p.alpha.toFixed(2)}` : ''} ` +
+    const budget = budgetText(p.kimg, { kimg: Number.isFinite(p.totalKimg) ? p.totalKimg : undefined, minutes: p.budgetSec && p.budgetSec / 60 }, p.trainSec);
+    const line = `${budget} res ${p.res}${p.alpha < 1 ? ` fade ${p.alpha.toFixed(2)}` : ''} ` +
       `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)}${p.augmentP > 0 ? ` p ${p.augmentP.toFixed(3)}` : ''} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
   };
@@ -177,9 +191,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
     outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: finetuneHyper({ ...(setup?.hyper ?? hyper), augment }, finetune), cond, init: finetune.init, resolution: v.resolution === undefined ? undefined : resolution,
-    kimg, tick, snap,
+    kimg, minutes, tick, snap,
     grid, resume: finetune.resume, maxImages, strict: v.strict,
-    signal: controller.signal, progress, metrics, metricsEvery,
+    signal: controller.signal, progress, metrics: trainMetrics, metricsEvery,
     log: (line) => process.stderr.write((tty ? '\r' + ' '.repeat(100) + '\r' : '') + line + '\n'),
   }).finally(() => {
     // Also on errors: main() may run again in the same process (tests), and handlers would pile up.

@@ -35,6 +35,11 @@ export function createTrainer(cfg: NetworkConfig, hyper: AnyHyperParams, data: D
   return cfg.arch === 'stylegan2' ? new Stylegan2Trainer(cfg, hyper as Stylegan2HyperParams, data) : new Trainer(cfg as StyleGANConfig, hyper as TrainHyperParams, data);
 }
 import { tickMetrics } from '../metrics/training.js';
+import { swdResolutions } from '../metrics/swd.js';
+import { priorTrainSec, recordBudget, resolveBudget } from './budget.js';
+
+/** kimg of a run given no budget (and of a resumed one whose folder has none). */
+export const DEFAULT_KIMG = 40;
 
 export interface RunOptions {
   outdir: string;
@@ -44,8 +49,14 @@ export interface RunOptions {
   mirror?: boolean;
   /** The resolution asked for, if any: a resumed run keeps its own and must match it. */
   resolution?: number;
-  /** Stop after this many thousand real images shown to D. */
-  kimg: number;
+  /**
+   * Stop after this many thousand real images shown to D and/or this many minutes of training
+   * (whichever comes first). Both undefined: a resumed run keeps the budget in its folder's
+   * config.json, a new one (or a folder without it) gets `defaultKimg`.
+   */
+  kimg?: number;
+  minutes?: number;
+  defaultKimg?: number;
   /** kimg per tick (progress line, stats). */
   tick: number;
   /** Ticks per snapshot and fakes grid. */
@@ -71,7 +82,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   progress?: (p: Progress) => void;
-  /** Weight-free metrics (swd) every `metricsEvery` ticks, appended to metric-NAME.jsonl (src/metrics/training.ts). */
+  /**
+   * Weight-free metrics (swd) every `metricsEvery` ticks, appended to metric-NAME.jsonl
+   * (src/metrics/training.ts). Undefined: swd when the resolution allows it (>= 16 px).
+   */
   metrics?: string[];
   metricsEvery?: number;
 }
@@ -85,7 +99,11 @@ export interface DataChoice {
 
 export interface Progress {
   kimg: number;
+  /** Infinity when only a time budget is set. */
   totalKimg: number;
+  /** Training seconds so far (over all sessions of the run) and the time budget, if any. */
+  trainSec: number;
+  budgetSec?: number;
   res: number;
   alpha: number;
   lossG: number;
@@ -187,6 +205,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     maxImages: o.maxImages ?? before?.maxImages,
   };
 
+  const budget = resolveBudget({ kimg: o.kimg, minutes: o.minutes }, o.outdir, !!resumed, o.defaultKimg ?? DEFAULT_KIMG);
   const cond = resumed || o.init ? ((cfg as { cDim?: number }).cDim ?? 0) > 0 : !!o.cond;
   const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages, strict: o.strict, labels: cond });
   if (cond && ds.labels) {
@@ -198,6 +217,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${choice.mirror ? ' (+ x-flips)' : ''}`);
 
   const labels = cond && ds.labels ? { dim: ds.labels.dim, batch: (i: number[]) => ds.labelBatch(i) } : undefined;
+  const metrics = o.metrics ?? (swdResolutions(cfg.imgResolution).length ? ['swd'] : []);
   const tr = createTrainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f), labels });
   if (o.init) {
     const m = o.init.snapshot.modules, src = o.init.source;
@@ -212,9 +232,15 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     // Ticks logged after that snapshot (a kill before the next one) are trained again: drop them.
     const dropped = await trimStats(path.join(o.outdir, 'stats.jsonl'), tr.kimg);
     if (dropped) log(`Dropped ${dropped} stats line${dropped === 1 ? '' : 's'} past the snapshot (trained again now)`);
+    if (o.kimg !== undefined || o.minutes !== undefined) recordBudget(o.outdir, budget);
   } else {
-    fs.writeFileSync(path.join(o.outdir, 'config.json'), JSON.stringify({ network: cfg, training: hyper, data: ds.sourcePath, kimg: o.kimg }, null, 2));
+    fs.writeFileSync(path.join(o.outdir, 'config.json'), JSON.stringify({
+      network: cfg, training: hyper, data: ds.sourcePath, kimg: budget.kimg ?? null, ...(budget.minutes !== undefined && { minutes: budget.minutes }),
+    }, null, 2));
   }
+  const priorSec = resumed ? priorTrainSec(path.join(o.outdir, 'stats.jsonl')) : 0;
+  log(`Budget: ${[budget.kimg !== undefined && `${budget.kimg} kimg`, budget.minutes !== undefined && `${budget.minutes} min of training`].filter(Boolean).join(' or ')}` +
+    `${budget.kimg !== undefined && budget.minutes !== undefined ? ', whichever comes first' : ''}${priorSec ? ` (${(priorSec / 60).toFixed(1)} min trained before)` : ''}`);
   log(`G: ${tr.G.store.numParams()} parameters, D: ${tr.D.store.numParams()}; batch ${hyper.batch}, ${lossName(hyper)}, backend ${tf.getBackend()}`);
 
   const [cols, rows] = o.grid;
@@ -241,8 +267,12 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   let lastSnapshot = '';
   const sums = { lossG: 0, lossD: 0, penalty: 0, n: 0 };
   let extraSums: Record<string, number> = {};
-  const total = o.kimg * 1000;
-  while (tr.nimg < total && !o.signal?.aborted) {
+  const total = budget.kimg !== undefined ? budget.kimg * 1000 : Infinity;
+  const budgetSec = budget.minutes !== undefined ? budget.minutes * 60 : Infinity;
+  const trainSec = () => priorSec + (Date.now() - start) / 1000;
+  const outOfBudget = () => tr.nimg >= total || trainSec() >= budgetSec;
+  let done = outOfBudget();
+  while (!done && !o.signal?.aborted) {
     // trainStep is synchronous: without yielding, a Ctrl-C handler would only run at the next snapshot write.
     await new Promise((resolve) => setImmediate(resolve));
     if (o.signal?.aborted) break;
@@ -257,9 +287,15 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     const elapsed = (Date.now() - tickStartTime) / 1000;
     const imgPerSec = (tr.nimg - tickStartNimg) / Math.max(elapsed, 1e-3);
     const sched = tr.schedule();
-    o.progress?.({ kimg: tr.kimg, totalKimg: o.kimg, res: sched.res, alpha: sched.alpha, ...last, imgPerSec, etaSec: (total - tr.nimg) / Math.max(imgPerSec, 1e-6), augmentP: tr.augment?.p ?? 0 });
+    const sec = trainSec();
+    const etaSec = Math.min((total - tr.nimg) / Math.max(imgPerSec, 1e-6), budgetSec - sec);
+    o.progress?.({
+      kimg: tr.kimg, totalKimg: budget.kimg ?? Infinity, trainSec: sec, ...(budget.minutes !== undefined && { budgetSec }),
+      res: sched.res, alpha: sched.alpha, ...last, imgPerSec, etaSec, augmentP: tr.augment?.p ?? 0,
+    });
 
-    const done = tr.nimg >= total;
+    // A time budget ends the run on a tick, so the last stats line, snapshot and metrics are its end.
+    done = outOfBudget();
     if (tr.nimg - tickStartNimg >= o.tick * 1000 || done) {
       tick++;
       const secPerKimg = elapsed / ((tr.nimg - tickStartNimg) / 1000);
@@ -268,12 +304,13 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
         lossG: sums.lossG / sums.n, lossD: sums.lossD / sums.n, penalty: sums.penalty / sums.n,
         ...Object.fromEntries(Object.entries(extraSums).map(([k, v]) => [k, v / sums.n])),
         imgPerSec: +imgPerSec.toFixed(2), secPerKimg: +secPerKimg.toFixed(2), totalSec: +((Date.now() - start) / 1000).toFixed(1),
+        trainSec: +trainSec().toFixed(1),
         // ADA: p at the tick's end and r_t = E[sign(D(real))] over the tick (measured with --aug noaug too).
         augmentP: +(tr.augment?.p ?? 0).toFixed(6), rt: rtOrNull(tr.augment?.takeTickRt() ?? null),
         timestamp: Date.now() / 1000,
       };
       fs.appendFileSync(path.join(o.outdir, 'stats.jsonl'), JSON.stringify(stats) + '\n');
-      log(`tick ${tick} kimg ${stats.kimg.toFixed(1)} res ${sched.res}${sched.alpha < 1 ? ` (fade ${sched.alpha.toFixed(2)})` : ''} ` +
+      log(`tick ${tick} kimg ${stats.kimg.toFixed(1)}${budget.minutes !== undefined ? ` min ${(stats.trainSec / 60).toFixed(1)}/${budget.minutes}` : ''} res ${sched.res}${sched.alpha < 1 ? ` (fade ${sched.alpha.toFixed(2)})` : ''} ` +
         `lossG ${stats.lossG.toFixed(3)} lossD ${stats.lossD.toFixed(3)} ${('loss' in hyper && hyper.loss === 'wgan-gp') || ('gpLambda' in hyper && hyper.gpLambda > 0) ? 'gp' : 'r1'} ${stats.penalty.toFixed(4)} ` +
         `${Object.keys(extraSums).map((k) => `${k} ${(extraSums[k] / sums.n).toFixed(4)} `).join('')}` +
         `${stats.imgPerSec} img/s ${stats.secPerKimg} sec/kimg` +
@@ -283,14 +320,14 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
       tickStartNimg = tr.nimg;
       tickStartTime = Date.now();
       if (tick % o.snap === 0 || done) lastSnapshot = await saveSnapshot();
-      if (o.metrics?.length && tick % (o.metricsEvery ?? 1) === 0) {
+      if (metrics.length && tick % (o.metricsEvery ?? 1) === 0) {
         const snapshot = tick % o.snap === 0 || done ? lastSnapshot : null;
         // A stylegan2 G ignores res/alpha (always full resolution, alpha 1): the metric's calls fit both.
-        await tickMetrics({ metrics: o.metrics, G: tr.Gema as unknown as Generator, res: sched.res, alpha: sched.alpha, ds, outdir: o.outdir, snapshot, kimg: tr.kimg, log });
+        await tickMetrics({ metrics, G: tr.Gema as unknown as Generator, res: sched.res, alpha: sched.alpha, ds, outdir: o.outdir, snapshot, kimg: tr.kimg, log });
       }
     }
   }
-  if (o.signal?.aborted && tr.nimg < total) {
+  if (o.signal?.aborted && !done) {
     lastSnapshot = await saveSnapshot();
     log(`Stopped at ${tr.kimg.toFixed(3)} kimg; snapshot ${lastSnapshot}. Continue with --resume latest.`);
   } else if (!lastSnapshot) {

@@ -26,6 +26,8 @@ export interface Stylegan2HyperParams extends BaseHyperParams {
   dRegInterval: number;
   /** Freeze-D (Mo et al. 2020, NVIDIA's --freezed): D's first N layers, from the highest resolution, are not trained. */
   freezeD?: number;
+  /** DiffAugment translation + cutout on everything D sees (training/diffaugment.ts); absent = off. */
+  diffaug?: boolean;
 }
 
 export const STYLEGAN2_CFGS = ['auto', 'stylegan2', 'paper256', 'paper512', 'paper1024', 'cifar', 'cpu'] as const;

@@ -16,6 +16,7 @@ import { pathLengthPenalty, pathLengths } from './path-length.js';
 import type { SchedulePoint } from './schedule.js';
 import { TrainerBase, trackWAvg, type DataInfo, type StepStats } from './trainer-base.js';
 import type { Stylegan2HyperParams } from './stylegan2-presets.js';
+import { diffAugment, drawDiffAugment } from './diffaugment.js';
 
 /** Adam (0, 0.99, 1e-8) adjusted for a lazy regularization interval (training_loop.py's mb_ratio). */
 export function lazyAdam(lr: number, interval: number): AdamOptions {
@@ -102,7 +103,10 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     const { greg, dreg } = phasesAt(this.step, h);
     const gVars = [...this.G.store.vars.values()];
     const dVars = h.freezeD ? trainableDVars(this.D.store.vars, this.cfg.imgResolution, h.freezeD) : [...this.D.store.vars.values()];
-    const D = (img: tf.Tensor4D, c: tf.Tensor2D | null) => this.D.forward(this.augmentForD(img), c);
+    const res = this.cfg.imgResolution;
+    const uniform = () => this.rng.randomSample();
+    // DiffAugment: fresh draws for every batch D sees (real and fake apart, as its authors do).
+    const D = (img: tf.Tensor4D, c: tf.Tensor2D | null) => this.D.forward(this.augmentForD(h.diffaug ? diffAugment(img, drawDiffAugment(img.shape[0], res, uniform)) : img), c);
     const reals = this.drawReals(n);
     const realC = this.labelsOf(this.lastRealIndices);
 

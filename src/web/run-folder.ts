@@ -27,8 +27,9 @@ export interface RunState {
   dir: string;
   exists: boolean;
   config: Record<string, unknown> | null;
-  /** The run's target length from config.json, when known. */
+  /** The run's target length from config.json, when known: kimg and/or a time budget (train --minutes). */
   totalKimg: number | null;
+  totalMinutes: number | null;
   /** Rows from index `since` on, and how many there are in all. */
   stats: StatsRow[];
   statsTotal: number;
@@ -139,6 +140,7 @@ export function readRunState(dir: string, since = 0): RunState {
   return {
     name, dir: path.resolve(dir), exists: fs.existsSync(dir), config,
     totalKimg: typeof config?.kimg === 'number' ? config.kimg : null,
+    totalMinutes: typeof config?.minutes === 'number' ? config.minutes : null,
     stats: rows.slice(Math.max(0, Math.min(since, rows.length))),
     statsTotal: rows.length,
     metrics: readMetrics(dir, files, rows),

@@ -84,7 +84,10 @@ function drawKpis(s: RunState, rs: StatsRow[]): void {
   const total = s.totalKimg;
   const lastLog = s.logTail[s.logTail.length - 1] ?? '';
   const age = s.updated === null ? null : (s.now - s.updated) / 1000;
-  const finished = !!last && total !== null && last.kimg >= total - 1e-6;
+  // trainSec: training time over all sessions (what train --minutes counts); older runs lack it.
+  const budgetSec = s.totalMinutes === null ? null : s.totalMinutes * 60;
+  const trained = last?.trainSec ?? last?.totalSec ?? 0;
+  const finished = !!last && ((total !== null && last.kimg >= total - 1e-6) || (budgetSec !== null && trained >= budgetSec));
   let status: string;
   let run: 'missing' | 'waiting' | 'finished' | 'stopped' | 'stalled' | 'running';
   if (!s.exists) [run, status] = ['missing', 'Run folder missing'];
@@ -98,14 +101,17 @@ function drawKpis(s: RunState, rs: StatsRow[]): void {
   $('status').dataset.state = 'ready';
   $('status').dataset.run = run;
   if (!last) return;
-  $('kimg').textContent = `${kimgText(last.kimg)}${total !== null ? ` / ${total}` : ''}`;
+  $('kimg').textContent = `${kimgText(last.kimg)}${total !== null ? ` / ${total}` : ''}${budgetSec !== null ? ` (${s.totalMinutes} min budget)` : ''}`;
   $('res').textContent = `${last.res}²${last.alpha < 1 ? ` · fade ${(last.alpha * 100).toFixed(0)}%` : ''}`;
   $('speed').textContent = last.imgPerSec.toFixed(1);
   $('secPerKimg').textContent = last.secPerKimg.toFixed(1);
-  $('elapsed').textContent = duration(last.totalSec);
-  $('eta').textContent = finished ? 'done' : total === null || run !== 'running' ? '–' : duration((total - last.kimg) * last.secPerKimg);
+  $('elapsed').textContent = duration(trained);
+  const etas = [total !== null ? (total - last.kimg) * last.secPerKimg : Infinity, budgetSec !== null ? budgetSec - trained : Infinity];
+  const eta = Math.max(0, Math.min(...etas));
+  $('eta').textContent = finished ? 'done' : !Number.isFinite(eta) || run !== 'running' ? '–' : duration(eta);
   $('updated').textContent = age === null ? '–' : `${duration(age)} ago`;
-  $('progress').style.width = total ? `${Math.min(100, (100 * last.kimg) / total).toFixed(1)}%` : '0';
+  const done = Math.max(total ? last.kimg / total : 0, budgetSec ? trained / budgetSec : 0);
+  $('progress').style.width = `${Math.min(100, 100 * done).toFixed(1)}%`;
 }
 
 const scrub = $<HTMLInputElement>('scrub');
