@@ -9,7 +9,7 @@ import { initNodeBackend } from '../src/backend/node.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { stylegan2Preset, type Stylegan2HyperParams } from '../src/training/stylegan2-presets.js';
 import { Stylegan2Trainer } from '../src/training/trainer-stylegan2.js';
-import type { StyleGAN2Config } from '../src/networks/config.js';
+import type { StyleGAN2Config } from '../src/networks/stylegan2/config.js';
 
 type Change = { hyper?: Partial<Stylegan2HyperParams>; cmax?: number; cbase?: number };
 const VARIANTS: Record<string, Change> = {
