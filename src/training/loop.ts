@@ -217,7 +217,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${choice.mirror ? ' (+ x-flips)' : ''}`);
 
   const labels = cond && ds.labels ? { dim: ds.labels.dim, batch: (i: number[]) => ds.labelBatch(i) } : undefined;
-  const metrics = o.metrics ?? (swdResolutions(cfg.imgResolution).length ? ['swd'] : []);
+  // The default SWD monitor samples unconditionally: not for conditional networks.
+  const metrics = o.metrics ?? (swdResolutions(cfg.imgResolution).length && !cond ? ['swd'] : []);
   const tr = createTrainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f), labels });
   if (o.init) {
     const m = o.init.snapshot.modules, src = o.init.source;
