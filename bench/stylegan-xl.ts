@@ -6,7 +6,7 @@
  * Usage: node --import tsx bench/stylegan-xl.ts NETWORK.pkl [--backend native] [--seconds 3]
  */
 import fs from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend, type BackendName } from '../src/backend/node.js';
 import { loadGenerator } from '../src/sampling/load-generator.js';
 

@@ -5,7 +5,7 @@
  * Run: node --import tsx scripts/check-nvidia-export.ts CKPT.safetensors PREFIX
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../src/backend/node.js';
 import { decodeNetworkSnapshot } from '../src/io/snapshot.js';
 import { parseNpy } from '../src/io/npy.js';

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../src/backend/node.js';
 import { importStyleGAN3, discriminatorConfig } from '../src/io/import-stylegan3.js';
 import { StyleGAN3Generator } from '../src/networks/stylegan3/generator.js';

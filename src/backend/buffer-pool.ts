@@ -9,7 +9,7 @@
  * buffers an op's output shares with its input (the cpu backend's contiguous Slice returns a
  * subarray view) are pinned for good.
  */
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 /** Small arrays are cheap to allocate and would only crowd the pool. */
 const MIN_POOLED_LENGTH = 1024;

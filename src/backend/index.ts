@@ -2,12 +2,10 @@
  * The one place that chooses the tfjs backend. Node: tensorflow (when the user
  * has @tensorflow/tfjs-node) > native (our C++/OpenBLAS addon, ./native.ts) > wasm (SIMD,
  * with our extra training kernels) > cpu. Browser: webgpu > webgl > wasm. Node-only loading
- * lives in ./node.ts.
+ * lives in ./node.ts. The cpu and wasm backends load on first use (start-up time, and a
+ * bundler splits them off); a page registers webgl / webgpu by importing their packages.
  */
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmKernels } from './wasm-kernels.js';
+import * as tf from '@tensorflow/tfjs-core';
 
 export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 
@@ -23,9 +21,11 @@ export interface BackendOptions {
 /** Initialise `name`; false when it cannot run here. */
 export async function trySetBackend(name: BackendName, opts: BackendOptions = {}): Promise<boolean> {
   if (name === 'wasm') {
-    if (opts.wasmPath) setWasmPaths(opts.wasmPath);
-    registerWasmKernels();
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (opts.wasmPath) wasm.setWasmPaths(opts.wasmPath);
+    (await import('./wasm-kernels.js')).registerWasmKernels();
   }
+  if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   if (tf.findBackend(name) == null && tf.findBackendFactory(name) == null) return false;
   try {
     return await tf.setBackend(name);

@@ -4,8 +4,8 @@
  * broadcast Multiply runs at ~20 M elements/s); here each is one strided loop in the addon.
  * Non-float32 inputs fall through to the cpu kernels.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { allocOutput } from './buffer-pool.js';
 import { values } from './native-kernels.js';

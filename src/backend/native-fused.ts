@@ -2,8 +2,8 @@
  * The 'native' backend's fused kernels (src/ops/fused.ts names them and registers their
  * gradients): bias_act and its gradient, upfirdn2d, StyleGAN3's filtered_lrelu and its gradient, and Adam with nan_to_num, each one addon call.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FUSED, registerFusedGradients, upfirdnSize, type BiasActAttrs, type UpFirDnAttrs } from '../ops/fused.js';
 import type { FilteredLreluAttrs } from '../ops/filtered-lrelu.js';

@@ -3,8 +3,8 @@
  * let the C++ addon fill a fresh Float32Array and hand it back as the output's storage (no
  * copies). Anything the addon does not cover (NCHW, non-float32) falls through to the cpu kernel.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { allocOutput } from './buffer-pool.js';
 import type { NativeAddon } from './native-addon.js';

@@ -7,8 +7,8 @@
  * recycled through a BufferPool.
  */
 import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
-import type { DataId, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DataId, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BufferPool } from './buffer-pool.js';
 import { loadNativeAddon } from './native-addon.js';

@@ -1,7 +1,7 @@
 /** Node-only backend set-up: the native addon, the wasm binaries and the optional tfjs-node. */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from './index.js';
 import { registerNativeBackend } from './native.js';
 
@@ -23,6 +23,20 @@ async function loadTfjsNode(): Promise<boolean> {
   return true;
 }
 
+/**
+ * The gradient functions (training, projection). tfjs-core's Node build leaves them out and Node
+ * cannot load core's ESM register_all_gradients, so they come from the @tensorflow/tfjs package
+ * (they register globally; ~0.5 s to load, which commands that only run networks skip).
+ */
+export async function loadGradients(): Promise<void> {
+  await import('@tensorflow/tfjs' as string); // untyped on purpose: its types would add chained ops to every tensor
+}
+
+export interface NodeBackendOptions {
+  /** Register the gradient functions (default true; false for inference-only start-up). */
+  gradients?: boolean;
+}
+
 let chosen: BackendName | undefined;
 let nativeNoted = false;
 
@@ -41,7 +55,8 @@ export async function availableNodeBackends(whyNot?: (reason: string) => void): 
 }
 
 /** Pick and initialise the Node backend once; returns its name. */
-export async function initNodeBackend(backend?: BackendName, quiet = false): Promise<BackendName> {
+export async function initNodeBackend(backend?: BackendName, quiet = false, opts: NodeBackendOptions = {}): Promise<BackendName> {
+  if (opts.gradients ?? true) await loadGradients();
   if (chosen && (backend === undefined || backend === chosen)) return chosen;
   const wasmPath = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
   let nativeError = '';

@@ -3,8 +3,8 @@
  * Conv2DBackpropFilter for wasm). Each is built from the backend's own fast
  * kernels, so the work still runs in XNNPACK rather than in a JS loop.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, TensorInfo, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs } from '@tensorflow/tfjs-core';
 
 type Backend = { disposeData(dataId: object): boolean };
 

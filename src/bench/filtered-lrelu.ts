@@ -4,7 +4,7 @@
  * shapes StyleGAN3 layers have: input = conv output (size + 2 for T's 3x3 convs), up 2 (up 4 where
  * the sampling rate doubles), down 2, 12- and 24-tap filters, R's 12x12 radial down filter.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { FUSED, hasFusedKernel } from '../ops/fused.js';
 import { filteredLrelu, filteredLreluComposite, type FilteredLreluOptions, type FirFilter } from '../ops/filtered-lrelu.js';
 import { timeIt } from './timing.js';

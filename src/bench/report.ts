@@ -1,5 +1,7 @@
 /** The benchmark's result as plain-text tables. */
+import path from 'node:path';
 import type { BenchResult } from './run.js';
+import type { StartupBench, StartupRun } from './startup.js';
 
 function table(head: string[], rows: Array<Array<string | number>>): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
@@ -16,6 +18,7 @@ const cell = (c: { gflops: number; percentOfPeak: number | null } | undefined) =
 export function formatBench(r: BenchResult): string {
   const out: string[] = [];
   out.push(`${r.machine.cpu}, ${r.machine.cores} threads, Node ${r.machine.node}${r.quick ? ' (quick: tiny sizes, numbers meaningless)' : ''}`);
+  if (r.backends.length === 0) return out.join('\n'); // the startup section only
   out.push(r.sgemm ? `sgemm peak (OpenBLAS ${r.sgemm.core} kernels, ${r.sgemm.n}^3, all threads): ${f(r.sgemm.gflops)} GFLOP/s` : 'sgemm peak: n/a (native addon not built)');
   if (r.nativeMissing) out.push(`native backend unavailable: ${r.nativeMissing}`);
   const has = (k: 'generation' | 'training' | 'conv' | 'filteredLrelu') => r.backends.some((b) => b[k]?.length > 0);
@@ -38,5 +41,29 @@ export function formatBench(r: BenchResult): string {
     shapes.map((s) => [s.where, s.x.join('x'), `${s.filter[2]}->${s.filter[3]}`,
       ...r.backends.flatMap((b) => ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'].map((k) =>
         cell(b.conv.find((c) => c.kernel === k && c.x.join() === s.x.join() && c.filter.join() === s.filter.join()))))])));
+  return out.join('\n');
+}
+
+const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+/** `median (min-max)` in seconds. */
+const spread = (v: number[]) => (v.length ? `${f(median(v), 2)} (${f(Math.min(...v), 2)}-${f(Math.max(...v), 2)})` : 'n/a');
+
+/** The startup section: per process, seconds since its start (median, min-max over the rounds). */
+export function formatStartup(s: StartupBench): string {
+  const out = [`Start-up: whole-process generate, ${s.seeds} seeds of ${path.basename(s.network)}, ${s.ours.length} rounds interleaved`,
+    `(seconds, median (min-max); ours = ${s.entry === 'dist' ? 'the compiled CLI (dist/)' : 'the sources through tsx: npm run build to time the package'})`];
+  const rows: Array<Array<string | number>> = [];
+  const row = (who: string, runs: StartupRun[], names: Record<string, string>) => {
+    const mark = (k: string, what: 'wall' | 'cpu') => runs.map((r) => r.marks[k]?.[what]).filter((x): x is number => x !== undefined);
+    rows.push([who, spread(runs.map((r) => r.wall)), spread(mark(names.all, 'cpu')), spread(mark(names.modules, 'wall')), spread(mark(names.network, 'wall')), spread(mark(names.first, 'wall'))]);
+  };
+  row('stylegan', s.ours, { modules: 'modules', network: 'network', first: 'first', all: 'all' });
+  if (s.reference) row('reference', s.reference.runs, { modules: 'imports', network: 'load', first: 'first', all: 'all' });
+  out.push(table(['', 'process (wall)', 'CPU', 'imports done', 'network loaded', 'first image'], rows));
+  if (s.reference) {
+    const ratios = s.ours.map((r, i) => s.reference!.runs[i].wall / r.wall);
+    out.push(`reference / ours, whole process, per round: ${spread(ratios).replace(/\)$/, ')x').replace(' (', 'x (')}`);
+    out.push(`reference: ${s.reference.command}`);
+  }
   return out.join('\n');
 }

@@ -4,7 +4,7 @@
  * Node only (it picks backends through backend/node.ts).
  */
 import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { availableNodeBackends, initNodeBackend, type BackendName } from '../backend/node.js';
 import { loadNativeAddon, type NativeAddon } from '../backend/native-addon.js';
 import { Generator } from '../networks/stylegan/generator.js';
@@ -21,6 +21,7 @@ import { DEFAULT_AUGMENT, type AugmentOptions } from '../training/augment/ada.js
 import { convFlops, networkConvShapes, type ConvShape } from './shapes.js';
 import { timeIt } from './timing.js';
 import { benchFilteredLrelu, type FilteredLreluRow } from './filtered-lrelu.js';
+import type { StartupBench } from './startup.js';
 
 export interface BenchOptions {
   /** Backends to run; default: every available one except the (reference, very slow) cpu. */
@@ -31,9 +32,11 @@ export interface BenchOptions {
   only?: BenchSection[];
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Only the machine line (the startup section runs on its own, in cli/bench.ts). */
+  skipAll?: boolean;
 }
 
-export const BENCH_SECTIONS = ['generation', 'training', 'conv', 'filtered-lrelu'] as const;
+export const BENCH_SECTIONS = ['generation', 'training', 'conv', 'filtered-lrelu', 'startup'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Which network: the original StyleGAN presets, or StyleGAN2 of the same shape (see stylegan2BenchConfig). */
@@ -73,6 +76,8 @@ export interface BenchResult {
   backends: BackendBench[];
   /** Why the native backend is absent, when it is. */
   nativeMissing?: string;
+  /** The startup section (src/bench/startup.ts), when it ran. */
+  startup?: StartupBench;
 }
 
 /**
@@ -289,15 +294,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const available = await availableNodeBackends((why) => { nativeMissing = why; });
   const wanted = opts.backends ?? available.filter((b) => b !== 'cpu');
   for (const b of wanted) if (!available.includes(b)) throw new Error(`backend '${b}' is not available here${b === 'native' && nativeMissing ? ` (${nativeMissing})` : ''}`);
-  log(`sgemm peak (OpenBLAS, n=${p.sgemmN}, ${os.availableParallelism()} threads)...`);
-  const peak = SgemmPeak.create(p.sgemmN);
+  if (!opts.skipAll) log(`sgemm peak (OpenBLAS, n=${p.sgemmN}, ${os.availableParallelism()} threads)...`);
+  const peak = opts.skipAll ? null : SgemmPeak.create(p.sgemmN);
   peak?.sample(p.minMs, 5);
   const result: BenchResult = {
     quick: !!opts.quick,
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, date: new Date().toISOString() },
     sgemm: null, backends: [], nativeMissing,
   };
-  for (const backend of wanted) {
+  for (const backend of opts.skipAll ? [] : wanted) {
     await initNodeBackend(backend, true);
     const want = (s: BenchSection) => !opts.only || opts.only.includes(s);
     const section = <T>(s: BenchSection, what: string, run: () => T[]): T[] => {

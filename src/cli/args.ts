@@ -17,7 +17,9 @@ function joinNegativeValues(argv: string[], options: Options): string[] {
   return out;
 }
 
-export function parseFlags<O extends Options>(argv: string[], options: O, command: string) {
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>>;
+
+export function parseFlags<O extends Options>(argv: string[], options: O, command: string): Parsed<O> {
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (e) {

@@ -2,8 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseFlags, parseNumber, UsageError } from './args.js';
-import { ensureWebBuild, REPO_ROOT } from '../web/build.js';
+import { ensureWebBuild } from '../web/build.js';
 import { exitWithParent, sendFileUnder, sendJson, startServer, untilSignal } from '../web/http.js';
 import { isRunImage, readRunState } from '../web/run-folder.js';
 
@@ -68,7 +69,9 @@ export async function dashboardCommand(argv: string[]): Promise<void> {
  */
 export function spawnDashboard(runDir: string, port = DEFAULT_DASHBOARD_PORT): ChildProcess {
   fs.mkdirSync(runDir, { recursive: true });
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/stylegan.js'), 'dashboard', '--run', runDir, '--port', String(port)], {
+  // This CLI as it runs now: dist/cli/run.js, or src/cli/run.ts under tsx (execArgv carries --import tsx).
+  const entry = fileURLToPath(new URL(`./run${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !/^--(test|inspect)/.test(a)), entry, 'dashboard', '--run', runDir, '--port', String(port)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   // Neither the process nor its IPC channel may keep the trainer alive after training.

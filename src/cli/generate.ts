@@ -1,6 +1,6 @@
 /** `stylegan generate`: images for seeds, like NVIDIA's generate.py. */
 import fs from 'node:fs';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, parseVec2, UsageError } from './args.js';
 import { generateImages, networkFromSnapshot } from '../sampling/generate.js';
@@ -15,6 +15,7 @@ import { toUint8For } from '../data/uint8.js';
 import { readCentroids } from '../sampling/centroids.js';
 import { readProjectedWs, synthesizeProjected } from '../sampling/projected-w.js';
 import { initNodeBackend, type BackendName } from '../backend/node.js';
+import { mark, printMarks } from './startup-times.js';
 
 export const GENERATE_HELP = `Usage: stylegan generate --network FILE (--seeds LIST | --projected-w FILE) --outdir DIR [options]
 
@@ -50,6 +51,7 @@ export function classIndex(arg: string, names: string[] | undefined, network: st
 }
 
 export async function generateCommand(argv: string[]): Promise<void> {
+  mark('modules');
   const { values: v } = parseFlags(argv, {
     network: { type: 'string' }, seeds: { type: 'string' }, 'projected-w': { type: 'string' }, trunc: { type: 'string' }, 'trunc-cutoff': { type: 'string' }, class: { type: 'string' },
     'noise-mode': { type: 'string' }, 'centroids-path': { type: 'string' }, translate: { type: 'string' }, rotate: { type: 'string' }, outdir: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
@@ -68,9 +70,11 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 256, def: 8 });
   const translate = parseVec2(v.translate, 'translate');
   const rotate = parseNumber(v.rotate, 'rotate', { min: -1e6, max: 1e6, def: 0 });
-  await initNodeBackend(v.backend as BackendName | undefined);
+  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
+  mark('backend');
   const snapshot = readNetworkFile(v.network);
   let G = networkFromSnapshot(snapshot, v.network);
+  mark('network');
   // Saved mid-growth: show what its fakes grid shows, not the untrained full-resolution layers.
   const { imgResolution: full } = snapshot.config;
   const stage = snapshot.config.arch === 'stylegan' ? snapshotSchedule(snapshot.training, full) : undefined;
@@ -94,14 +98,20 @@ export async function generateCommand(argv: string[]): Promise<void> {
       centroids = readCentroids(fs.readFileSync(v['centroids-path']), v['centroids-path'], G.cfg.wDim);
     }
     fs.mkdirSync(v.outdir, { recursive: true });
-    const images = await generateImages(G, seeds, { truncationPsi, truncationCutoff, noiseMode, batch, classIdx, ...(centroids && { centroids }) });
     // Each family's PNG as its official script writes it (StyleGAN-XL: (x + 1) * 255 / 2, not x * 127.5 + 128).
     const toUint8 = toUint8For(G.cfg.arch);
-    for (const img of images) {
-      const file = path.join(v.outdir, `seed${String(img.seed).padStart(4, '0')}.png`);
-      await writePng(file, toUint8(img.data), img.resolution, img.resolution);
+    // A batch at a time, written as it comes: the first PNG does not wait for the last batch.
+    for (let i = 0; i < seeds.length; i += batch) {
+      const images = await generateImages(G, seeds.slice(i, i + batch), { truncationPsi, truncationCutoff, noiseMode, batch, classIdx, ...(centroids && { centroids }) });
+      for (const img of images) {
+        const file = path.join(v.outdir, `seed${String(img.seed).padStart(4, '0')}.png`);
+        await writePng(file, toUint8(img.data), img.resolution, img.resolution);
+        if (img === images[0] && i === 0) mark('first');
+      }
     }
-    console.log(`Wrote ${images.length} images to ${v.outdir}`);
+    mark('all');
+    printMarks();
+    console.log(`Wrote ${seeds.length} images to ${v.outdir}`);
   } finally {
     centroids?.dispose();
     G.dispose();

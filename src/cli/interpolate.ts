@@ -58,7 +58,7 @@ export async function interpolateCommand(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  await initNodeBackend(v.backend as BackendName | undefined);
+  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
   const G = await loadAnyNetwork(v.network);
   try {
     const { imgResolution: r, imgChannels: c } = G.cfg;

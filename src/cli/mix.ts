@@ -42,7 +42,7 @@ export async function mixCommand(argv: string[]): Promise<void> {
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
-  await initNodeBackend(v.backend as BackendName | undefined);
+  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
   const G = await loadAnyNetwork(v.network);
   try {
     let styles: number[];

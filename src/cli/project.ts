@@ -1,7 +1,7 @@
 /** `stylegan project`: find the w of a photo, like NVIDIA's projector.py. */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { parseFlags, parseNumber, UsageError } from './args.js';
 import { readNetworkFile } from './network.js';
 import { project, psnr } from '../sampling/project.js';
@@ -12,6 +12,7 @@ import { floatToRgb, writeAnimation } from '../data/study-output.js';
 import { imageGrid, readImageRgb, writePng } from '../data/grid.js';
 import { encodeNpz } from '../io/npy.js';
 import { Discriminator } from '../networks/stylegan/discriminator.js';
+import { skipInit } from '../networks/params.js';
 import { networkFromSnapshot } from '../sampling/generate.js';
 import type { Snapshot } from '../io/snapshot.js';
 import type { NetworkConfig } from '../networks/config.js';
@@ -57,7 +58,7 @@ Example:
 /** D of a 'stylegan' network, or null when there is none (G-only files, other archs). */
 function discriminatorOf(snap: Snapshot<NetworkConfig>, file: string): Discriminator | null {
   if (!snap.modules.D || snap.config.arch !== 'stylegan') return null;
-  const D = new Discriminator(snap.config);
+  const D = new Discriminator(snap.config, skipInit);
   try {
     D.store.loadRaw(snap.modules.D, `${file} (D)`);
     return D;

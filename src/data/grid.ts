@@ -2,7 +2,12 @@
 // grid tiling, PNG writing and robust decoding of arbitrary images to RGB.
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import zlib from 'node:zlib';
+
+/** sharp (libvips) on first use: loading it costs ~0.25 s, and writing PNGs does not need it. */
+async function loadSharp(): Promise<typeof import('sharp').default> {
+  return (await import('sharp')).default;
+}
 
 /** Packed RGB pixels: data is [height, width, 3] uint8. */
 export interface RgbImage {
@@ -60,10 +65,42 @@ function checkRgb(rgb: Uint8Array, width: number, height: number): void {
   }
 }
 
-/** Encodes packed RGB `[height, width, 3]` as a PNG. */
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  out.set(data, 8);
+  let c = -1;
+  for (let i = 4; i < 8 + data.length; i++) c = CRC_TABLE[(c ^ out[i]) & 0xff] ^ (c >>> 8);
+  out.writeInt32BE(~c, 8 + data.length);
+  return out;
+}
+
+/**
+ * Encodes packed RGB `[height, width, 3]` as an 8-bit RGB PNG: each row with the Sub filter,
+ * zlib level 6 (as libpng's default), no ancillary chunks.
+ */
 export async function encodePng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
   checkRgb(rgb, width, height);
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  const stride = width * 3;
+  const raw = Buffer.alloc(height * (stride + 1));
+  for (let y = 0; y < height; y++) {
+    const o = y * (stride + 1), row = y * stride;
+    raw[o] = 1; // Sub: each byte minus the same channel of the pixel to its left
+    for (let i = 0; i < stride; i++) raw[o + 1 + i] = rgb[row + i] - (i >= 3 ? rgb[row + i - 3] : 0);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, adaptive filtering, no interlace
+  const idat = await new Promise<Buffer>((resolve, reject) => zlib.deflate(raw, { level: 6 }, (e, b) => (e ? reject(e) : resolve(b))));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))]);
 }
 
 /** Writes packed RGB as a PNG file, creating the parent directory. */
@@ -93,6 +130,7 @@ export interface DecodedImage extends RgbImage {
  * size x size (lanczos3). Throws sharp's error for unreadable input.
  */
 export async function decodeRgb(input: string | Uint8Array, size?: number): Promise<DecodedImage> {
+  const sharp = await loadSharp();
   const img = sharp(input, { autoOrient: true });
   const meta = await img.metadata();
   const sourceWidth = meta.autoOrient?.width ?? meta.width;

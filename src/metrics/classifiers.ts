@@ -8,11 +8,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { unpickle } from '../io/pickle.js';
 import { D_BASIC_DEFAULTS, STYLEGAN_TF_HANDLERS, expectFunc, mapNetwork, readNetwork, withDefaults } from '../io/import-stylegan-tf.js';
 import { defaultConfig, log2Int } from '../networks/stylegan/config.js';
 import { Discriminator } from '../networks/stylegan/discriminator.js';
+import { skipInit } from '../networks/params.js';
 import { MissingWeightsError } from './weights.js';
 
 /** Attribute names in NVIDIA's order (the NN of the file names). */
@@ -69,7 +70,7 @@ export function readClassifier(bytes: Uint8Array, source: string): AttributeClas
     fusedScale: d.fused_scale, mbstdGroupSize: d.mbstd_group_size, mbstdNumFeatures: d.mbstd_num_features,
   });
   const tensors = mapNetwork({ D: net }, cfg, 'D', 'classifier', source);
-  const D = new Discriminator(cfg, () => 0.5);
+  const D = new Discriminator(cfg, skipInit);
   D.store.loadRaw(tensors, source);
   return { D, resolution: d.resolution, dispose: () => D.store.dispose() };
 }
@@ -89,5 +90,5 @@ export function toClassifierResolution(img: tf.Tensor4D, resolution: number): tf
     throw new Error(`ls: ${h}x${w} images cannot be box-downsampled to the classifiers' ${resolution}x${resolution}`);
   }
   const f = h / resolution;
-  return tf.tidy(() => img.reshape([n, resolution, f, resolution, f, c]).mean([2, 4]) as tf.Tensor4D);
+  return tf.tidy(() => tf.mean(tf.reshape(img, [n, resolution, f, resolution, f, c]), [2, 4]) as tf.Tensor4D);
 }

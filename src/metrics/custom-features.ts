@@ -8,7 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { MissingWeightsError } from './weights.js';
 
 export type FeatureRange = '0,1' | '-1,1' | '0,255';
@@ -45,7 +47,7 @@ export function modelHash(file: string): string {
 
 export class CustomFeatureNet {
   private constructor(
-    private readonly model: tf.GraphModel | tf.LayersModel,
+    private readonly model: GraphModel | LayersModel,
     readonly inputSize: [number, number],
     readonly range: FeatureRange,
     readonly source: string,
@@ -64,8 +66,11 @@ export class CustomFeatureNet {
     const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
     const artifacts: tf.io.ModelArtifacts = { ...(json as object), modelTopology: json.modelTopology, weightSpecs, weightData, format: json.format };
     const graph = json.format === 'graph-model' || 'node' in json.modelTopology;
-    const model = graph ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) : await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-    const shape = graph ? (model as tf.GraphModel).inputs[0].shape : (model as tf.LayersModel).inputs[0].shape;
+    // Loaded on demand: only --fid-model needs the model loaders (converter / layers).
+    const model = graph
+      ? await (await import('@tensorflow/tfjs-converter')).loadGraphModel(tf.io.fromMemory(artifacts))
+      : await (await import('@tensorflow/tfjs-layers')).loadLayersModel(tf.io.fromMemory(artifacts));
+    const shape = graph ? (model as GraphModel).inputs[0].shape : (model as LayersModel).inputs[0].shape;
     if (!shape || shape.length !== 4 || shape[3] !== 3 || !shape[1] || !shape[2] || shape[1] < 1 || shape[2] < 1) {
       throw new MissingWeightsError(`${file}: the feature network must take images [N, H, W, 3] with a fixed H and W, got [${shape}]`);
     }
@@ -75,7 +80,7 @@ export class CustomFeatureNet {
   /** uint8 NHWC images [n, r, r, 3] -> features [n, dim]. */
   features(images: Uint8Array, n: number, r: number): tf.Tensor2D {
     return tf.tidy(() => {
-      let x = tf.tensor4d(images, [n, r, r, 3], 'int32').toFloat();
+      let x = tf.cast(tf.tensor4d(images, [n, r, r, 3], 'int32'), 'float32');
       const [h, w] = this.inputSize;
       if (h !== r || w !== r) x = tf.image.resizeBilinear(x, [h, w], false, true);
       x = this.range === '0,255' ? x : this.range === '0,1' ? tf.div(x, 255) : tf.sub(tf.div(x, 127.5), 1);

@@ -6,7 +6,7 @@
  * (eqt50k_frac): fractional ones, the image shifted with a Lanczos-3 (a = 3) separable filter.
  * Translations uniform in [-0.125, 0.125] image widths per axis. Weight-free. Images NHWC.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RandomState } from '../sampling/rng.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { hasInputTransform } from '../sampling/input-transform.js';

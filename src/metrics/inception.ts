@@ -11,7 +11,7 @@
  * affine_grid), then (x - 128) / 128. Output: pool3 features [N, 2048], optionally the
  * 1008 logits (for the Inception Score).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type WeightSource, take, torchConvToHwio } from './weights.js';
 
 interface Conv { w: tf.Tensor4D; b: tf.Tensor1D; stride: number; pad: [number, number] }
@@ -207,7 +207,7 @@ export class InceptionV3 {
   /** uint8 NHWC images [n, r, r, 3] -> pool3 features (and logits) as NVIDIA's detector. */
   forward(images: Uint8Array, n: number, r: number, withLogits = false): { features: tf.Tensor2D; logits?: tf.Tensor2D } {
     return tf.tidy(() => {
-      const x = tf.tensor4d(images, [n, r, r, 3], 'int32').toFloat();
+      const x = tf.cast(tf.tensor4d(images, [n, r, r, 3], 'int32'), 'float32');
       return this.forwardNormalized(prepareInceptionInput(x), withLogits);
     });
   }

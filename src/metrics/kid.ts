@@ -5,7 +5,7 @@
  * m = min(#gen, #real, maxSubsetSize) rows drawn without replacement
  * (np.random.choice(n, m, replace=False) = permutation(n)[:m], reproduced by RandomState).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { RandomState } from '../sampling/rng.js';
 
 export interface KidOptions {

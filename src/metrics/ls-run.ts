@@ -3,7 +3,7 @@
  * layer (mapping output, no truncation), images with random noise, each image scored by
  * every attribute classifier; then the SVM / entropy part in linear-separability.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { RandomState } from '../sampling/rng.js';
 import { type AttributeClassifier, loadClassifier, toClassifierResolution } from './classifiers.js';
@@ -27,8 +27,8 @@ function classify(c: AttributeClassifier, img: tf.Tensor4D): tf.Tensor1D {
     const x = toClassifierResolution(img, c.resolution);
     const g = c.D.cfg.mbstdGroupSize;
     const parts: tf.Tensor2D[] = [];
-    for (let i = 0; i < x.shape[0]; i += g) parts.push(c.D.forward(x.slice([i], [Math.min(g, x.shape[0] - i)]) as tf.Tensor4D));
-    return tf.concat(parts).reshape([-1]) as tf.Tensor1D;
+    for (let i = 0; i < x.shape[0]; i += g) parts.push(c.D.forward(tf.slice(x, [i], [Math.min(g, x.shape[0] - i)])));
+    return tf.reshape(tf.concat(parts), [-1]) as tf.Tensor1D;
   });
 }
 
@@ -48,7 +48,7 @@ export async function sampleForLs(G: GeneratorLike, classifiers: AttributeClassi
     // Random noise as the reference, but seeded from our RandomState so that a seed repeats a run.
     const noiseSeed = rng.nextUint32() >>> 1;
     const img = tf.tidy(() => G.synthesis.forward(ws, { noiseMode: 'random', noiseSeed }));
-    const wLast = tf.tidy(() => ws.slice([0, G.numWs - 1, 0], [b, 1, wDim]).reshape([b, wDim]));
+    const wLast = tf.tidy(() => tf.reshape(tf.slice(ws, [0, G.numWs - 1, 0], [b, 1, wDim]), [b, wDim]));
     w.set((await wLast.data()) as Float32Array, done * wDim);
     for (let k = 0; k < classifiers.length; k++) {
       const l = classify(classifiers[k], img);

@@ -6,7 +6,7 @@
  * rendering the t and t + eps images with the same noise seed), an optional face crop, box downsampling to 256, LPIPS / eps^2, then the mean of the
  * values between the 1st ('lower') and 99th ('higher') percentiles.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import type { Vgg16 } from './vgg16.js';
 import { RandomState } from '../sampling/rng.js';

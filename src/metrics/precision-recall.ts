@@ -7,7 +7,7 @@
  * torch.cdist on large inputs): in Float64 JS for small sets, in blocks of float32 tfjs
  * matMuls for large ones (NVIDIA itself uses float16 features).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export type DistanceMode = 'js' | 'tfjs' | 'auto';
 const ROW_BLOCK = 512;

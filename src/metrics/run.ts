@@ -6,7 +6,7 @@
 import { computeEquivariance, transformableGenerator } from './equivariance.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { loadDataset, type Dataset } from '../data/dataset.js';
 import { RandomState } from '../sampling/rng.js';

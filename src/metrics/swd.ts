@@ -8,7 +8,7 @@
  * Randomness comes from a NumPy-exact RandomState so a seed reproduces the reference.
  * Needs no network weights, so it works as a training-time monitor on any machine.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { RandomState } from '../sampling/rng.js';
 
 export const SWD_NHOOD_SIZE = 7;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Generator } from '../networks/stylegan/generator.js';
 import type { Dataset } from '../data/dataset.js';
 import { RandomState, type RandomStateSnapshot } from '../sampling/rng.js';

@@ -10,7 +10,7 @@
  * channel vectors at relu1_2, relu2_2, relu3_3, relu4_3, relu5_3, squared differences weighted
  * by lin, averaged over space and summed over layers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type WeightSource, take, torchConvToHwio, MissingWeightsError } from './weights.js';
 
 /** [torchvision index, in, out] of each 3x3 conv; 'M' = 2x2 max pool. */
@@ -94,7 +94,7 @@ export class Vgg16 {
     if (!this.fc) throw new Error(`${this.source}: loaded without classifier weights`);
     const fc = this.fc;
     return tf.tidy(() => {
-      let x = tf.div(tf.tensor4d(images, [n, r, r, 3], 'int32').toFloat(), 255) as tf.Tensor4D;
+      let x = tf.div(tf.cast(tf.tensor4d(images, [n, r, r, 3], 'int32'), 'float32'), 255) as tf.Tensor4D;
       if (r !== 224) x = tf.image.resizeBilinear(x, [224, 224], false, true);
       x = tf.div(tf.sub(x, IMAGENET_MEAN), IMAGENET_STD) as tf.Tensor4D;
       const last = tf.maxPool(this.run(x, true).last, 2, 2, 'valid'); // [N, 7, 7, 512]

@@ -2,7 +2,7 @@
  * What sampling code needs from any generator (our `stylegan` Generator, the StyleGAN2
  * generator): z -> ws -> images, with the truncation trick and a noise mode.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 
 export interface GeneratorMappingOptions {
   /** w' = w_avg + psi (w - w_avg); 1 = off. */

@@ -1,5 +1,5 @@
 /** Style mixing (StyleGAN paper sec. 3.1), shared by every generation that has per-layer styles ws. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Style mixing: layers [0, crossover) from ws1, the rest from ws2; [N, numWs, wDim]. */
 export function mixStyles(ws1: tf.Tensor3D, ws2: tf.Tensor3D, crossover: number): tf.Tensor3D {

@@ -1,5 +1,5 @@
 /** Activations. Leaky ReLU is written with |x| so it stays differentiable twice (R1 needs it). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { FUSED, fusedBiasAct, hasFusedKernel } from './fused.js';
 
 /**

@@ -2,7 +2,7 @@
  * Equalized learning rate (ProGAN sec. 4.1): weights are stored raw and scaled at run
  * time by gain * lrMul / sqrt(fanIn), biases by lrMul, as NVIDIA's get_weight/apply_bias.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface EqualizedOpts {
   /** Activation gain folded into the weight scale (sqrt 2 before lrelu, 1 before linear). */

@@ -19,8 +19,8 @@
  * its own gradient (wrt x and b; the filters are constants); elsewhere composite tfjs ops give
  * the same values and their gradients (of any order) through tfjs autodiff.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { NamedAttrMap } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 import { FUSED, fusedBiasAct, hasFusedKernel } from './fused.js';
 import { firCorrelateValid, keepEvery, padCrop, zeroUpsample } from './resample.js';
 import { clampSymmetric, lrelu } from './activation.js';

@@ -7,8 +7,8 @@
  * gradients of gradients (R1, path length) flow: bias_act's input gradient is linear in dy with a
  * mask that is constant almost everywhere, and upfirdn2d's gradient is another upfirdn2d.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 
 export const FUSED = {
   /** y = clamp(act(x + b) * gain); inputs {x, b}, attrs {alpha, gain, clamp}; alpha 1 = linear, clamp < 0 = none. */

@@ -3,7 +3,7 @@
  * samples i and i + M*k share group i mod M (M = N / G); one feature per group is the
  * mean over C/F channels and pixels of the per-pixel stddev across the group.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** x [N, H, W, C] -> [N, H, W, C + F]. */
 export function minibatchStd(x: tf.Tensor4D, groupSize = 4, numFeatures = 1): tf.Tensor4D {

@@ -1,5 +1,5 @@
 /** Normalisations of StyleGAN: pixel norm of z, instance norm + style modulation (AdaIN). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** x / sqrt(mean(x^2 over features) + eps); x [N, C]. The mapping network's normalize_latents. */
 export function pixelNorm(x: tf.Tensor2D, eps = 1e-8): tf.Tensor2D {

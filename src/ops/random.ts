@@ -4,7 +4,7 @@
  * tf.randomNormal, whose seedable polar-method generator costs ~100 ns a value. Seeded draws keep
  * tf.randomNormal: its stream for a seed is the same on every backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 // xoshiro128** state, seeded once per process from Math.random.
 const s = Uint32Array.from({ length: 4 }, () => (Math.random() * 2 ** 32) >>> 0);

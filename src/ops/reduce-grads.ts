@@ -4,8 +4,8 @@
  * StyleGAN2's R1 and path-length terms take these gradients of big activations every step. The
  * values are the same bits (dy * 1 = dy; Mean divides before broadcasting, one division each).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Tensor } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 
 /** dy [reduced shape] -> x's shape, along the reduced axes. */
 function spread(dy: Tensor, x: Tensor, axis: number | number[]): Tensor {

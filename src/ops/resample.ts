@@ -3,7 +3,7 @@
  * gradients are themselves differentiable, so R1 (a gradient of a gradient) works through
  * them; the blur carries its own gradient since depthwise backprop kernels have none.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { FUSED, fusedUpFirDn2d, hasFusedKernel } from './fused.js';
 
 /** Nearest-neighbour 2x upsampling [N, H, W, C] -> [N, 2H, 2W, C], as NVIDIA's upscale2d. */

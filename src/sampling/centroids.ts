@@ -3,7 +3,7 @@
  * published imagenet_centroids.npy: k-means centres of many ws): a float .npy [K, wDim].
  * Each sample truncates towards the centroid nearest its w. Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { parseNpy } from '../io/npy.js';
 
 /** The centroids [K, wDim] of a .npy, checked against the network's wDim. */

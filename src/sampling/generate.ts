@@ -2,12 +2,12 @@
  * Images from seeds, as NVIDIA's generate.py: z = RandomState(seed).randn(1, zDim), the
  * truncation trick, noise mode. Browser-safe (no Node imports).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorForwardOptions, GeneratorLike } from '../networks/generator-api.js';
 import type { NetworkConfig } from '../networks/config.js';
 import type { StyleGANConfig } from '../networks/stylegan/config.js';
-import type { RawTensor } from '../networks/params.js';
+import { skipInit, type RawTensor } from '../networks/params.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { StyleGAN3Generator } from '../networks/stylegan3/generator.js';
 import { StyleGANXLGenerator } from '../networks/stylegan-xl/generator.js';
@@ -18,7 +18,7 @@ import { seedToZ } from './rng.js';
 
 /** G_ema of a checkpoint as a ready generator. */
 export function generatorFromSnapshot(s: Snapshot, source: string): Generator {
-  return loadInto(new Generator(s.config), s.modules.G_ema!, `${source} (G_ema)`);
+  return loadInto(new Generator(s.config, skipInit), s.modules.G_ema!, `${source} (G_ema)`);
 }
 
 /** Loads `params` into a fresh network, disposing it again if they do not fit. */
@@ -42,7 +42,7 @@ export function buildGenerator(config: NetworkConfig, params: Record<string, Raw
   if (isBaselineArch(config.arch)) return loadInto(new BaselineGenerator(config as BaselineConfig), params, source);
   if (config.arch === 'stylegan3') return loadInto(new StyleGAN3Generator(config), params, source);
   if (config.arch === 'stylegan-xl') return loadInto(new StyleGANXLGenerator(config), params, source);
-  return config.arch === 'stylegan2' ? loadInto(new StyleGAN2Generator(config), params, source) : loadInto(new Generator(config as StyleGANConfig), params, source);
+  return config.arch === 'stylegan2' ? loadInto(new StyleGAN2Generator(config, skipInit), params, source) : loadInto(new Generator(config as StyleGANConfig, skipInit), params, source);
 }
 
 /** G_ema of a checkpoint of any arch from its bytes (browser-safe). */
@@ -76,7 +76,7 @@ export function classLabels(G: GeneratorLike, n: number, classIdx?: number): tf.
   if (cDim === 0) return undefined;
   if (classIdx === undefined) throw new Error(`this is a conditional network with ${cDim} classes: give a class index (--class)`);
   if (!Number.isInteger(classIdx) || classIdx < 0 || classIdx >= cDim) throw new Error(`class ${classIdx} is out of range [0, ${cDim})`);
-  return tf.oneHot(tf.fill([n], classIdx, 'int32') as tf.Tensor1D, cDim).toFloat() as tf.Tensor2D;
+  return tf.cast(tf.oneHot(tf.fill([n], classIdx, 'int32') as tf.Tensor1D, cDim), 'float32') as tf.Tensor2D;
 }
 
 /** Generates one image per seed, `batch` at a time. Default noise mode 'const', as generate.py. */

@@ -3,7 +3,7 @@
  * resolution, faded in by alpha, then nearest-upsampled to the full size like the training
  * fakes grids. Layers above the stage are untrained, so the full-resolution output would be noise.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Generator } from '../networks/stylegan/generator.js';
 import type { GeneratorForwardOptions, GeneratorLike, GeneratorSynthesisOptions } from '../networks/generator-api.js';
 import type { SchedulePoint } from '../training/schedule.js';

@@ -4,7 +4,7 @@
  * (the paper's PPL uses the same pair, sec. 4.2). Several walks render side by side as a grid,
  * laid out like NVIDIA's gen_video.py. Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike, GeneratorMappingOptions } from '../networks/generator-api.js';
 import { seedToZ } from './rng.js';
 import { checkClass } from './labels.js';

@@ -3,7 +3,7 @@
  * [N, cDim] per class index, checked against the network. Unconditional networks take none.
  * Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 
 /** Whether `G` needs a class label. */
@@ -23,7 +23,7 @@ export function checkClass(G: GeneratorLike, classIdx: number | undefined): void
 export function oneHotRows(G: GeneratorLike, classes: number[]): tf.Tensor2D | undefined {
   if (!isConditional(G)) return undefined;
   classes.forEach((c) => checkClass(G, c));
-  return tf.tidy(() => tf.oneHot(tf.tensor1d(classes, 'int32'), G.cfg.cDim).toFloat() as tf.Tensor2D);
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), G.cfg.cDim), 'float32') as tf.Tensor2D);
 }
 
 /** Labels for n samples of one class (undefined = unconditional; a conditional network needs the class). */

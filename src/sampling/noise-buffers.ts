@@ -3,7 +3,7 @@
  * store (`*.noiseConst`: [1, R, R, 1] in `stylegan`, [R, R] in `stylegan2`), so noise studies
  * and projection work on every arch through noise mode 'const'. Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import type { ParamStore } from '../networks/params.js';
 

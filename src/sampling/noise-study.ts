@@ -3,7 +3,7 @@
  * noise draws, the per-pixel standard deviation over them, and the image with noise in all,
  * none, only fine or only coarse layers. Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { seedsToZ } from './generate.js';
 import { hasStore, withNoiseMaps, type NoiseBuffer } from './noise-buffers.js';

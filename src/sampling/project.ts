@@ -5,7 +5,7 @@
  * autocorrelation penalty that keeps the noise maps from encoding the image, and noise maps
  * renormalised to N(0, 1) after every step. Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import type { ImageDistance } from './projection-distance.js';
 import { hasStore, noiseBuffers } from './noise-buffers.js';

@@ -3,7 +3,7 @@
  * [rows, numWs, wDim]) through G.synthesis, one image per row, as NVIDIA's generate.py.
  * Browser-safe (no Node imports).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike, GeneratorSynthesisOptions } from '../networks/generator-api.js';
 import { parseNpz } from '../io/npy.js';
 import type { GeneratedImage } from './generate.js';

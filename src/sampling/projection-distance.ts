@@ -4,7 +4,7 @@
  * discriminator's intermediate features when the checkpoint has D (a trained D's features are
  * a learned, data-specific perceptual space). Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { LRELU_GAIN, useFused } from '../networks/stylegan/config.js';
 import type { Discriminator } from '../networks/stylegan/discriminator.js';
 import { addBias, equalizedConv2d, scaledConvWeight } from '../ops/equalized.js';

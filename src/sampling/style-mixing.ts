@@ -3,7 +3,7 @@
  * column seed's w copied into the chosen style layers (`w[row][styles] = w[col][styles]`).
  * Browser-safe (no Node imports).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 
 type NoiseMode = 'const' | 'random' | 'none';

@@ -2,7 +2,7 @@
  * Truncation-trick sweeps (paper appendix B, fig. 8): rows are seeds, columns psi values;
  * psi 0 is the average-w image for every seed, psi 1 the plain image. Browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { seedsToZ } from './generate.js';
 import { synthesizeAll } from './style-mixing.js';

@@ -1,5 +1,5 @@
 /** Adam over a ParamStore, with state that a snapshot can save and restore exactly. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore, RawTensor } from '../networks/params.js';
 import { FUSED, hasFusedKernel } from '../ops/fused.js';
 

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../networks/config.js';
 import { isBaselineArch, baselineConfig } from '../networks/baselines/config.js';
 import { BASELINE_HYPER } from './baselines/hyper.js';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { encodePng } from '../data/grid.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 import type { Snapshot } from '../io/snapshot.js';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../networks/config.js';
 import type { StyleGANConfig } from '../networks/stylegan/config.js';
 import type { Generator } from '../networks/stylegan/generator.js';

@@ -2,7 +2,7 @@
  * GAN losses of the StyleGAN paper (sec. 4 / appendix C): non-saturating logistic with R1
  * (Mescheder et al. 2018) and WGAN-GP with epsilon drift (Gulrajani et al. 2017; ProGAN).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export type LossName = 'nsgan-r1' | 'wgan-gp';
 

@@ -4,7 +4,7 @@
  * their running mean. Built from differentiable ops, so the penalty has gradients with
  * respect to G's weights (a gradient of a gradient).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Per-sample path lengths sqrt(mean over styles of ||d(sum(img * plNoise)) / dw||^2), [N].

@@ -3,7 +3,7 @@
  * v <- alpha v + (1 - alpha) g^2; p <- p - lr g / (sqrt(v) + eps). WGAN (Arjovsky et al. 2017)
  * trains with it: momentum-based optimizers were unstable with weight clipping. Same face as Adam.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore, RawTensor } from '../networks/params.js';
 
 export interface RmspropOptions {

@@ -4,7 +4,7 @@
  * their Adam optimizers, real batches, the G_ema moving average with ramp-up, w_avg tracking,
  * and snapshot save/restore. The arch-specific step lives in the subclasses.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../networks/config.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import type { ParamStore, RawTensor } from '../networks/params.js';

@@ -5,7 +5,7 @@
  * every dRegInterval steps); reg phases weight their loss by the interval, and both
  * optimizers use lr * r and betas^r with r = interval / (interval + 1) (lazy regularization).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { StyleGAN2Discriminator } from '../networks/stylegan2/discriminator.js';

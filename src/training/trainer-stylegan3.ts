@@ -5,7 +5,7 @@
  * Dreg (R1 every dRegInterval steps, lazy). No path length regularization and no style mixing.
  * For R, D sees its inputs blurred by a Gaussian whose sigma fades from 10 to 0.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type StyleGAN3Config, discriminatorConfig } from '../networks/stylegan3/config.js';
 import { StyleGAN3Generator } from '../networks/stylegan3/generator.js';
 import { StyleGAN2Discriminator } from '../networks/stylegan2/discriminator.js';

@@ -4,7 +4,7 @@
  * G_ema moving average and the progressive-growing schedule. Every random draw comes from
  * one MT19937 whose state is checkpointed, so a resumed run continues exactly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGANConfig } from '../networks/stylegan/config.js';
 import { Generator } from '../networks/stylegan/generator.js';
 import { mixStyles } from '../networks/mix-styles.js';

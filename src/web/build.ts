@@ -173,6 +173,10 @@ export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
     if (!isComplete(prebuilt)) throw new Error(`STYLEGAN_WEB_DIST=${prebuilt} does not hold a complete web build`);
     return prebuilt;
   }
+  // The compiled package (dist/web/build.js) carries its pages, built with it by `npm run build`;
+  // the sources (tsx) build theirs on demand, so that they always show the working tree.
+  const packaged = path.join(REPO_ROOT, 'dist', 'pages');
+  if (import.meta.url.endsWith('.js') && isComplete(packaged)) return packaged;
   const cacheDir = o.cacheDir ?? defaultCacheDir();
   const hash = webKey();
   const final = path.join(cacheDir, hash);
@@ -213,7 +217,8 @@ export async function ensureWebBuild(o: EnsureOptions = {}): Promise<string> {
   }
 }
 
-// `npm run build:web [outDir]`: a standalone build (default web/dist), for hosting the pages elsewhere.
+// `npm run build:web [outDir]`: a standalone build (default web/dist), for hosting the pages
+// elsewhere; `npm run build` writes dist/pages, the pages of the compiled package.
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const out = path.resolve(process.argv[2] ?? path.join(WEB_ROOT, 'dist'));
   await buildWeb(out);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../../src/backend/node.js';
 import { Trainer, DEFAULT_HYPER } from '../../src/training/trainer.js';
 import { tinyConfig } from '../helpers.js';

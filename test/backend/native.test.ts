@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../../src/backend/node.js';
 import { registerNativeBackend, NATIVE_KERNELS } from '../../src/backend/native.js';
 import { loadNativeAddon, openblasCoreFor } from '../../src/backend/native-addon.js';

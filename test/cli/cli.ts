@@ -1,13 +1,13 @@
-/** Runs `bin/stylegan.js` in a child process, as a user would (helper for the CLI tests). */
+/** Runs the CLI in a child process, as a user would, from the sources (helper for the CLI tests; see ../cli-entry.ts). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cliArgs } from '../cli-entry.js';
 
 /** A net of a few thousand parameters (cpu16 shrunk) on 16 emoji at 16 px, growing from 8 px. */
 export const TINY_NET = ['--max-images', '16', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
   '--grow-start', '8', '--stab-kimg', '0.008', '--fade-kimg', '0.008', '--grid', '2x2', '--backend', 'wasm'];
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/stylegan.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -25,7 +25,7 @@ export interface CliRun {
 }
 
 export function startCli(args: string[], timeoutMs = 120_000): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, STYLEGAN_DEBUG: '' } });
+  const child = spawn(process.execPath, [...cliArgs(), ...args], { cwd: ROOT, env: { ...process.env, STYLEGAN_DEBUG: '' } });
   let stdout = '', stderr = '';
   const waiters: Array<{ re: RegExp; resolve: () => void }> = [];
   child.stdout!.on('data', (d) => { stdout += d; });

@@ -21,7 +21,7 @@ import { decodeNetworkSnapshot } from '../../src/io/snapshot.js';
 import { parseNpy } from '../../src/io/npy.js';
 import { toUint8 } from '../../src/data/grid.js';
 import { isMap } from '../../src/io/pickle.js';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { StyleGAN2Discriminator } from '../../src/networks/stylegan2/discriminator.js';
 
 before(setup);

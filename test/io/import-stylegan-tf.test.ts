@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, tinyConfig } from '../helpers.js';
 import { importStyleganTf, mapNetwork, readStyleganTfPickle, type TfNetwork } from '../../src/io/import-stylegan-tf.js';
 import { expandTable } from '../../src/io/stylegan-tf-table.js';

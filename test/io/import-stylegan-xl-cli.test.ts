@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup } from '../helpers.js';
 import { readNetworkFile } from '../../src/cli/network.js';
 import { generateCommand } from '../../src/cli/generate.js';
@@ -77,8 +77,8 @@ test('--centroids-path: truncation towards the nearest centroid (gen_utils.get_w
   try {
     // Two centroids: seed 5's own w (so psi has no effect on it) and a far point.
     const z = seedsToZ([5], 64);
-    const c = tf.oneHot(tf.tensor1d([3], 'int32'), 10).toFloat() as tf.Tensor2D;
-    const w = tf.tidy(() => tf.slice(G.mappingForward(z, { c }), [0, 0, 0], [1, 1, 256]).reshape([256]));
+    const c = tf.cast(tf.oneHot(tf.tensor1d([3], 'int32'), 10), 'float32') as tf.Tensor2D;
+    const w = tf.tidy(() => tf.reshape(tf.slice(G.mappingForward(z, { c }), [0, 0, 0], [1, 1, 256]), [256]));
     const cent = new Float32Array(512);
     cent.set(w.dataSync() as Float32Array, 0);
     cent.fill(100, 256);

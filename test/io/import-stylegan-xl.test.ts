@@ -7,7 +7,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { configFromStateXL, importStyleGANXL, mapStyleGANXLGenerator } from '../../src/io/import-stylegan-xl.js';
@@ -87,7 +87,7 @@ for (const dir of ['', 'stem16/']) {
       let worstW = 0, worstImg = 0, worstLevel = 0;
       for (const cs of fx.cases) {
         const z = seedsToZ([cs.seed], 64);
-        const c = tf.oneHot(tf.tensor1d([cs.cls], 'int32'), 10).toFloat() as tf.Tensor2D;
+        const c = tf.cast(tf.oneHot(tf.tensor1d([cs.cls], 'int32'), 10), 'float32') as tf.Tensor2D;
         const ws = G.mappingForward(z, { c, truncationPsi: cs.trunc });
         const wRef = parseNpy(read(dir, cs.w));
         assert.deepEqual(wRef.shape, [fx.num_ws, 256]);
@@ -129,7 +129,7 @@ test('a batch gives the pictures of one seed at a time (as gen_images.py), trunc
   const { G } = load('');
   try {
     const z = seedsToZ([0, 1, 2], 64);
-    const c = tf.oneHot(tf.tensor1d([0, 1, 2], 'int32'), 10).toFloat() as tf.Tensor2D;
+    const c = tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2], 'int32'), 10), 'float32') as tf.Tensor2D;
     const before = tf.memory().numTensors;
     const batch = G.forward(z, { c, truncationPsi: 0.7 });
     assert.equal(tf.memory().numTensors, before + 1);

@@ -86,7 +86,7 @@ test('conditional networks: --class picks the label; without one, a one-line err
 
 test('no tensors leak from generating or from D', async () => {
   const { StyleGAN2Discriminator } = await import('../../src/networks/stylegan2/discriminator.js');
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('@tensorflow/tfjs-core');
   const snap = readNetworkFile(pkl, { full: true });
   const G = networkFromSnapshot(snap, 'pkl');
   const D = new StyleGAN2Discriminator(snap.config as never);

@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { importStyleGAN2 } from '../../src/io/import-stylegan2.js';
 import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
@@ -41,7 +41,7 @@ for (const name of ['stylegan2-cond-resnet-skip', 'stylegan2-orig-fp16']) {
     D.store.loadRaw(r.D!, 'D');
     assert.equal(G.store.numParams(), fx.g_params);
     assert.equal(D.store.numParams(), fx.d_params);
-    const label = (cls: number[]) => (cfg.cDim ? tf.oneHot(cls, cfg.cDim).toFloat() as tf.Tensor2D : undefined);
+    const label = (cls: number[]) => (cfg.cDim ? tf.cast(tf.oneHot(cls, cfg.cDim), 'float32') as tf.Tensor2D : undefined);
     for (const c of fx.cases) {
       const img = G.forward(seedsToZ([c.seed], cfg.zDim), {
         c: label([c.cls ?? 0]), truncationPsi: c.trunc, truncationCutoff: c.cutoff, noiseMode: c.noise_mode,
@@ -65,7 +65,7 @@ for (const name of ['stylegan2-cond-resnet-skip', 'stylegan2-orig-fp16']) {
     G.store.loadRaw(r.G_ema, 'G_ema');
     const D = new StyleGAN2Discriminator(cfg);
     D.store.loadRaw(r.D!, 'D');
-    const labels = cfg.cDim ? tf.oneHot([0, 1, 2, 3].map((i) => i % cfg.cDim), cfg.cDim).toFloat() as tf.Tensor2D : null;
+    const labels = cfg.cDim ? tf.cast(tf.oneHot([0, 1, 2, 3].map((i) => i % cfg.cDim), cfg.cDim), 'float32') as tf.Tensor2D : null;
     const relErr = (ours: ArrayLike<number>, ref: Float32Array) => maxAbsDiff(ours, ref) / Math.max(...ref.map(Math.abs));
     const inp = parseNpy(read('d_input.npy'));
     const x = tf.transpose(tf.tensor4d(inp.data as Float32Array, inp.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;

@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { configFromInitKwargs, importStyleGAN2, mapStyleGAN2Network, readStyleGAN2Pickle, flattenModule } from '../../src/io/import-stylegan2.js';

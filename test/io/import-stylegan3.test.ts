@@ -7,7 +7,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { config3FromInitKwargs, discriminatorConfig, importStyleGAN3, mapStyleGAN3Generator } from '../../src/io/import-stylegan3.js';

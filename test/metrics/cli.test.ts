@@ -12,7 +12,8 @@ import { encodeSafetensors } from '../../src/io/safetensors.js';
 import { writePng } from '../../src/data/grid.js';
 import { InceptionV3 } from '../../src/metrics/inception.js';
 import { HashWeights } from './hash-weights.js';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 
 let dir = '', net = '', data = '', other = '';
 let vggWritten: Promise<string> | undefined;
@@ -130,9 +131,9 @@ test('kid50k_full --num 2 with an Inception weights file; real features come fro
 
 /** A small TF.js Layers model (conv + global average pool: 6 features) saved as model.json + weights.bin. */
 async function saveFeatureNet(dirPath: string): Promise<string> {
-  const model = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 6, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-    tf.layers.globalAveragePooling2d({}),
+  const model = tfl.sequential({ layers: [
+    tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 6, kernelSize: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+    tfl.layers.globalAveragePooling2d({}),
   ] });
   fs.mkdirSync(dirPath, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (a) => {

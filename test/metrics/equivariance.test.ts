@@ -7,7 +7,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, testRandom } from '../helpers.js';
 import { applyFractionalTranslation, applyIntegerTranslation, computeEquivariance, transformableGenerator, type Images, type TransformableGenerator } from '../../src/metrics/equivariance.js';
 import { SynthesisInput } from '../../src/networks/stylegan3/input.js';

@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup } from '../helpers.js';
 import { HashWeights } from './hash-weights.js';
 import { InceptionV3, prepareInceptionInput } from '../../src/metrics/inception.js';
@@ -19,7 +19,7 @@ test('Inception-v3 pool3 features and logits match NumPy (107x107 input: a 2x2 l
   const net = new InceptionV3(new HashWeights(), 'hash');
   const r = REF.inception;
   const img = new Uint8Array(Buffer.from(r.input, 'base64'));
-  const x = tf.tidy(() => tf.div(tf.sub(tf.tensor4d(img, [r.n, r.size, r.size, 3], 'int32').toFloat(), 128), 128) as tf.Tensor4D);
+  const x = tf.tidy(() => tf.div(tf.sub(tf.cast(tf.tensor4d(img, [r.n, r.size, r.size, 3], 'int32'), 'float32'), 128), 128) as tf.Tensor4D);
   const { features, logits } = net.forwardNormalized(x, true);
   assert.deepEqual(features.shape, [2, 2048]);
   const got = (await features.data()) as Float32Array, want = f32(r.features);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup } from '../helpers.js';
 import { runCli } from '../cli/cli.js';
 import { unpickle } from '../../src/io/pickle.js';

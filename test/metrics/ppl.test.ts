@@ -1,7 +1,7 @@
 /** Perceptual path length pieces: slerp, the crop/downsample, and the sampler on a tiny generator. */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, tinyConfig, testRandom } from '../helpers.js';
 import { HashWeights } from './hash-weights.js';
 import { slerp, pplImages, perceptualPathLength } from '../../src/metrics/ppl.js';

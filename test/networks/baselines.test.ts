@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, testRandom } from '../helpers.js';
 import { BASELINE_ARCHS, baselineConfig, type BaselineArch } from '../../src/networks/baselines/config.js';
 import { BaselineGenerator, buildDiscriminator } from '../../src/networks/baselines/generator.js';

@@ -6,7 +6,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, testRandom, maxAbsDiff } from '../helpers.js';
 import {
   type Fir, type UpFirDnOptions, biasAct, conv2dResample, modulatedConv2d, setupFilter, upfirdn2d, upfirdn2dRef, upsample2d, downsample2d,

@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, testRandom } from '../helpers.js';
 import type { StyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
@@ -48,7 +48,7 @@ test('every architecture runs G and D forward with the right shapes, conditional
     const G = new StyleGAN2Generator(cfg, testRandom(1)), D = new StyleGAN2Discriminator(cfg, testRandom(2));
     assert.equal(G.numWs, 6, name); // 1 + 2 + 2 convs, + the last ToRGB
     const z = tf.randomNormal([4, cfg.zDim], 0, 1, 'float32', 3) as tf.Tensor2D;
-    const c = cfg.cDim ? tf.oneHot([0, 1, 2, 0], 3).toFloat() as tf.Tensor2D : undefined;
+    const c = cfg.cDim ? tf.cast(tf.oneHot([0, 1, 2, 0], 3), 'float32') as tf.Tensor2D : undefined;
     const img = G.forward(z, { c, truncationPsi: 0.7, noiseMode: 'random', noiseSeed: 5 });
     assert.deepEqual(img.shape, [4, 16, 16, 3], name);
     const logits = D.forward(img, c ?? null);
@@ -78,7 +78,7 @@ test('gradients reach every trainable parameter of G and D', () => {
   for (const [name, cfg] of CONFIGS) {
     const G = new StyleGAN2Generator(cfg, testRandom(7)), D = new StyleGAN2Discriminator(cfg, testRandom(8));
     const z = tf.randomNormal([4, cfg.zDim], 0, 1, 'float32', 9) as tf.Tensor2D;
-    const c = cfg.cDim ? tf.oneHot([0, 1, 2, 0], 3).toFloat() as tf.Tensor2D : undefined;
+    const c = cfg.cDim ? tf.cast(tf.oneHot([0, 1, 2, 0], 3), 'float32') as tf.Tensor2D : undefined;
     const vars = [...G.store.vars.values(), ...D.store.vars.values()];
     const { grads } = tf.variableGrads(() => tf.sum(D.forward(G.forward(z, { c, noiseMode: 'random', noiseSeed: 1 }), c ?? null)) as tf.Scalar, vars);
     for (const [k, v] of [...G.store.vars, ...D.store.vars]) {

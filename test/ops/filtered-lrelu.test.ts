@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../../src/backend/node.js';
 import { FUSED, hasFusedKernel } from '../../src/ops/fused.js';
 import { filteredLrelu, filteredLreluComposite, filteredLreluRef, type FilteredLreluOptions, type FirFilter } from '../../src/ops/filtered-lrelu.js';

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../../src/backend/node.js';
 import { FUSED, hasFusedKernel } from '../../src/ops/fused.js';
 import { biasAct, setupFilter, upfirdn2d, type Activation, type UpFirDnOptions } from '../../src/networks/stylegan2/ops.js';

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { lrelu, lreluRef } from '../../src/ops/activation.js';
 import { weightScale, equalizedDense } from '../../src/ops/equalized.js';
@@ -103,8 +103,8 @@ test('upsample (nearest) and downsample (box) x=[1,2,2,2]', () => {
 test('fused upsample conv equals nearest upsample + 3x3 conv with the flipped kernel, away from the border', () => {
   const x = tf.tensor4d(seq(1 * 6 * 6 * 2), [1, 6, 6, 2]);
   const w = tf.tensor4d(seq(3 * 3 * 2 * 3, 1.7), [3, 3, 2, 3]);
-  const fused = upsampleConv2dFused(x, w).slice([0, 2, 2, 0], [1, 8, 8, 3]).dataSync();
-  const plain = tf.conv2d(upsample2d(x), tf.reverse(w, [0, 1]) as tf.Tensor4D, 1, 'same').slice([0, 2, 2, 0], [1, 8, 8, 3]).dataSync();
+  const fused = tf.slice(upsampleConv2dFused(x, w), [0, 2, 2, 0], [1, 8, 8, 3]).dataSync();
+  const plain = tf.slice(tf.conv2d(upsample2d(x), tf.reverse(w, [0, 1]) as tf.Tensor4D, 1, 'same'), [0, 2, 2, 0], [1, 8, 8, 3]).dataSync();
   assert.ok(maxAbsDiff(fused, plain) < 1e-4, `${maxAbsDiff(fused, plain)}`);
 });
 
@@ -136,7 +136,7 @@ test('second-order gradient through blur + conv + lrelu (as R1 needs) matches fi
   const w0 = seq(3 * 3 * 2 * 2, 0.61);
   // r1(w) = |d D(x; w) / dx|^2, D = sum(lrelu(conv(blur(x)))^2 / 2)
   const r1 = (w: tf.Tensor) => tf.tidy(() => {
-    const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.square(lrelu(tf.conv2d(blur2d(xx as tf.Tensor4D), w as tf.Tensor4D, 1, 'same')))).div(2))(x);
+    const gx = tf.grad((xx: tf.Tensor) => tf.div(tf.sum(tf.square(lrelu(tf.conv2d(blur2d(xx as tf.Tensor4D), w as tf.Tensor4D, 1, 'same')))), 2))(x);
     return tf.sum(tf.square(gx)) as tf.Scalar;
   });
   gradCheck('r1', r1, w0, [3, 3, 2, 2], 3e-2);

@@ -9,16 +9,16 @@ import sharp from 'sharp';
 import { setup } from '../helpers.js';
 import { tinyGenerator, writeTinyCheckpoint } from './tiny-net.js';
 import { parseNpz } from '../../src/io/npy.js';
+import { cliArgs } from '../cli-entry.js';
 
 const run = promisify(execFile);
-const BIN = path.resolve('bin/stylegan.js');
 let net = '';
 let dir = '';
 
 /** Runs `stylegan args`; resolves with exit code and output (never rejects on a nonzero exit). */
 async function stylegan(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [BIN, ...args, '--backend', 'wasm'], { env, timeout: 60000 });
+    const r = await run(process.execPath, [...cliArgs(), ...args, '--backend', 'wasm'], { env, timeout: 60000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup } from '../helpers.js';
 import { loadGenerator } from '../../src/sampling/load-generator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';

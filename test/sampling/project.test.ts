@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { tinyGenerator } from './tiny-net.js';
 import { project, projectionLr, psnr, noiseRegularization, wStats } from '../../src/sampling/project.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup } from '../helpers.js';
 import { generateCommand } from '../../src/cli/generate.js';
 import { encodeNpz } from '../../src/io/npy.js';

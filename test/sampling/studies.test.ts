@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { tinyGenerator } from './tiny-net.js';
 import { seedsToZ, generateImages } from '../../src/sampling/generate.js';

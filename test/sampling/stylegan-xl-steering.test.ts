@@ -7,7 +7,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, maxAbsDiff } from '../helpers.js';
 import { importStyleGANXL } from '../../src/io/import-stylegan-xl.js';
 import { StyleGANXLGenerator } from '../../src/networks/stylegan-xl/generator.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { tinyConfig, testRandom } from '../helpers.js';
 import { Generator } from '../../src/networks/stylegan/generator.js';
 import { Discriminator } from '../../src/networks/stylegan/discriminator.js';

@@ -7,7 +7,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, tinyData, assertSameBits } from '../helpers.js';
 import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 import type { StyleGAN2Config } from '../../src/networks/stylegan2/config.js';

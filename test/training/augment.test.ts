@@ -8,7 +8,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, testRandom, maxAbsDiff } from '../helpers.js';
 import { parseNpz } from '../../src/io/npy.js';
 import { augmentSpec, type AugmentSpec } from '../../src/training/augment/specs.js';

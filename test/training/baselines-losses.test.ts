@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, testRandom } from '../helpers.js';
 import {
   aaeGeneratorLoss, bceWithLogits, sigmoid2, beganEnergy, beganUpdate, draganGradientPenalty, leastSquares, reparameterize, vaeLoss,
@@ -39,7 +39,7 @@ test('least squares, Wasserstein critic and generator losses', () => {
 /** D(x) = sum(w * x) + b on [N, 2, 2, 1] images: its input gradient is w everywhere. */
 function linearD(w: number[], b: number) {
   const wt = tf.tensor4d(w, [1, 2, 2, 1]);
-  return { d: (x: tf.Tensor4D) => tf.add(tf.sum(tf.mul(x, wt), [1, 2, 3]), b).reshape([-1, 1]), dispose: () => wt.dispose() };
+  return { d: (x: tf.Tensor4D) => tf.reshape(tf.add(tf.sum(tf.mul(x, wt), [1, 2, 3]), b), [-1, 1]), dispose: () => wt.dispose() };
 }
 
 test('WGAN-GP on a linear critic: (||w|| - 1)^2 whatever the interpolation', () => {

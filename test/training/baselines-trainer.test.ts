@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { assertSameBits, setup, tinyData } from '../helpers.js';
 import { BASELINE_ARCHS, baselineConfig, type BaselineArch } from '../../src/networks/baselines/config.js';
 import { BaselineTrainer } from '../../src/training/baselines/trainer.js';

@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, testRandom } from '../helpers.js';
 import { discriminatorLoss, generatorLoss, gradNormSquared } from '../../src/training/losses.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { runTraining } from '../../src/training/loop.js';
 import { DEFAULT_HYPER } from '../../src/training/trainer.js';
 import { setup, tinyConfig } from '../helpers.js';

@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, tinyData, assertSameBits } from '../helpers.js';
 import { defaultStyleGAN3Config, type StyleGAN3Config } from '../../src/networks/stylegan3/config.js';
 import { Stylegan3Trainer, blurImages, blurSigmaAt } from '../../src/training/trainer-stylegan3.js';

@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, tinyConfig, testRandom, tinyData, assertSameBits } from '../helpers.js';
 import { mixStyles } from '../../src/networks/mix-styles.js';
 import { truncate } from '../../src/networks/stylegan/generator.js';

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { cliArgs } from '../cli-entry.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -62,7 +63,7 @@ export interface CliServer {
 /** Runs `stylegan ...args --port 0` and resolves with the URL it prints. */
 export function startCli(args: string[], timeoutMs = 60_000): Promise<CliServer> {
   // The IPC channel makes the server end with this test process, however that ends.
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args, '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const proc = spawn(process.execPath, [...cliArgs(), ...args, '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let out = '';
   const stop = () => new Promise<void>((resolve) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return resolve();

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ensureWebBuild } from '../../src/web/build.js';
 import { foreignRequests, launchBrowser, startCli, REPO } from './browser.js';
+import { cliArgs } from '../cli-entry.js';
 
 interface Training {
   proc: ChildProcess;
@@ -25,7 +26,7 @@ interface Training {
 function startTraining(outdir: string): Training {
   const args = ['train', '--outdir', outdir, '--max-images', '16', '--resolution', '8', '--batch', '4',
     '--kimg', '1', '--tick', '0.004', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin/stylegan.js'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...cliArgs(), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setup, tinyConfig, testRandom } from '../helpers.js';
 import { Generator } from '../../src/networks/stylegan/generator.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';

@@ -4,7 +4,7 @@
  * arch the library loads (StyleGAN, StyleGAN2, the baselines: z interpolation only) through the same code as `stylegan generate`, so
  * with noise strength 1, no mixing and no interpolation an image is the CLI's image for that seed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike } from '../../src/networks/generator-api.js';
 import type { ParamStore } from '../../src/networks/params.js';
 import { seedsToZ } from '../../src/sampling/generate.js';
@@ -87,7 +87,7 @@ export class Engine {
     if (this.transformable) setTranslateRotate(this.G, p.translate ?? [0, 0], p.rotate ?? 0);
     return tf.tidy(() => {
       const { cDim, zDim } = this.G.cfg;
-      const c = cDim > 0 ? (tf.oneHot(tf.tensor1d([Math.min(cDim - 1, p.cls ?? 0)], 'int32'), cDim).toFloat() as tf.Tensor2D) : undefined;
+      const c = cDim > 0 ? (tf.cast(tf.oneHot(tf.tensor1d([Math.min(cDim - 1, p.cls ?? 0)], 'int32'), cDim), 'float32') as tf.Tensor2D) : undefined;
       // Networks without W space (the baselines) take z as is: no truncation, no style mixing.
       const wSpace = this.G.hasWSpace !== false;
       const opts = { truncationPsi: wSpace ? p.psi : 1, truncationCutoff: p.cutoff, c };

@@ -1,6 +1,7 @@
 /** Playground page: wires the controls to the Engine and redraws on every change. */
 import '@tensorflow/tfjs-backend-webgpu';
-import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgl';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../../src/backend/index.js';
 import { loadAnyGeneratorFromBytes } from '../../src/sampling/generate.js';
 import { Engine, type RenderParams } from './engine.js';

@@ -5,7 +5,7 @@
  * (`encoder.*`, `decoder.*`; the snapshot's G). D tells prior samples z ~ N(0, I) from codes:
  * 10 -> 512 -> 256 -> 1 (LeakyReLU 0.2; logit, the sigmoid is in the loss).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import type { BaselineConfig } from './config.js';
 import { BatchNorm, Linear, leaky } from './layers.js';

@@ -5,7 +5,7 @@
  * up: x2 nearest, conv 3x3 to C. G is DCGAN's (dcgan.ts). Conv weights N(0, 0.02), the
  * reference's init (its BatchNorm1d layers keep PyTorch's defaults).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import type { BaselineConfig } from './config.js';
 import { BatchNorm, Conv2d, Linear, upsample2x } from './layers.js';

@@ -6,7 +6,7 @@
  * 128 x (R/16)^2 -> 1 (logit; `dcgan` and `dragan` add the sigmoid, `lsgan` does not). Conv weights
  * N(0, 0.02) and batch-norm scales N(1, 0.02), the reference's weights_init_normal.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore, type Init } from '../params.js';
 import type { BaselineConfig } from './config.js';
 import { BatchNorm, Conv2d, Linear, dropout2d, leaky, upsample2x } from './layers.js';

@@ -4,7 +4,7 @@
  * itself as one style ([N, 1, zDim]) and asking for truncation is an error that says so. Sampling
  * runs batch norm in eval mode (running statistics), as PyTorch's model.eval().
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorForwardOptions, GeneratorLike, GeneratorMappingOptions } from '../generator-api.js';
 import { ParamStore } from '../params.js';
 import { BASELINE_FAMILY, type BaselineConfig } from './config.js';

@@ -4,7 +4,7 @@
  * HWIO); initialisation is PyTorch's default (U(+-1/sqrt(fanIn)) for weight and bias) unless the
  * reference overrides it (DCGAN: conv weights N(0, 0.02), batch-norm scales N(1, 0.02)).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Init, ParamStore } from '../params.js';
 
 export class Linear {

@@ -4,7 +4,7 @@
  * -> R*R*C, tanh. D: R*R*C -> 512 -> 256 -> 1 (LeakyReLU 0.2); `gan` ends in a sigmoid, the WGAN
  * critics do not. D returns the logit here: the losses apply the sigmoid (BCE from logits).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import type { BaselineConfig } from './config.js';
 import { BatchNorm, Linear, leaky } from './layers.js';

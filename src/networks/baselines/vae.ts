@@ -4,7 +4,7 @@
  * (Bernoulli means of pixels in [0, 1]). Sampling decodes z ~ N(0, I). One store holds both
  * (`encoder.*`, `decoder.*`): the snapshot's G; the VAE has no D.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import type { BaselineConfig } from './config.js';
 import { Linear } from './layers.js';

@@ -3,7 +3,7 @@
  * goes towards the sample's class row of w_avg (or, multimodal, the nearest of given centroids),
  * as gen_images.py / gen_utils.get_w_from_seed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ParamStore } from '../params.js';
 import type { GeneratorForwardOptions, GeneratorLike, GeneratorMappingOptions } from '../generator-api.js';
 import type { StyleGANXLConfig } from './config.js';

@@ -5,7 +5,7 @@
  * unit second moment and concatenated, then the FC layers (lr multiplier 0.01). w_avg is
  * tracked per class: [cDim, wDim] (or [wDim] unconditionally).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../params.js';
 import { pixelNorm } from '../../ops/norm.js';
 import { FullyConnectedLayer } from '../stylegan2/layers.js';

@@ -4,7 +4,7 @@
  * formula gives them), output scaled by outputScale. ws [N, numWs, wDim]: ws[0] drives the
  * input, ws[i + 1] layer i. Images [N, R, R, C].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../params.js';
 import type { GeneratorSynthesisOptions } from '../generator-api.js';
 import { SynthesisInput } from '../stylegan3/input.js';

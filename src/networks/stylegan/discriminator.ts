@@ -3,7 +3,7 @@
  * per resolution [3x3 conv] and [blur + 3x3 conv + 2x downsample], then minibatch stddev,
  * a 3x3 conv, and two dense layers to one logit. Input [N, R, R, C].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type StyleGANConfig, LRELU_GAIN, blockResolutions, channelsAt, useFused } from './config.js';
 import { ParamStore } from '../params.js';
 import { addBias, equalizedConv2d, equalizedDense, scaledConvWeight } from '../../ops/equalized.js';

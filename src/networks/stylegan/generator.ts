@@ -2,7 +2,7 @@
  * Style-based generator G = synthesis(truncate(mapping(z))) (paper fig. 1b, NVIDIA's G_style),
  * with the tracked average w for the truncation trick (paper appendix B).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type StyleGANConfig, numWs } from './config.js';
 import { ParamStore } from '../params.js';
 import { MappingNetwork } from './mapping.js';

@@ -1,5 +1,5 @@
 /** Mapping network f: z -> w (paper sec. 2, fig. 1b): pixel norm, then L dense layers with lrelu. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGANConfig } from './config.js';
 import { LRELU_GAIN } from './config.js';
 import { equalizedDense } from '../../ops/equalized.js';

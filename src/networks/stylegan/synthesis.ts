@@ -4,7 +4,7 @@
  * epilogue noise -> bias -> lrelu -> instance norm -> style modulation (AdaIN); toRGB per
  * resolution for progressive growing. Activations [N, H, W, C].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type StyleGANConfig, LRELU_GAIN, blockResolutions, channelsAt, useFused } from './config.js';
 import type { ParamStore } from '../params.js';
 import { addBias, equalizedConv2d, equalizedDense, scaledConvWeight } from '../../ops/equalized.js';

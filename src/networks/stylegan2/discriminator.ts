@@ -4,7 +4,7 @@
  * scaled by sqrt(1/2)), then the epilogue at 4x4 (minibatch stddev, conv, fc, out) and, with
  * labels, the projection onto the mapped label. Images [N, R, R, C]; all in fp32.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGAN2Config } from './config.js';
 import { ParamStore } from '../params.js';
 import { minibatchStd } from '../../ops/minibatch-std.js';

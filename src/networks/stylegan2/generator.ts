@@ -1,5 +1,5 @@
 /** StyleGAN2 Generator = synthesis(truncate(mapping(z, c))), as NVIDIA's training/networks.py. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGAN2Config } from './config.js';
 import { ParamStore } from '../params.js';
 import type { GeneratorForwardOptions, GeneratorLike, GeneratorMappingOptions } from '../generator-api.js';

@@ -1,5 +1,5 @@
 /** Parameter-holding building blocks shared by the StyleGAN2 networks (training/networks.py). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../params.js';
 import { type Activation, type Fir, ACT_GAIN, biasAct, conv2dResample, fullyConnected } from './ops.js';
 

@@ -1,5 +1,5 @@
 /** StyleGAN2 MappingNetwork: z (and an embedded label c) -> w, broadcast to num_ws and truncated. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../params.js';
 import { pixelNorm } from '../../ops/norm.js';
 import { FullyConnectedLayer } from './layers.js';

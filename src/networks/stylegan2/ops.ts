@@ -5,7 +5,7 @@
  * Everything is built from differentiable tfjs ops plus `firCorrelateValid`, whose custom
  * gradient is again differentiable, so gradients (and gradients of gradients) flow.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { firCorrelateValid, keepEvery, padCrop, zeroUpsample } from '../../ops/resample.js';
 import { clampSymmetric, lrelu } from '../../ops/activation.js';
 

@@ -4,7 +4,7 @@
  * clamp, and ToRGB layers whose outputs are summed over upsampled resolutions ('skip').
  * Activations [N, H, W, C]; every block runs in fp32 (NVIDIA's fp16 blocks included).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGAN2Config } from './config.js';
 import type { ParamStore } from '../params.js';
 import { type Fir, ACT_GAIN, biasAct, modulatedConv2d, setupFilter, upsample2d } from './ops.js';

@@ -1,5 +1,5 @@
 /** StyleGAN3 Generator = synthesis(truncate(mapping(z, c))), as NVIDIA's training/networks_stylegan3.py. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGAN3Config } from './config.js';
 import { ParamStore } from '../params.js';
 import type { GeneratorForwardOptions, GeneratorLike, GeneratorMappingOptions } from '../generator-api.js';

@@ -7,7 +7,7 @@
  * `--translate` / `--rotate` move the image; frequencies the transform pushes past the
  * bandwidth fade out. Then a trainable C x C mixing. Output [N, size, size, C].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../params.js';
 import { FullyConnectedLayer } from '../stylegan2/layers.js';
 import type { InputSpec } from './schedule.js';

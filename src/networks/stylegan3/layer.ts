@@ -5,7 +5,7 @@
  * temporary rate, bias, leaky ReLU with gain and clamp, low-pass with the down filter and
  * decimate (alias-free nonlinearity). Sizes, rates and filters from ./schedule.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../params.js';
 import { FullyConnectedLayer } from '../stylegan2/layers.js';
 import { type FirFilter, filteredLrelu } from '../../ops/filtered-lrelu.js';

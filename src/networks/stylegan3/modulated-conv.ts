@@ -6,7 +6,7 @@
  * form (scale activations, one shared-weight conv, scale outputs): the same value as NVIDIA's
  * grouped convolution.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface ModulatedConv3Options {
   demodulate: boolean;

@@ -3,7 +3,7 @@
  * (the last is ToRGB) on the schedule of ./schedule.ts, output scaled by outputScale.
  * ws [N, numWs, wDim]: ws[0] drives the input transform, ws[i + 1] layer i. Images [N, R, R, C].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGAN3Config } from './config.js';
 import type { ParamStore } from '../params.js';
 import type { GeneratorSynthesisOptions } from '../generator-api.js';

@@ -4,7 +4,7 @@
  * image moves by `translate` (in image widths: the output spans [-0.5, 0.5]) and turns by `angle`
  * degrees.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export type Mat3 = [[number, number, number], [number, number, number], [number, number, number]];
 

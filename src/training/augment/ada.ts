@@ -4,7 +4,7 @@
  * r_t = E[sign(D(real))] over the reals D saw since the last adjustment. 'fixed' keeps p;
  * 'noaug' runs no pipe (r_t is still measured, for comparison).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { augment } from './pipe.js';
 import { augmentSpec, type AugpipeName, type AugmentSpec } from './specs.js';
 import type { Draws } from './draws.js';

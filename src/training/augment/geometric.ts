@@ -5,7 +5,7 @@
  * are the same for the whole batch, so each is one small matrix applied by matMul (exact
  * gradients of any order); only the sampling differs per image (sample.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { HZ_GEOM } from './filter-bank.js';
 import { affineSamplePlan, bilinearSample, type SamplePlan } from './sample.js';
 

@@ -4,7 +4,7 @@
  * images (G's gradient flows through it, and R1's gradient of a gradient), given parameters
  * drawn by params.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { applyGeometric, geometricPlan, reflectIndex } from './geometric.js';
 import { HZ_FBANK, NUM_BANDS } from './filter-bank.js';
 import { drawAugmentParams, type AugmentParams } from './params.js';

@@ -5,7 +5,7 @@
  * linear in the image: its gradient is the transposed map, whose gradient is the map again, and
  * gradients of gradients (R1 through the augmentation) follow.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Where each output pixel samples: `idx` and `w` [N, outH * outW, 4] (pixel indices within the image). */
 export interface SamplePlan {

@@ -3,7 +3,7 @@
  * against its closed form). Discriminators return logits; the sigmoid of the references' BCE
  * models is folded into the loss: BCE(sigmoid(l), t) = softplus(l) - t l.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Mean binary cross-entropy of sigmoid(logits) against a constant target t (1 = real, 0 = fake). */
 export function bceWithLogits(logits: tf.Tensor, target: number): tf.Scalar {

@@ -4,7 +4,7 @@
  * run's seeded RandomState, which is checkpointed, so a resumed run continues exactly. The
  * references keep no moving average: G_ema is G itself.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BaselineConfig } from '../../networks/baselines/config.js';
 import { BaselineGenerator, buildDiscriminator, type BaselineDiscriminatorNet } from '../../networks/baselines/generator.js';
 import { DcganDiscriminator } from '../../networks/baselines/dcgan.js';
