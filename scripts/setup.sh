@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up on a fresh machine: Debian packages (OpenBLAS for the native backend, Chromium for the
-# browser tests) when we may install them, then `npm ci` (which builds the native addon).
+# browser tests) when we may install them, then `npm ci` (which builds the native addon, and
+# dist/ through the prepare script).
 # Without root or apt-get it skips the system packages: the native backend then falls back
 # to wasm and only the browser tests need Chromium.
 set -euo pipefail

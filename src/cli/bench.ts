@@ -54,7 +54,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (v.network !== undefined && !fs.existsSync(v.network)) throw new UsageError(`--network: file not found: ${v.network}`);
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const kernels = only?.filter((s) => s !== 'startup');
-  const result = await runBench({ backends, only: kernels ?? ['generation', 'training', 'conv'], quick: v.quick, log, skipAll: kernels?.length === 0 });
+  const result = await runBench({ backends, only: kernels, quick: v.quick, log, skipAll: kernels?.length === 0 });
   if (!only || only.includes('startup')) result.startup = await benchStartup({ network: v.network, reference: v.reference, rounds, quick: v.quick, log });
   console.log(formatBench(result));
   if (result.startup) console.log(`\n${formatStartup(result.startup)}`);

@@ -39,6 +39,10 @@ test('stylegan bench --quick prints the tables and writes the JSON', async () =>
   assert.equal(fl.length > 0, fused);
   assert.ok(fl.every((l) => l.fusedMs > 0 && l.compositeMs > 0 && l.fusedGradMs > 0 && l.compositeGradMs > 0));
   if (fused) assert.match(text, /filtered_lrelu/);
+  // startup: one fresh `stylegan generate` process with its phase marks.
+  assert.match(text, /Start-up: whole-process generate/);
+  assert.equal(r.startup?.ours.length, 1);
+  for (const k of ['modules', 'backend', 'network', 'first', 'all']) assert.ok(r.startup!.ours[0].marks[k]?.wall > 0, `mark ${k}`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
