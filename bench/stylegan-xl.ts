@@ -18,7 +18,7 @@ const G = loadGenerator(fs.readFileSync(file), file);
 console.log(`${G.cfg.arch} ${G.cfg.imgResolution} px, tfjs ${backend}`);
 for (const batch of [1, 8]) {
   const z = tf.randomNormal([batch, G.cfg.zDim]) as tf.Tensor2D;
-  const c = G.cfg.cDim ? tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, G.cfg.cDim).toFloat() as tf.Tensor2D : undefined;
+  const c = G.cfg.cDim ? tf.cast(tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, G.cfg.cDim), 'float32') as tf.Tensor2D : undefined;
   const run = async () => { const img = G.forward(z, { c }); await img.data(); img.dispose(); };
   await run();
   let best = Infinity, n = 0;

@@ -25,7 +25,7 @@ G.store.loadRaw(s.modules.G_ema!, ckpt);
 D.store.loadRaw(s.modules.D, ckpt);
 const npy = (f: string) => parseNpy(readFileSync(`${prefix}-${f}.npy`), f);
 const asTensor = (a: { shape: number[]; data: ArrayLike<number> }) => tf.tensor(Float32Array.from(a.data as ArrayLike<number>), a.shape);
-const c = cfg.cDim ? (tf.oneHot(tf.fill([4], 1, 'int32') as tf.Tensor1D, cfg.cDim).toFloat() as tf.Tensor2D) : null;
+const c = cfg.cDim ? (tf.cast(tf.oneHot(tf.fill([4], 1, 'int32') as tf.Tensor1D, cfg.cDim), 'float32') as tf.Tensor2D) : null;
 const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 for (const psi of [1, 0.5]) {
   const img = G.forward(seedsToZ([0, 1, 2, 3], cfg.zDim), { noiseMode: 'const', truncationPsi: psi, c: c ?? undefined });

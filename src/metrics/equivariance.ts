@@ -116,7 +116,7 @@ export async function computeEquivariance(G: TransformableGenerator, o: Equivari
       const n = Math.min(batch, o.num - done);
       const ws = tf.tidy(() => {
         const z = tf.tensor2d(Float32Array.from(o.rng.randn(n, zDim)), [n, zDim]);
-        const c = cDim > 0 ? tf.oneHot(Array.from({ length: n }, () => o.rng.randomInterval(cDim - 1)), cDim).toFloat() as tf.Tensor2D : undefined;
+        const c = cDim > 0 ? tf.cast(tf.oneHot(Array.from({ length: n }, () => o.rng.randomInterval(cDim - 1)), cDim), 'float32') as tf.Tensor2D : undefined;
         return G.mappingForward(z, { c });
       });
       setT(0, 0);

@@ -164,7 +164,7 @@ export class MetricsRunner {
       const z = Float32Array.from(rng.randn(b, G.cfg.zDim));
       const classes = G.cfg.cDim > 0 ? Array.from({ length: b }, () => rng.randomInterval(G.cfg.cDim - 1)) : null;
       const img = tf.tidy(() => G.forward(tf.tensor2d(z, [b, G.cfg.zDim]), {
-        noiseMode: 'random', c: classes ? tf.oneHot(tf.tensor1d(classes, 'int32'), G.cfg.cDim).toFloat() as tf.Tensor2D : undefined,
+        noiseMode: 'random', c: classes ? tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), G.cfg.cDim), 'float32') as tf.Tensor2D : undefined,
       }));
       const data = convert((await img.data()) as Float32Array);
       img.dispose();

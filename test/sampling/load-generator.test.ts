@@ -21,7 +21,7 @@ test('TF StyleGAN, stylegan2-ada, stylegan3, StyleGAN-XL pickles and our checkpo
     const G = loadGenerator(read(file), file);
     try {
       assert.equal(G.cfg.arch, arch, file);
-      const c = G.cfg.cDim > 0 ? tf.oneHot(tf.tensor1d([1], 'int32'), G.cfg.cDim).toFloat() as tf.Tensor2D : undefined;
+      const c = G.cfg.cDim > 0 ? tf.cast(tf.oneHot(tf.tensor1d([1], 'int32'), G.cfg.cDim), 'float32') as tf.Tensor2D : undefined;
       const img = tf.tidy(() => G.forward(seedsToZ([1], G.cfg.zDim), { c }));
       assert.deepEqual(img.shape, [1, G.cfg.imgResolution, G.cfg.imgResolution, G.cfg.imgChannels]);
       tf.dispose([img, c]);
