@@ -28,7 +28,9 @@ const jsonl = <T>(f: string): T[] => fs.existsSync(f) ? fs.readFileSync(f, 'utf8
 function points(dir: string): Point[] {
   const rows = jsonl<Row>(path.join(dir, 'stats.jsonl'));
   const pts: Point[] = [];
-  for (const m of jsonl<{ results: { swd: number }; timestamp: number }>(path.join(dir, 'metric-swd.jsonl'))) {
+  const lines = jsonl<{ results: { swd: number }; timestamp: number; num: number }>(path.join(dir, 'metric-swd.jsonl'));
+  // Only the training monitor's lines (its image count); `stylegan metrics` appends others (--num 1000).
+  for (const m of lines.filter((l) => l.num === lines[0]?.num)) {
     const r = rows.filter((x) => x.timestamp <= m.timestamp + 1e-3).at(-1);
     if (r) pts.push({ kimg: r.kimg, min: (r.trainSec ?? r.totalSec ?? 0) / 60, swd: m.results.swd });
   }
