@@ -4,7 +4,7 @@
  * regularization cycle per turn) so that load from other processes hits all variants alike.
  *   node --import tsx bench/main-job-speed.ts [rounds=2] [variant,...]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../src/backend/node.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { stylegan2Preset, type Stylegan2HyperParams } from '../src/training/stylegan2-presets.js';

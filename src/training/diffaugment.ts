@@ -6,7 +6,7 @@
  * square of half the side at a random centre. Draws come from the trainer's RandomState, so a
  * resumed run repeats them. (NVIDIA's ADA is the adaptive alternative; this one is fixed.)
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface DiffAugmentDraws {
   /** Per image: translation in pixels (y, x) and the cutout's top-left corner. */

@@ -1,7 +1,7 @@
 /** DiffAugment translation + cutout: against a per-pixel loop, and differentiable (gradient = where pixels went). */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { diffAugment, drawDiffAugment } from '../../src/training/diffaugment.js';
 
