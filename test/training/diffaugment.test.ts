@@ -2,10 +2,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { diffAugment, drawDiffAugment } from '../../src/training/diffaugment.js';
+import { initNodeBackend } from '../../src/backend/node.js';
 
-await tf.setBackend('cpu');
+await initNodeBackend('cpu', true); // with the gradient functions
 
 function reference(x: Float32Array, n: number, s: number, c: number, d: ReturnType<typeof drawDiffAugment>): Float32Array {
   const out = new Float32Array(x.length);
