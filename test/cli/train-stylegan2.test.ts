@@ -59,7 +59,7 @@ test('train --arch stylegan2 refuses stylegan-only flags, unknown cfgs and --cfg
     [['--arch', 'stylegan2', '--grow', 'on'], /^stylegan train: error: --grow is for --arch stylegan only$/],
     [['--arch', 'stylegan2', '--cfg', 'huge'], /^stylegan train: error: --cfg must be one of auto, stylegan2, paper256, paper512, paper1024, cifar, cpu, got 'huge'$/],
     [['--cfg', 'auto'], /^stylegan train: error: --cfg is for --arch stylegan2/],
-    [['--arch', 'stylegan3'], /^stylegan train: error: --arch must be one of stylegan, stylegan2, gan, dcgan, wgan, wgan-gp, lsgan, dragan, began, vae, aae, got 'stylegan3'$/],
+    [['--arch', 'stylegan9'], /^stylegan train: error: --arch must be one of stylegan, stylegan2, stylegan3, gan, dcgan, wgan, wgan-gp, lsgan, dragan, began, vae, aae, got 'stylegan9'$/],
   ];
   await Promise.all(cases.map(async ([args, re], i) => {
     const r = await runCli(['train', '--outdir', path.join(tmp, `bad${i}`), '--backend', 'wasm', ...args]);
