@@ -10,10 +10,10 @@
  * projected discriminator on pretrained feature networks) is not imported.
  */
 import { unpickle, isMap } from './pickle.js';
-import { type TorchModuleRecord, isModuleRecord, tensorToFloat32, torchHandlers } from './torch.js';
+import { type TorchModuleRecord, isModuleRecord, torchHandlers } from './torch.js';
 import { isNdArray } from './pickle-numpy.js';
-import { type TensorMap, flattenModule } from './import-stylegan2.js';
-import { officialShape, transformData } from './stylegan2-table.js';
+import type { TensorMap } from './import-stylegan2.js';
+import { mapThroughTable } from './import-stylegan3.js';
 import { expandTableXL } from './stylegan-xl-table.js';
 import type { StyleGANXLConfig, StyleGANXLLayerSpec } from '../networks/stylegan-xl/config.js';
 import type { InputSpec } from '../networks/stylegan3/schedule.js';
@@ -165,29 +165,9 @@ export function configFromStateXL(G: TorchModuleRecord): StyleGANXLConfig {
   };
 }
 
-const list = (xs: string[]) => xs.slice(0, 8).join(', ') + (xs.length > 8 ? ` (and ${xs.length - 8} more)` : '');
-
 /** Maps the generator record through the table: strict both ways, shapes checked. */
 export function mapStyleGANXLGenerator(net: TorchModuleRecord, cfg: StyleGANXLConfig, label: string, source: string): TensorMap {
-  const { tensors } = flattenModule(net);
-  const out: TensorMap = {};
-  const used = new Set<string>(), missing: string[] = [], errors: string[] = [];
-  for (const m of expandTableXL(cfg)) {
-    const t = tensors.get(m.official);
-    if (!t) { missing.push(m.official); continue; }
-    used.add(m.official);
-    const want = officialShape(m);
-    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) { errors.push(`${m.official} has shape [${t.shape}], expected [${want}]`); continue; }
-    try { out[m.ours] = { shape: m.shape.slice(), data: transformData(m, tensorToFloat32(t)) }; } catch (e) { errors.push(`${m.official}: ${(e as Error).message}`); }
-  }
-  const unknown = [...tensors.keys()].filter((k) => !used.has(k));
-  const problems = [
-    missing.length ? `missing tensors ${list(missing)}` : '',
-    unknown.length ? `unknown tensors ${list(unknown.map(shownName))}` : '',
-    errors.length ? list(errors) : '',
-  ].filter(Boolean);
-  if (problems.length) throw new Error(`${source}: ${label} does not match a StyleGAN-XL generator with this config: ${problems.join('; ')}`);
-  return out;
+  return mapThroughTable(net, expandTableXL(cfg), 'a StyleGAN-XL generator', label, source);
 }
 
 export interface StyleGANXLImport {

@@ -13,7 +13,7 @@ import { type StyleGAN3Config, discriminatorConfig } from '../networks/stylegan3
 import {
   type Kw, type TensorMap, discriminatorFromInitKwargs, flattenModule, initKwargs, mapStyleGAN2Network, num, readStyleGAN2Pickle, resolve, toKw,
 } from './import-stylegan2.js';
-import { officialShape, transformData } from './stylegan2-table.js';
+import { type Mapping2, officialShape, transformData } from './stylegan2-table.js';
 import { expandTable3 } from './stylegan3-table.js';
 import { shownName } from './bytes.js';
 
@@ -57,12 +57,15 @@ export function config3FromInitKwargs(G: TorchModuleRecord, D: TorchModuleRecord
 
 const list = (xs: string[]) => xs.slice(0, 8).join(', ') + (xs.length > 8 ? ` (and ${xs.length - 8} more)` : '');
 
-/** Maps a StyleGAN3 generator record through the table: strict both ways, shapes checked. */
-export function mapStyleGAN3Generator(net: TorchModuleRecord, cfg: StyleGAN3Config, label: string, source: string): TensorMap {
+/**
+ * Maps a generator record through a weight table: strict both ways (missing and unknown tensors
+ * named), shapes checked. `what` names the network in the error ("a StyleGAN3").
+ */
+export function mapThroughTable(net: TorchModuleRecord, table: Mapping2[], what: string, label: string, source: string): TensorMap {
   const { tensors } = flattenModule(net);
   const out: TensorMap = {};
   const used = new Set<string>(), missing: string[] = [], errors: string[] = [];
-  for (const m of expandTable3(cfg)) {
+  for (const m of table) {
     const t = tensors.get(m.official);
     if (!t) { missing.push(m.official); continue; }
     used.add(m.official);
@@ -76,8 +79,13 @@ export function mapStyleGAN3Generator(net: TorchModuleRecord, cfg: StyleGAN3Conf
     unknown.length ? `unknown tensors ${list(unknown.map(shownName))}` : '',
     errors.length ? list(errors) : '',
   ].filter(Boolean);
-  if (problems.length) throw new Error(`${source}: ${label} does not match a StyleGAN3 with this config: ${problems.join('; ')}`);
+  if (problems.length) throw new Error(`${source}: ${label} does not match ${what} with this config: ${problems.join('; ')}`);
   return out;
+}
+
+/** Maps a StyleGAN3 generator record through the table. */
+export function mapStyleGAN3Generator(net: TorchModuleRecord, cfg: StyleGAN3Config, label: string, source: string): TensorMap {
+  return mapThroughTable(net, expandTable3(cfg), 'a StyleGAN3', label, source);
 }
 
 export interface StyleGAN3Import {
