@@ -40,7 +40,7 @@ test('bad flags, seeds, numbers, files and data sets: exit code != 0 and one std
     [train('--data', path.join(tmp, 'nope')), /^stylegan train: error: Dataset not found: .*nope$/],
     [train('--data', empty), /^stylegan train: error: No images found in .*empty/],
     [train('--resolution', '16', '--grow-start', '12'), /^stylegan train: error: --grow-start must be a power of two, got 12$/],
-    [['convert', notNet], /^stylegan convert: error: convert: expected IN\.pkl OUT\.safetensors, got 1 argument/],
+    [['convert', notNet], /^stylegan convert: error: convert: expected IN\.pkl OUT\.safetensors or IN\.safetensors OUT\.pkl, got 1 argument/],
   ];
   const results = await Promise.all(cases.map(([args]) => runCli(args, 60_000)));
   results.forEach((r, i) => {
