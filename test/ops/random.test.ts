@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { fillStandardNormal, randomNormal } from '../../src/ops/random.js';
 
 test('unseeded noise is N(0, 1): mean, variance, tails and a fresh stream per call', () => {
