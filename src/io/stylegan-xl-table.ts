@@ -6,7 +6,7 @@
  * table [num, dim] and the input's C x C mixing weight stay as stored.
  */
 import type { StyleGANXLConfig } from '../networks/stylegan-xl/config.js';
-import { layerFilters } from '../networks/stylegan3/schedule.js';
+import { synthesisTable } from './stylegan3-table.js';
 import type { Mapping2 } from './stylegan2-table.js';
 
 /** Every parameter and buffer of our StyleGAN-XL G for `cfg`, with the official name and layout. */
@@ -17,23 +17,7 @@ export function expandTableXL(cfg: StyleGANXLConfig): Mapping2[] {
     row(`${ours}.weight`, `${official}.weight`, 'fc', [cin, cout]);
     row(`${ours}.bias`, `${official}.bias`, 'copy', [cout]);
   };
-  const { input, layers } = cfg.synthesis;
-  const c = input.channels;
-  row('synthesis.input.weight', 'synthesis.input.weight', 'copy', [c, c]);
-  row('synthesis.input.transform', 'synthesis.input.transform', 'copy', [3, 3]);
-  row('synthesis.input.freqs', 'synthesis.input.freqs', 'copy', [c, 2]);
-  row('synthesis.input.phases', 'synthesis.input.phases', 'copy', [c]);
-  fc('synthesis.input.affine', 'synthesis.input.affine', cfg.wDim, 4);
-  for (const l of layers) {
-    const p = `synthesis.${l.name}`;
-    row(`${p}.weight`, `${p}.weight`, 'oihw', [l.convKernel, l.convKernel, l.inChannels, l.outChannels]);
-    row(`${p}.bias`, `${p}.bias`, 'copy', [l.outChannels]);
-    row(`${p}.magnitudeEma`, `${p}.magnitude_ema`, 'copy', []);
-    const f = layerFilters(l);
-    if (f.up) row(`${p}.upFilter`, `${p}.up_filter`, 'copy', f.up.radial ? [f.up.size, f.up.size] : [f.up.size]);
-    if (f.down) row(`${p}.downFilter`, `${p}.down_filter`, 'copy', f.down.radial ? [f.down.size, f.down.size] : [f.down.size]);
-    fc(`${p}.affine`, `${p}.affine`, cfg.wDim, l.inChannels);
-  }
+  out.push(...synthesisTable(cfg.synthesis, cfg.wDim));
   const m = cfg.mapping;
   row('mapping.embed.weight', 'mapping.embed.weight', 'copy', [m.embedNum, m.embedDim]);
   if (cfg.cDim > 0) fc('mapping.embedProj', 'mapping.embed_proj', m.embedDim, cfg.zDim);
