@@ -29,8 +29,8 @@ test('train --minutes stops on a tick once the budget is spent; --resume continu
   const s1 = stats(dir);
   const end1 = s1[s1.length - 1];
   assert.ok(end1.trainSec >= 3, `stopped at ${end1.trainSec} s of a 3 s budget`);
-  // It stopped at the first tick past the budget: the tick before was still inside it.
-  if (s1.length > 1) assert.ok(s1[s1.length - 2].trainSec < 3, JSON.stringify(s1.slice(-2)));
+  // It stopped at the first tick past the budget: the tick before was still inside it (stats.jsonl rounds trainSec to 0.1 s, so 2.96 s reads 3).
+  if (s1.length > 1) assert.ok(s1[s1.length - 2].trainSec <= 3, JSON.stringify(s1.slice(-2)));
   assert.match(first.stderr, /^tick \d+ kimg [\d.]+ min [\d.]+\/0\.05 res 16/m);
   // The default monitor: SWD on every tick, 16 images here (all there are).
   const swd = fs.readFileSync(path.join(dir, 'metric-swd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
