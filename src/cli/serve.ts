@@ -11,8 +11,8 @@ import { exitWithParent, sendBytes, sendJson, startServer, untilSignal } from '.
 export const SERVE_HELP = `Usage: stylegan serve --network FILE [options]
 
 Opens a local playground page that runs the generator in your browser (WebGPU, else WebGL,
-else WebAssembly): seeds, truncation, style mixing, noise, interpolation, PNG download.
-Everything is served from this machine; it works offline.
+else WebAssembly): seeds, truncation, style mixing, noise, interpolation, a random sample
+grid, PNG download. Everything is served from this machine; it works offline.
 
   --network FILE         a .safetensors checkpoint (ours) or an official .pkl (StyleGAN, StyleGAN2-ADA)
   --port N               port to listen on (default 8080; 0 = any free port)

@@ -11,6 +11,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setup, tinyConfig, testRandom } from '../helpers.js';
 import { Generator } from '../../src/networks/stylegan/generator.js';
+import { BaselineGenerator } from '../../src/networks/baselines/generator.js';
+import { baselineConfig } from '../../src/networks/baselines/config.js';
 import { encodeSnapshot } from '../../src/io/snapshot.js';
 import { generateImages } from '../../src/sampling/generate.js';
 import { toUint8 } from '../../src/data/uint8.js';
@@ -216,5 +218,79 @@ test('playground: a StyleGAN3 .pkl gets translate/rotate sliders; the address ?t
     assert.deepEqual(browser.errors, []);
   } finally {
     await browser.close();
+  }
+});
+
+/** Tile k ([R, R, 3]) of an RGB grid image `cols` tiles wide. */
+function tile(rgb: Uint8Array, width: number, r: number, k: number, cols: number): Uint8Array {
+  const out = new Uint8Array(r * r * 3), x0 = (k % cols) * r, y0 = Math.floor(k / cols) * r;
+  for (let y = 0; y < r; y++) out.set(rgb.subarray(((y0 + y) * width + x0) * 3, ((y0 + y) * width + x0 + r) * 3), y * r * 3);
+  return out;
+}
+
+async function gridRgb(page: Page): Promise<{ rgb: Uint8Array; width: number; height: number }> {
+  const { data, width, height } = await page.evaluate(() => {
+    const c = document.getElementById('grid') as HTMLCanvasElement;
+    return { data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data), width: c.width, height: c.height };
+  });
+  return { rgb: Uint8Array.from(data.filter((_, i) => i % 4 !== 3)), width, height };
+}
+
+test('playground: a baseline (DCGAN) network gets a random sample grid; ?grid=N shows seeds N..N+15 as generate makes them', { timeout: 120_000 }, async (t) => {
+  await setup();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-pg-grid-'));
+  const G = new BaselineGenerator(baselineConfig('dcgan', 16), testRandom(3));
+  // Batch norm samples with running statistics: give them values so that eval mode is exercised.
+  const rnd = testRandom(5);
+  for (const [name, v] of G.store.entries()) {
+    if (/running_var$/.test(name)) v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => 0.5 + rnd()), v.shape));
+    else if (/running_mean$/.test(name)) v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => 0.2 * (rnd() - 0.5)), v.shape));
+  }
+  const file = path.join(dir, 'dcgan.safetensors');
+  fs.writeFileSync(file, encodeSnapshot({ config: G.cfg, modules: { G_ema: G.store.toRaw() } }));
+  const seeds = Array.from({ length: 16 }, (_, i) => 3 + i);
+  const expected = (await generateImages(G, seeds)).map((g) => toUint8(g.data));
+  G.dispose();
+
+  const server = await startCli(['serve', '--network', file]);
+  const browser = await launchBrowser();
+  try {
+    const { page } = browser;
+    await page.goto(server.url + '?grid=3');
+    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+    assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
+    assert.equal(await page.isDisabled('#psi'), true, 'truncation is not disabled for a network without W space');
+    assert.equal(await page.isVisible('#grid'), true);
+    const first = await gridRgb(page);
+    assert.deepEqual([first.width, first.height], [64, 64]);
+    let worst = 0;
+    for (let k = 0; k < 16; k++) worst = Math.max(worst, maxDiff(tile(first.rgb, 64, 16, k, 4), expected[k]));
+    t.diagnostic(`grid of seeds 3-18 vs generateImages: max ${worst} levels on ${await page.textContent('#status')}`);
+    assert.ok(worst <= 2, `grid tiles differ from Node's images by ${worst} levels`);
+    assert.notEqual(maxDiff(tile(first.rgb, 64, 16, 0, 4), tile(first.rgb, 64, 16, 1, 4)), 0, 'two seeds gave the same image');
+    assert.equal(await page.textContent('#gridSeeds'), 'seeds 3-18, row by row');
+    const tensors = await page.getAttribute('#grid', 'data-tensors');
+
+    // Random grid: new seeds, a new grid, the address follows; redraws leak no tensors.
+    const renders = Number(await page.getAttribute('#grid', 'data-renders'));
+    await page.click('#gridRandom');
+    await page.waitForFunction((n) => {
+      const c = document.getElementById('grid')!;
+      return Number(c.dataset.renders) > n && c.dataset.busy === '0';
+    }, renders, { timeout: 30_000 });
+    const seed = await page.inputValue('#gridSeed');
+    assert.equal(new URL(page.url()).searchParams.get('grid'), seed);
+    if (seed !== '3') assert.ok(maxDiff((await gridRgb(page)).rgb, first.rgb) > 2, 'a random grid did not change the images');
+    assert.equal(await page.getAttribute('#grid', 'data-tensors'), tensors, 'grid redraws leak tensors');
+
+    // Emptying the seed hides the grid and drops it from the address.
+    await page.fill('#gridSeed', '');
+    assert.equal(await page.isVisible('#grid'), false);
+    assert.equal(new URL(page.url()).searchParams.get('grid'), null);
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -81,17 +81,30 @@ export class Engine {
     this.strength = s;
   }
 
-  /** [1, R, R, C] floats in about [-1, 1]. */
-  private forward(p: RenderParams): tf.Tensor4D {
+  private prepare(p: RenderParams): void {
     this.setNoiseStrength(p.noiseStrength);
     if (this.transformable) setTranslateRotate(this.G, p.translate ?? [0, 0], p.rotate ?? 0);
+  }
+
+  /** Mapping options for n images: truncation (W-space networks only) and the one-hot class. */
+  private mappingOpts(p: RenderParams, n: number) {
+    const { cDim } = this.G.cfg;
+    const c = cDim > 0 ? (tf.cast(tf.oneHot(tf.fill([n], Math.min(cDim - 1, p.cls ?? 0), 'int32') as tf.Tensor1D, cDim), 'float32') as tf.Tensor2D) : undefined;
+    // Networks without W space (the baselines) take z as is: no truncation, no style mixing.
+    return { truncationPsi: this.G.hasWSpace !== false ? p.psi : 1, truncationCutoff: p.cutoff, c };
+  }
+
+  private noise(p: RenderParams) {
+    return p.noiseSeed === 0 ? { noiseMode: 'const' as const } : { noiseMode: 'random' as const, noiseSeed: p.noiseSeed };
+  }
+
+  /** [1, R, R, C] floats in about [-1, 1]. */
+  private forward(p: RenderParams): tf.Tensor4D {
+    this.prepare(p);
     return tf.tidy(() => {
-      const { cDim, zDim } = this.G.cfg;
-      const c = cDim > 0 ? (tf.cast(tf.oneHot(tf.tensor1d([Math.min(cDim - 1, p.cls ?? 0)], 'int32'), cDim), 'float32') as tf.Tensor2D) : undefined;
-      // Networks without W space (the baselines) take z as is: no truncation, no style mixing.
-      const wSpace = this.G.hasWSpace !== false;
-      const opts = { truncationPsi: wSpace ? p.psi : 1, truncationCutoff: p.cutoff, c };
-      const mixing = wSpace && p.mix.some(Boolean);
+      const { zDim } = this.G.cfg;
+      const opts = this.mappingOpts(p, 1);
+      const mixing = this.G.hasWSpace !== false && p.mix.some(Boolean);
       // Seed A alone goes through the mapping as a batch of one, exactly as generateImages does.
       const wsA = this.G.mappingForward(seedsToZ([p.seedA], zDim), opts);
       let ws = wsA;
@@ -103,29 +116,57 @@ export class Engine {
           ws = tf.where(tf.cast(tf.broadcastTo(mask, ws.shape), 'bool'), wsB, ws);
         }
       }
-      const noise = p.noiseSeed === 0 ? { noiseMode: 'const' as const } : { noiseMode: 'random' as const, noiseSeed: p.noiseSeed };
-      return this.G.synthesis.forward(ws as tf.Tensor3D, noise);
+      return this.G.synthesis.forward(ws as tf.Tensor3D, this.noise(p));
     });
   }
 
-  /** RGBA pixels of one image. */
-  async render(p: RenderParams): Promise<ImageData> {
-    const img = this.forward(p);
+  /** uint8 RGB of a batch of images, each family as its official script writes PNGs. */
+  private async pixels(img: tf.Tensor4D): Promise<Uint8Array> {
     try {
-      const rgb = toUint8For(this.G.cfg.arch)((await img.data()) as Float32Array); // each family as its official script writes PNGs
-      const r = this.resolution;
-      const c = this.G.cfg.imgChannels;
-      const rgba = new Uint8ClampedArray(r * r * 4);
-      // Grey networks (1 channel) repeat it; RGB copies; extra channels are ignored.
-      for (let i = 0, j = 0; j < rgba.length; i += c, j += 4) {
+      return toUint8For(this.G.cfg.arch)((await img.data()) as Float32Array);
+    } finally {
+      img.dispose();
+    }
+  }
+
+  /** Copies image k of a uint8 [N, R, R, C] batch into an RGBA buffer `width` pixels wide at (x0, y0). */
+  private blit(rgb: Uint8Array, k: number, rgba: Uint8ClampedArray, width: number, x0: number, y0: number): void {
+    const r = this.resolution, c = this.G.cfg.imgChannels;
+    for (let y = 0; y < r; y++) {
+      for (let x = 0; x < r; x++) {
+        const i = ((k * r + y) * r + x) * c, j = ((y0 + y) * width + x0 + x) * 4;
+        // Grey networks (1 channel) repeat it; RGB copies; extra channels are ignored.
         rgba[j] = rgb[i];
         rgba[j + 1] = rgb[i + Math.min(1, c - 1)];
         rgba[j + 2] = rgb[i + Math.min(2, c - 1)];
         rgba[j + 3] = 255;
       }
-      return new ImageData(rgba, r, r);
-    } finally {
-      img.dispose();
     }
+  }
+
+  /** RGBA pixels of one image. */
+  async render(p: RenderParams): Promise<ImageData> {
+    const r = this.resolution, rgba = new Uint8ClampedArray(r * r * 4);
+    this.blit(await this.pixels(this.forward(p)), 0, rgba, r, 0, 0);
+    return new ImageData(rgba, r, r);
+  }
+
+  /**
+   * RGBA pixels of a grid of seeds, `cols` wide, row by row: each image as `stylegan generate
+   * --seeds` makes it with the page's truncation, class and noise (no mixing or interpolation:
+   * a random sample of the network, which is what a baseline offers). Runs `chunk` seeds at a
+   * time so large networks fit in the browser's memory.
+   */
+  async renderGrid(seeds: number[], p: RenderParams, cols: number, chunk = 4): Promise<ImageData> {
+    const r = this.resolution, rows = Math.ceil(seeds.length / cols), width = cols * r;
+    const rgba = new Uint8ClampedArray(width * rows * r * 4);
+    for (let i = 0; i < seeds.length; i += chunk) {
+      const part = seeds.slice(i, i + chunk);
+      this.prepare(p);
+      const img = tf.tidy(() => this.G.synthesis.forward(this.G.mappingForward(seedsToZ(part, this.G.cfg.zDim), this.mappingOpts(p, part.length)) as tf.Tensor3D, this.noise(p)));
+      const rgb = await this.pixels(img);
+      part.forEach((_, k) => this.blit(rgb, k, rgba, width, ((i + k) % cols) * r, Math.floor((i + k) / cols) * r));
+    }
+    return new ImageData(rgba, width, rows * r);
   }
 }

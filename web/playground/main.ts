@@ -66,7 +66,7 @@ function showValues(): void {
 }
 
 /** Inputs mirrored in the address (?seed=3&psi=0.7...), so a view can be shared or bookmarked. */
-const URL_INPUTS: Record<string, string> = { seed: 'seedA', b: 'seedB', psi: 'psi', cutoff: 'cutoff', class: 'cls', t: 'interp', noise: 'noise', tx: 'tx', ty: 'ty', rotate: 'rot' };
+const URL_INPUTS: Record<string, string> = { seed: 'seedA', b: 'seedB', psi: 'psi', cutoff: 'cutoff', class: 'cls', t: 'interp', noise: 'noise', tx: 'tx', ty: 'ty', rotate: 'rot', grid: 'gridSeed' };
 
 function applyUrlState(): void {
   const q = new URLSearchParams(location.search);
@@ -120,6 +120,50 @@ async function requestRender(): Promise<void> {
   }
 }
 
+/** The sample grid: GRID x GRID consecutive seeds from #gridSeed (empty: no grid). */
+const GRID = 4;
+let gridBusy = false;
+let gridDirty = false;
+
+async function requestGrid(): Promise<void> {
+  saveUrlState();
+  if ($('gridSeed').value.trim() === '') {
+    $('grid').hidden = true;
+    $('gridSeeds').textContent = '';
+    return;
+  }
+  if (gridBusy) {
+    gridDirty = true;
+    return;
+  }
+  gridBusy = true;
+  const grid = $<HTMLCanvasElement>('grid');
+  grid.dataset.busy = '1';
+  try {
+    do {
+      gridDirty = false;
+      const first = Math.min(readSeed('gridSeed'), MAX_SEED - GRID * GRID + 1);
+      const seeds = Array.from({ length: GRID * GRID }, (_, i) => first + i);
+      const p = params();
+      const img = await engine.renderGrid(seeds, p, GRID);
+      grid.width = img.width;
+      grid.height = img.height;
+      grid.getContext('2d')!.putImageData(img, 0, 0);
+      grid.hidden = false;
+      grid.dataset.renders = String(Number(grid.dataset.renders) + 1);
+      grid.dataset.tensors = String(tf.memory().numTensors);
+      $('gridSeeds').textContent = `seeds ${first}-${first + seeds.length - 1}, row by row` +
+        (engine.G.hasWSpace === false ? '' : `, ψ ${p.psi.toFixed(2)}`);
+    } while (gridDirty);
+  } catch (e) {
+    setStatus('error', `Error: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    gridBusy = false;
+    grid.dataset.busy = '0';
+  }
+}
+
 function buildLayerToggles(): void {
   const box = $<HTMLDivElement>('layers');
   box.replaceChildren(...engine.layers.map((l) => {
@@ -164,6 +208,8 @@ function wireControls(): void {
   for (const id of ['seedA', 'seedB', 'psi', 'cutoff', 'cls', 'interp', 'noise', 'tx', 'ty', 'rot']) $(id).addEventListener('input', () => void requestRender());
   $('randomA').addEventListener('click', () => { $('seedA').value = String(randomSeed()); void requestRender(); });
   $('randomB').addEventListener('click', () => { $('seedB').value = String(randomSeed()); void requestRender(); });
+  $('gridSeed').addEventListener('input', () => void requestGrid());
+  $('gridRandom').addEventListener('click', () => { $('gridSeed').value = String(randomSeed()); void requestGrid(); });
   $('reroll').addEventListener('click', () => { noiseSeed = 1 + Math.floor(Math.random() * 1e6); void requestRender(); });
   $('noiseReset').addEventListener('click', () => { noiseSeed = 0; void requestRender(); });
   document.querySelectorAll<HTMLInputElement>('input[data-group]').forEach((box) => box.addEventListener('change', () => {
@@ -225,6 +271,7 @@ async function start(): Promise<void> {
   applyUrlState();
   wireControls();
   await requestRender();
+  await requestGrid();
   $<HTMLButtonElement>('download').disabled = false;
   setStatus('ready', `Ready · ${backend}`);
 }
