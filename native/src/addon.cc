@@ -26,7 +26,8 @@ T* typed(napi_env env, napi_value v, napi_typedarray_type want, size_t need, con
   size_t len;
   void* data;
   napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
-  if (type != want) throw Error{std::string(what) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array")};
+  if (type != want)
+    throw Error{std::string(what) + (want == napi_float32_array ? " must be a Float32Array" : want == napi_float64_array ? " must be a Float64Array" : " must be an Int32Array")};
   if (len < need) throw Error{std::string(what) + " is too short (" + std::to_string(len) + " < " + std::to_string(need) + ")"};
   return static_cast<T*>(data);
 }
@@ -317,6 +318,27 @@ napi_value adam(napi_env env, napi_callback_info info) {
   });
 }
 
+// augmentGeom(x, theta Float64Array [n, 6], upx, upy, downx, downy, y, Int32Array [n, h, w, c, ih2, iw2, oh2, ow2, transpose]):
+// ADA's geometric stage on NHWC x into y (the same shape), or its transpose.
+napi_value augment_geom(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    auto a = args(env, info, 8);
+    const int32_t* d = typed<int32_t>(env, a[7], napi_int32_array, 9, "geometry");
+    const sgn::AugGeom g{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]};
+    if (g.n < 0 || g.h < 1 || g.w < 1 || g.c < 1 || g.ih2 < 1 || g.iw2 < 1 || g.oh2 < 1 || g.ow2 < 1) throw Error{"bad augmentGeom geometry"};
+    const size_t xs = sz(g.n, g.h, g.w, g.c);
+    const float* x = typed<float>(env, a[0], napi_float32_array, xs, "x");
+    const double* theta = typed<double>(env, a[1], napi_float64_array, (size_t)g.n * 6, "theta");
+    const float* upx = typed<float>(env, a[2], napi_float32_array, (size_t)g.iw2 * g.w, "upx");
+    const float* upy = typed<float>(env, a[3], napi_float32_array, (size_t)g.ih2 * g.h, "upy");
+    const float* downx = typed<float>(env, a[4], napi_float32_array, (size_t)g.w * g.ow2, "downx");
+    const float* downy = typed<float>(env, a[5], napi_float32_array, (size_t)g.h * g.oh2, "downy");
+    float* y = typed<float>(env, a[6], napi_float32_array, xs, "y");
+    if (g.n) sgn::augment_geom(x, theta, upx, upy, downx, downy, y, g, d[8] != 0);
+    return nullptr;
+  });
+}
+
 napi_value blas_core(napi_env env, napi_callback_info) {
   napi_value r;
   const char* name = openblas_get_corename();
@@ -344,6 +366,7 @@ napi_value init(napi_env env, napi_value exports) {
       {"upfirdn2d", nullptr, upfirdn2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"filteredLrelu", nullptr, filtered_lrelu<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"filteredLreluGrad", nullptr, filtered_lrelu<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"augmentGeom", nullptr, augment_geom, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"blasCore", nullptr, blas_core, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -92,6 +92,18 @@ struct AdamStep {
 void adam(const float* p, const float* m, const float* v, const float* g, float* po, float* mo, float* vo, int64_t n,
           const AdamStep& s);
 
+// ADA's geometric stage on NHWC images [n, h, w, c] (augment_geom.cc): upx [iw2, w], upy [ih2, h]
+// (reflect pad + 2x upsampling), bilinear sampling at theta [n, 6] (normalised affine_grid,
+// align_corners=False) to [oh2, ow2], downx [w, ow2], downy [h, oh2]. transpose: y is x's shape and
+// the map's transpose is applied (its gradient).
+struct AugGeom {
+  int n, h, w, c;
+  int ih2, iw2;  // the padded, upsampled image
+  int oh2, ow2;  // the sampled image
+};
+void augment_geom(const float* x, const double* theta, const float* upx, const float* upy, const float* downx,
+                  const float* downy, float* y, const AugGeom& g, bool transpose);
+
 // Seconds for `iters` sgemms of size n^3 with OpenBLAS' own threading (the machine's peak).
 double sgemm_seconds(int n, int iters);
 

@@ -40,6 +40,12 @@ export interface NativeAddon {
   filteredLrelu(x: Float32Array, b: Float32Array, ku: Float32Array, kd: Float32Array, y: Float32Array, geom: Int32Array, consts: Float32Array): void;
   /** Its gradient wrt x into dx. */
   filteredLreluGrad(dy: Float32Array, x: Float32Array, b: Float32Array, ku: Float32Array, kd: Float32Array, dx: Float32Array, geom: Int32Array, consts: Float32Array): void;
+  /**
+   * ADA's geometric stage on NHWC x [n, h, w, c] into y (the same shape), or with transpose its
+   * transpose; geom Int32Array [n, h, w, c, ih2, iw2, oh2, ow2, transpose] (ops/fused.ts AugmentGeomAttrs).
+   */
+  augmentGeom(x: Float32Array, theta: Float64Array, upX: Float32Array, upY: Float32Array, downX: Float32Array, downY: Float32Array,
+    y: Float32Array, geom: Int32Array): void;
   /** One Adam step into pOut/mOut/vOut; consts: [lr, beta1, beta2, 1 - beta1, 1 - beta2, c1, c2, eps, clip]. */
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, consts: Float32Array): void;
   /** The CPU kernel set OpenBLAS picked (e.g. 'SkylakeX', 'Haswell'; 'Prescott' means SSE3 only). */

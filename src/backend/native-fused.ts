@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { FUSED, registerFusedGradients, upfirdnSize, type BiasActAttrs, type UpFirDnAttrs } from '../ops/fused.js';
+import { FUSED, registerFusedGradients, upfirdnSize, type AugmentGeomAttrs, type BiasActAttrs, type UpFirDnAttrs } from '../ops/fused.js';
 import type { FilteredLreluAttrs } from '../ops/filtered-lrelu.js';
 import { allocOutput } from './buffer-pool.js';
 import type { NativeAddon } from './native-addon.js';
@@ -82,6 +82,16 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     addon.filteredLreluGrad(f32(backend, dy, 'dy'), f32(backend, x, 'x'), f32(backend, b, 'b'), g.ku, g.kd, dx, g.geom, g.consts);
     return backend.makeTensorInfo(x.shape, 'float32', dx);
   };
+  // ADA's geometric stage and its transpose: NHWC in, the same shape out.
+  const augmentGeom = (transpose: boolean): KernelFunc => (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const x = (transpose ? args.inputs.dy : args.inputs.x) as TensorInfo;
+    const a = args.attrs as unknown as AugmentGeomAttrs;
+    const [n, h, w, c] = x.shape;
+    const y = allocOutput(backend, n * h * w * c);
+    addon.augmentGeom(f32(backend, x, 'x'), a.theta, a.upX, a.upY, a.downX, a.downY, y, Int32Array.from([n, h, w, c, ...a.dims, transpose ? 1 : 0]));
+    return backend.makeTensorInfo(x.shape, 'float32', y);
+  };
   const adam: KernelFunc = (args) => {
     const backend = args.backend as MathBackendCPU;
     const { p, m, v, g } = args.inputs as Record<'p' | 'm' | 'v' | 'g', TensorInfo>;
@@ -99,5 +109,6 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     [FUSED.upfirdn2d]: upfirdn2d, [FUSED.adam]: adam,
     // Only with an addon built from these sources (an older build falls back to the composite ops).
     ...(typeof addon.filteredLrelu === 'function' ? { [FUSED.filteredLrelu]: filteredLrelu, [FUSED.filteredLreluGrad]: filteredLreluGrad } : {}),
+    ...(typeof addon.augmentGeom === 'function' ? { [FUSED.augmentGeom]: augmentGeom(false), [FUSED.augmentGeomT]: augmentGeom(true) } : {}),
   };
 }

@@ -27,6 +27,10 @@ export const FUSED = {
   filteredLrelu: 'SgnFilteredLrelu',
   /** dx of filteredLrelu; inputs {dy, x, b}, the same attrs. */
   filteredLreluGrad: 'SgnFilteredLreluGrad',
+  /** ADA's geometric stage on NHWC images; inputs {x}, attrs AugmentGeomAttrs. */
+  augmentGeom: 'SgnAugmentGeom',
+  /** Its transpose (its gradient; the stage is linear); inputs {dy}, the same attrs. */
+  augmentGeomT: 'SgnAugmentGeomT',
 } as const;
 
 /** Whether the active backend runs `name` as one kernel. */
@@ -45,6 +49,18 @@ export interface BiasActAttrs {
 export function fusedBiasAct<T extends Tensor>(x: T, b: Tensor | null, attrs: BiasActAttrs): T {
   const a = attrs as unknown as NamedAttrMap;
   return (b ? tf.engine().runKernel(FUSED.biasAct, { x, b }, a) : tf.engine().runKernel(FUSED.act, { x }, a)) as T;
+}
+
+/**
+ * ADA's geometric stage (training/augment/geometric.ts): per-axis pad + upsample matrices upX
+ * [iw2, w], upY [ih2, h], bilinear sampling of the [ih2, iw2] image at theta [N, 6] (affine_grid,
+ * normalised, align_corners=False) to [oh2, ow2], downsample matrices downX [w, ow2], downY [h, oh2].
+ */
+export interface AugmentGeomAttrs {
+  theta: Float64Array;
+  upX: Float32Array; upY: Float32Array; downX: Float32Array; downY: Float32Array;
+  /** [ih2, iw2, oh2, ow2] */
+  dims: number[];
 }
 
 export interface UpFirDnAttrs {
@@ -113,6 +129,15 @@ export function registerFusedGradients(): void {
   });
   // The filters are constants (attributes); db is the sum of dx, as b is added first. No gradient
   // of the gradient kernel: StyleGAN3's discriminator (R1's second derivative) does not use it.
+  // ADA's geometric stage is linear in the image: each direction's gradient is the other.
+  tf.registerGradient({
+    kernelName: FUSED.augmentGeom, inputsToSave: [],
+    gradFunc: (dy, _saved, attrs) => ({ x: () => tf.engine().runKernel(FUSED.augmentGeomT, { dy: dy as Tensor }, attrs) as Tensor }),
+  });
+  tf.registerGradient({
+    kernelName: FUSED.augmentGeomT, inputsToSave: [],
+    gradFunc: (ddx, _saved, attrs) => ({ dy: () => tf.engine().runKernel(FUSED.augmentGeom, { x: ddx as Tensor }, attrs) as Tensor }),
+  });
   tf.registerGradient({
     kernelName: FUSED.filteredLrelu, inputsToSave: ['x', 'b'],
     gradFunc: (dy, [x, b], attrs) => {

@@ -16,6 +16,9 @@ import { replayDraws, type RecordedDraw } from '../../src/training/augment/draws
 import { drawAugmentParams } from '../../src/training/augment/params.js';
 import { applyAugment } from '../../src/training/augment/pipe.js';
 import { affineSamplePlan, bilinearSample, bilinearSampleComposite } from '../../src/training/augment/sample.js';
+import { applyGeometric, applyGeometricComposite, geometricPlan } from '../../src/training/augment/geometric.js';
+import { FUSED, hasFusedKernel } from '../../src/ops/fused.js';
+import { initNodeBackend } from '../../src/backend/node.js';
 
 before(setup);
 
@@ -54,15 +57,19 @@ for (const cs of cases) {
     const x = toNhwc(pattern(cs.shape, 0.7, 1.3), cs.shape);
     const dy = toNhwc(pattern(cs.shape, -0.3, 0.8), cs.shape);
     const want = toNhwc(npz.y.data as Float32Array, cs.shape), wantDx = toNhwc(npz.dx.data as Float32Array, cs.shape);
-    const y = applyAugment(x, params);
-    const errY = maxAbsDiff(y.dataSync(), want.dataSync());
-    const dx = tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(applyAugment(inp as tf.Tensor4D, params), dy)))(x);
-    const errDx = maxAbsDiff(dx.dataSync(), wantDx.dataSync());
     const scale = Math.max(...Array.from(want.dataSync(), Math.abs));
-    assert.ok(errY < 2e-5 * Math.max(1, scale), `output differs by ${errY}`);
-    assert.ok(errDx < 5e-5 * Math.max(1, scale), `input gradient differs by ${errDx}`);
-    if (process.env.AUG_VERBOSE) console.log(cs.name, errY, errDx, scale);
-    tf.dispose([x, dy, want, wantDx, y, dx]);
+    // The backend's path (the fused geometric kernel on native) and the composite one.
+    for (const composite of [false, true]) {
+      const y = applyAugment(x, params, { composite });
+      const errY = maxAbsDiff(y.dataSync(), want.dataSync());
+      const dx = tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(applyAugment(inp as tf.Tensor4D, params, { composite }), dy)))(x);
+      const errDx = maxAbsDiff(dx.dataSync(), wantDx.dataSync());
+      assert.ok(errY < 2e-5 * Math.max(1, scale), `output differs by ${errY}${composite ? ' (composite)' : ''}`);
+      assert.ok(errDx < 5e-5 * Math.max(1, scale), `input gradient differs by ${errDx}${composite ? ' (composite)' : ''}`);
+      if (process.env.AUG_VERBOSE) console.log(cs.name, composite ? 'composite' : tf.getBackend(), errY, errDx, scale);
+      tf.dispose([y, dx]);
+    }
+    tf.dispose([x, dy, want, wantDx]);
   });
 }
 
@@ -135,4 +142,64 @@ test('gradients of gradients flow through the pipe (R1 through the augmentation)
   assert.ok(Math.abs(gk[i]) > 1e-4, 'the second-order gradient is not zero');
   assert.ok(Math.abs(num - gk[i]) < 2e-2 * Math.max(1, Math.abs(num)), `second-order gradient ${gk[i]} vs finite differences ${num}`);
   tf.dispose([x, k, grads]);
+});
+
+test('fused geometric kernel (native) = the composite stage: values, gradients, gradients of gradients, finite differences', async () => {
+  assert.equal(await initNodeBackend('native', true), 'native');
+  assert.ok(hasFusedKernel(FUSED.augmentGeom), 'the native addon has no augmentGeom kernel: rebuild it (node native/build.mjs)');
+  // Strong geometry on a non-square RGB batch and a grey one (the kernel's channel loop).
+  for (const shape of [[3, 3, 12, 20], [2, 1, 16, 16]] as Array<[number, number, number, number]>) {
+    const [n, c, h, w] = shape;
+    const rr = testRandom(21 + c);
+    const draws = { rand: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rr()), randn: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => (rr() * 2 - 1) * 1.5) };
+    const gInv = drawAugmentParams(augmentSpec('bg'), 1, shape, draws).gInv!;
+    const plan = geometricPlan(gInv, n, h, w);
+    const r = testRandom(5);
+    const xd = Float32Array.from({ length: n * h * w * c }, () => r() * 2 - 1);
+    const x = tf.tensor4d(xd, [n, h, w, c]), k = tf.tensor4d(Float32Array.from({ length: n * h * w * c }, () => r() - 0.5), [n, h, w, c]);
+    const yf = applyGeometric(x, plan), yc = applyGeometricComposite(x, plan);
+    assert.ok(maxAbsDiff(yf.dataSync(), yc.dataSync()) < 1e-5, `outputs differ by ${maxAbsDiff(yf.dataSync(), yc.dataSync())}`);
+    assert.ok(Math.max(...Array.from(yf.dataSync(), Math.abs)) > 0.1, 'the stage is not all zeros');
+    const loss = (fn: typeof applyGeometric) => (inp: tf.Tensor) => tf.sum(tf.mul(k, tf.square(fn(inp as tf.Tensor4D, plan))));
+    const gf = tf.grad(loss(applyGeometric))(x), gc = tf.grad(loss(applyGeometricComposite))(x);
+    assert.ok(maxAbsDiff(gf.dataSync(), gc.dataSync()) < 1e-5, `gradients differ by ${maxAbsDiff(gf.dataSync(), gc.dataSync())}`);
+    // Finite differences of the fused kernel's loss (quadratic in x, so central differences are exact up to rounding).
+    const at = (v: Float32Array) => tf.tidy(() => loss(applyGeometric)(tf.tensor4d(v, [n, h, w, c])).dataSync()[0]);
+    const g = gf.dataSync();
+    let worst = 0;
+    for (const i of [0, 7, 31, 100, 257, xd.length - 1]) {
+      const a = xd.slice(), b = xd.slice(), d = 1e-2;
+      a[i] += d; b[i] -= d;
+      worst = Math.max(worst, Math.abs((at(a) - at(b)) / (2 * d) - g[i]));
+    }
+    assert.ok(worst < 2e-3, `finite differences differ by ${worst}`);
+    // Second order: the gradient of ||grad_x||^2 in k, fused vs composite.
+    const second = (fn: typeof applyGeometric) => tf.grad((kk: tf.Tensor) => {
+      const gx = tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(kk, tf.square(fn(inp as tf.Tensor4D, plan)))))(x);
+      return tf.sum(tf.square(gx)) as tf.Scalar;
+    })(k);
+    const sf = second(applyGeometric), sc = second(applyGeometricComposite);
+    const scale = Math.max(...Array.from(sc.dataSync(), Math.abs));
+    assert.ok(scale > 1e-3 && maxAbsDiff(sf.dataSync(), sc.dataSync()) < 1e-5 * Math.max(1, scale), 'second-order gradients differ');
+    tf.dispose([x, k, yf, yc, gf, gc, sf, sc]);
+  }
+});
+
+/** bgcfnc without the image-space filter (which is not skipped: its normalised gains are not 1). */
+const BGCNC = { ...augmentSpec('bgcfnc'), imgfilter: 0 };
+
+test('stages whose draws change nothing are skipped: p = 0 leaves the images (NVIDIA resamples them: float rounding apart)', () => {
+  const shape: [number, number, number, number] = [2, 3, 16, 16];
+  const rr = testRandom(3);
+  const draws = () => { const q = testRandom(8); return { rand: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => q()), randn: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => q() * 2 - 1) }; };
+  const x = tf.tensor4d(Float32Array.from({ length: 2 * 16 * 16 * 3 }, () => rr() * 2 - 1), [2, 16, 16, 3]);
+  const params = drawAugmentParams(BGCNC, 0, shape, draws());
+  const skipped = applyAugment(x, params, { skipIdentity: true }), full = applyAugment(x, params);
+  assert.deepEqual(Array.from(skipped.dataSync()), Array.from(x.dataSync()));
+  const err = maxAbsDiff(full.dataSync(), x.dataSync());
+  assert.ok(err < 1e-5, `the resampled identity differs by ${err}`);
+  // At p = 1 nothing is skipped.
+  const strong = drawAugmentParams(BGCNC, 1, shape, draws());
+  assert.deepEqual(Array.from(applyAugment(x, strong, { skipIdentity: true }).dataSync()), Array.from(applyAugment(x, strong).dataSync()));
+  tf.dispose([x, skipped, full]);
 });

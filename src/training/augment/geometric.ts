@@ -2,12 +2,15 @@
  * The geometric stage of augment.py: pad the images by reflection as far as the transformed
  * corners reach, upsample 2x with the sym6 wavelet low-pass, sample bilinearly through G_inv,
  * then low-pass and downsample 2x back. Padding and resampling act on each axis separately and
- * are the same for the whole batch, so each is one small matrix applied by matMul (exact
- * gradients of any order); only the sampling differs per image (sample.ts).
+ * are the same for the whole batch, so each is one small matrix; only the sampling differs per
+ * image. Backends with the fused kernel (native) run the whole stage as one kernel (and its
+ * transpose as its gradient); elsewhere the matrices are applied by matMul and the sampling by
+ * sample.ts (the same values up to float rounding; exact gradients of any order either way).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { HZ_GEOM } from './filter-bank.js';
 import { affineSamplePlan, bilinearSample, type SamplePlan } from './sample.js';
+import { FUSED, hasFusedKernel, type AugmentGeomAttrs } from '../../ops/fused.js';
 
 const f = Math.fround;
 const HZ_PAD = HZ_GEOM.length >> 2; // 3
@@ -86,7 +89,10 @@ export interface GeometricPlan {
   margin: [number, number, number, number];
   up: { x: { m: Float32Array; rows: number }; y: { m: Float32Array; rows: number } };
   down: { x: { m: Float32Array; cols: number }; y: { m: Float32Array; cols: number } };
-  sample: SamplePlan;
+  /** Per image, the sampling's affine_grid theta [N, 2, 3] (normalised coordinates of the upsampled image). */
+  theta: Float64Array;
+  /** The padded, upsampled image [inH, inW] and the sampled one [outH, outW]. */
+  inH: number; inW: number; outH: number; outW: number;
 }
 
 /** Everything the stage needs from G_inv, built in JS before any tensor op. */
@@ -108,21 +114,37 @@ export function geometricPlan(gInv: Float64Array, n: number, h: number, w: numbe
     g = mat3(mat3(S(2 / inW, 2 / inH), g), S(outW / 2, outH / 2));
     theta.set(g.slice(0, 6), b * 6);
   }
-  const sample = affineSamplePlan(theta, n, inH, inW, outH, outW);
-  return { margin, up, down: { x: downMatrix(w), y: downMatrix(h) }, sample };
+  return { margin, up, down: { x: downMatrix(w), y: downMatrix(h) }, theta, inH, inW, outH, outW };
 }
 
-/** The geometric stage on planar images [N, C, H, W]. */
+/** Whether every image's G_inv is the identity (then NVIDIA's stage changes the images only by float rounding). */
+export function isIdentity(gInv: Float64Array): boolean {
+  for (let i = 0; i < gInv.length; i++) if (gInv[i] !== (i % 9 % 4 === 0 ? 1 : 0)) return false;
+  return true;
+}
+
+/** The geometric stage on images [N, H, W, C]: one fused kernel where the backend has it. */
 export function applyGeometric(x: tf.Tensor4D, plan: GeometricPlan): tf.Tensor4D {
+  if (!hasFusedKernel(FUSED.augmentGeom) || x.dtype !== 'float32') return applyGeometricComposite(x, plan);
+  const attrs: AugmentGeomAttrs = {
+    theta: plan.theta, upX: plan.up.x.m, upY: plan.up.y.m, downX: plan.down.x.m, downY: plan.down.y.m,
+    dims: [plan.inH, plan.inW, plan.outH, plan.outW],
+  };
+  return tf.engine().runKernel(FUSED.augmentGeom, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** The same stage from stock ops: matMul for padding and resampling, sample.ts for the sampling. */
+export function applyGeometricComposite(x: tf.Tensor4D, plan: GeometricPlan): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, c, h, w] = x.shape;
-    let y = tf.reshape(x, [n * c, h, w]) as tf.Tensor3D;
+    const [n, h, w, c] = x.shape;
+    let y = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n * c, h, w]) as tf.Tensor3D;
     // H first and W last on the way up, W first on the way down: the transposes in alongH then
     // move the small images, not the 2x upsampled padded ones.
     y = alongW(alongH(y, plan.up.y.m, plan.up.y.rows), plan.up.x.m, plan.up.x.rows);
-    const s = bilinearSample(tf.reshape(y, [n, c, plan.sample.inH, plan.sample.inW]), plan.sample);
-    y = tf.reshape(s, [n * c, plan.sample.outH, plan.sample.outW]);
+    const sample: SamplePlan = affineSamplePlan(plan.theta, n, plan.inH, plan.inW, plan.outH, plan.outW);
+    const s = bilinearSample(tf.reshape(y, [n, c, plan.inH, plan.inW]), sample);
+    y = tf.reshape(s, [n * c, plan.outH, plan.outW]);
     y = alongH(alongW(y, plan.down.x.m, w), plan.down.y.m, h);
-    return tf.reshape(y, [n, c, h, w]);
+    return tf.transpose(tf.reshape(y, [n, c, h, w]), [0, 2, 3, 1]);
   });
 }

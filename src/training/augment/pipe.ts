@@ -5,7 +5,7 @@
  * drawn by params.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { applyGeometric, geometricPlan, reflectIndex } from './geometric.js';
+import { applyGeometric, applyGeometricComposite, geometricPlan, isIdentity, reflectIndex } from './geometric.js';
 import { HZ_FBANK, NUM_BANDS } from './filter-bank.js';
 import { drawAugmentParams, type AugmentParams } from './params.js';
 import type { AugmentSpec } from './specs.js';
@@ -83,25 +83,37 @@ function applyCutout(x: tf.Tensor4D, cut: NonNullable<AugmentParams['cutout']>):
   return tf.tidy(() => tf.mul(x, tf.tensor4d(mask, [n, h, w, 1])));
 }
 
+function isIdentityColor(C: Float64Array): boolean {
+  for (let i = 0; i < C.length; i++) if (C[i] !== (i % 16 % 5 === 0 ? 1 : 0)) return false;
+  return true;
+}
+
+export interface ApplyOptions {
+  /** Skip stages whose draws changed no image (training's default; the NVIDIA comparisons run every stage). */
+  skipIdentity?: boolean;
+  /** The geometric stage from stock ops even where the backend has the fused kernel (tests). */
+  composite?: boolean;
+}
+
 /** Applies drawn parameters to images [N, H, W, C]. */
-export function applyAugment(images: tf.Tensor4D, params: AugmentParams): tf.Tensor4D {
+export function applyAugment(images: tf.Tensor4D, params: AugmentParams, opts: ApplyOptions = {}): tf.Tensor4D {
   return tf.tidy(() => {
     let x = images;
     const [n, h, w] = x.shape;
-    if (params.gInv) {
-      const planar = tf.transpose(x, [0, 3, 1, 2]) as tf.Tensor4D;
-      x = tf.transpose(applyGeometric(planar, geometricPlan(params.gInv, n, h, w)), [0, 2, 3, 1]);
-    }
-    if (params.color) x = applyColor(x, params.color);
+    // Stages whose draws left every image alone are skipped: exactly so for colour, noise and
+    // cutout (identity matrix, zero sigma, no cut); NVIDIA's geometric stage at the identity
+    // changes the images by float rounding only (~1e-7), so at p = 0 the pipe costs nothing.
+    if (params.gInv && !(opts.skipIdentity && isIdentity(params.gInv))) x = (opts.composite ? applyGeometricComposite : applyGeometric)(x, geometricPlan(params.gInv, n, h, w));
+    if (params.color && !(opts.skipIdentity && isIdentityColor(params.color))) x = applyColor(x, params.color);
     if (params.filterGains) x = applyFilter(x, params.filterGains);
-    if (params.noise) x = applyNoise(x, params.noise);
-    if (params.cutout) x = applyCutout(x, params.cutout);
+    if (params.noise && !(opts.skipIdentity && params.noise.sigma.every((s) => s === 0))) x = applyNoise(x, params.noise);
+    if (params.cutout && !(opts.skipIdentity && params.cutout.size.every((s) => s === 0))) x = applyCutout(x, params.cutout);
     return x;
   });
 }
 
 /** Draws parameters and applies them: one call of NVIDIA's AugmentPipe.forward at strength p. */
-export function augment(images: tf.Tensor4D, spec: AugmentSpec, p: number, draws: Draws): tf.Tensor4D {
+export function augment(images: tf.Tensor4D, spec: AugmentSpec, p: number, draws: Draws, opts: ApplyOptions = { skipIdentity: true }): tf.Tensor4D {
   const [n, h, w, c] = images.shape;
-  return applyAugment(images, drawAugmentParams(spec, p, [n, c, h, w], draws));
+  return applyAugment(images, drawAugmentParams(spec, p, [n, c, h, w], draws), opts);
 }

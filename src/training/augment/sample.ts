@@ -46,57 +46,49 @@ export function affineSamplePlan(theta: Float64Array, batch: number, inH: number
   return { batch, inH, inW, outH, outW, idx, w };
 }
 
-/** out [N, C, outH * outW] = plan applied to x [N, C, inH * inW] (plain loops on the CPU). */
-function applyPlan(x: Float32Array, c: number, p: SamplePlan): Float32Array {
-  const m = p.outH * p.outW, a = p.inH * p.inW;
-  const out = new Float32Array(p.batch * c * m);
+/**
+ * out [N, C, outH * outW] = the plan applied to x [N, C, inH * inW], or with `transpose` the
+ * transposed map: out [N, C, inH * inW] from x [N, C, outH * outW] (plain loops on the CPU).
+ */
+function applyPlan(x: Float32Array, c: number, p: SamplePlan, transpose: boolean): Float32Array {
+  const m = p.outH * p.outW, a = p.inH * p.inW, [xs, ys] = transpose ? [m, a] : [a, m];
+  const out = new Float32Array(p.batch * c * ys);
   for (let n = 0; n < p.batch; n++) for (let ch = 0; ch < c; ch++) {
-    const src = (n * c + ch) * a, dst = (n * c + ch) * m;
+    const src = (n * c + ch) * xs, dst = (n * c + ch) * ys;
     for (let j = 0, o = n * m * 4; j < m; j++, o += 4) {
-      out[dst + j] = p.w[o] * x[src + p.idx[o]] + p.w[o + 1] * x[src + p.idx[o + 1]] + p.w[o + 2] * x[src + p.idx[o + 2]] + p.w[o + 3] * x[src + p.idx[o + 3]];
+      if (transpose) {
+        const g = x[src + j];
+        for (let k = 0; k < 4; k++) out[dst + p.idx[o + k]] += p.w[o + k] * g;
+      } else {
+        out[dst + j] = p.w[o] * x[src + p.idx[o]] + p.w[o + 1] * x[src + p.idx[o + 1]] + p.w[o + 2] * x[src + p.idx[o + 2]] + p.w[o + 3] * x[src + p.idx[o + 3]];
+      }
     }
   }
   return out;
 }
 
-/** The transposed map: dx [N, C, inH * inW] from dy [N, C, outH * outW]. */
-function applyPlanT(dy: Float32Array, c: number, p: SamplePlan): Float32Array {
-  const m = p.outH * p.outW, a = p.inH * p.inW;
-  const dx = new Float32Array(p.batch * c * a);
-  for (let n = 0; n < p.batch; n++) for (let ch = 0; ch < c; ch++) {
-    const src = (n * c + ch) * m, dst = (n * c + ch) * a;
-    for (let j = 0, o = n * m * 4; j < m; j++, o += 4) {
-      const g = dy[src + j];
-      for (let k = 0; k < 4; k++) dx[dst + p.idx[o + k]] += p.w[o + k] * g;
-    }
-  }
-  return dx;
-}
-
-/** Samples x [N, C, inH, inW] (planar) by the plan -> [N, C, outH, outW]. */
-export function bilinearSample(x: tf.Tensor4D, p: SamplePlan): tf.Tensor4D {
+/** The sampling (or with `transpose` its transpose) as a differentiable op: each direction's gradient is the other. */
+function sampleOp(x: tf.Tensor4D, p: SamplePlan, transpose: boolean): tf.Tensor4D {
   const c = x.shape[1];
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xi = args[0] as tf.Tensor4D;
+    const shape: [number, number, number, number] = transpose ? [p.batch, c, p.inH, p.inW] : [p.batch, c, p.outH, p.outW];
     return {
-      value: tf.tensor4d(applyPlan(xi.dataSync() as Float32Array, c, p), [p.batch, c, p.outH, p.outW]),
-      gradFunc: (dy: tf.Tensor) => bilinearSampleT(dy as tf.Tensor4D, p),
+      value: tf.tensor4d(applyPlan(xi.dataSync() as Float32Array, c, p, transpose), shape),
+      gradFunc: (dy: tf.Tensor) => sampleOp(dy as tf.Tensor4D, p, !transpose),
     };
   });
   return op(x) as tf.Tensor4D;
 }
 
+/** Samples x [N, C, inH, inW] (planar) by the plan -> [N, C, outH, outW]. */
+export function bilinearSample(x: tf.Tensor4D, p: SamplePlan): tf.Tensor4D {
+  return sampleOp(x, p, false);
+}
+
 /** The transposed sampling (the gradient of {@link bilinearSample}). */
 export function bilinearSampleT(dy: tf.Tensor4D, p: SamplePlan): tf.Tensor4D {
-  const c = dy.shape[1];
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const d = args[0] as tf.Tensor4D;
-    return {
-      value: tf.tensor4d(applyPlanT(d.dataSync() as Float32Array, c, p), [p.batch, c, p.inH, p.inW]),
-      gradFunc: (ddx: tf.Tensor) => bilinearSample(ddx as tf.Tensor4D, p),
-    };
-  });
-  return op(dy) as tf.Tensor4D;
+  return sampleOp(dy, p, true);
 }
 
 /** The same sampling from stock tfjs ops (gather + weights; slower), for cross-checks and backends without dataSync. */
