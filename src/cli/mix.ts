@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, parseNumber, parseSeeds, parseChoice, UsageError } from './args.js';
 import { loadAnyNetwork } from './network.js';
+import { classIndex } from './generate.js';
+import { networkClassNames } from '../sampling/class-names.js';
 import { joinNegativeValues } from './negative-values.js';
 import { parseStyles, styleMixGrid, styleMixTiles } from '../sampling/style-mixing.js';
 import { writeImage, writeTiles } from '../data/study-output.js';
@@ -20,7 +22,8 @@ sources) and ROW-COL.png per cell.
   --styles SPEC          style indices from the columns: 0-6 (default), 0,2,4-5, or a preset:
                          coarse (4-8 px layers), middle (16-32 px), fine (64 px and up)
   --trunc PSI            truncation psi (default 1)
-  --class N              class index, for conditional networks (StyleGAN2-ADA with labels, StyleGAN-XL)
+  --class N|NAME         class index, or name for networks trained here with --cond (conditional
+                         networks: StyleGAN2-ADA / StyleGAN3 with labels, StyleGAN-XL)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
   --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
@@ -40,11 +43,11 @@ export async function mixCommand(argv: string[]): Promise<void> {
   const rows = parseSeeds(v.rows, 'rows');
   const cols = parseSeeds(v.cols, 'cols');
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
-  const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
   await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
   const G = await loadAnyNetwork(v.network);
   try {
+    const classIdx = v.class === undefined ? undefined : classIndex(v.class, networkClassNames(G.cfg as { cDim?: number; classNames?: unknown }), v.network);
     let styles: number[];
     try {
       styles = parseStyles(v.styles ?? '0-6', G.numWs);

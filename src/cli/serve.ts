@@ -1,7 +1,7 @@
 /** `stylegan serve`: the browser playground for a network, run entirely in the browser by tfjs. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseClassNames } from '../sampling/class-names.js';
+import { networkClassNames, parseClassNames } from '../sampling/class-names.js';
 import { parseFlags, parseNumber, UsageError } from './args.js';
 import { readNetworkFile } from './network.js';
 import { encodeSnapshot } from '../io/snapshot.js';
@@ -17,7 +17,8 @@ grid, PNG download. Everything is served from this machine; it works offline.
   --network FILE         a .safetensors checkpoint (ours) or an official .pkl (StyleGAN, StyleGAN2-ADA)
   --port N               port to listen on (default 8080; 0 = any free port)
   --host ADDR            address to listen on (default 127.0.0.1; 0.0.0.0 to share on the network)
-  --labels FILE          class names for a conditional network's class picker: one per line, or
+  --labels FILE          class names for a conditional network's class picker (default: the names a
+                         network trained here with --cond keeps): one per line, or
                          StyleGAN-XL's media/imagenet_idx2labels.txt
 
 Example:
@@ -40,6 +41,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     if (!snap.config.cDim) throw new UsageError(`--labels: ${v.network} is not a conditional network`);
     classNames = parseClassNames(fs.readFileSync(v.labels, 'utf8'), v.labels, snap.config.cDim);
   }
+  // A network trained here with --cond keeps its classes' names (sub-folders or dataset.json's class_names).
+  classNames ??= networkClassNames(snap.config);
   const bytes = encodeSnapshot({ config: snap.config, modules: { G_ema: snap.modules.G_ema } });
   const name = path.basename(v.network);
   const dist = await ensureWebBuild({ log: (l) => console.error(l) });

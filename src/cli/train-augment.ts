@@ -14,15 +14,14 @@ export const AUGMENT_HELP = `Augmentation (StyleGAN2-ADA; D sees augmented reals
 export const AUGMENT_FLAGS = { aug: { type: 'string' }, p: { type: 'string' }, target: { type: 'string' }, augpipe: { type: 'string' }, cond: { type: 'boolean' } } as const;
 
 export const COND_HELP = `Labels:
-  --cond                 stylegan2: class-conditional training on the data set's labels (its
-                         dataset.json, NVIDIA's format, else one sub-folder per class); generate,
-                         mix and serve then take --class`;
+  --cond                 stylegan2, stylegan3: class-conditional training on the data set's labels
+                         (its dataset.json, NVIDIA's format, else one sub-folder per class);
+                         generate and mix then take --class (index or name), serve shows the names`;
 
-/** --cond: only for new stylegan2 runs, and not with the training metrics (which sample unconditionally). */
-export function checkCond(v: Record<string, string | boolean | undefined>, arch: string, metrics: string[]): boolean {
+/** --cond: only for new stylegan2 / stylegan3 runs. */
+export function checkCond(v: Record<string, string | boolean | undefined>, arch: string): boolean {
   if (!v.cond) return false;
-  if (arch !== 'stylegan2') throw new UsageError(`--cond is for --arch stylegan2, not ${arch}`);
-  if (metrics.length) throw new UsageError('--metrics cannot be used with --cond yet (they sample unconditionally)');
+  if (arch !== 'stylegan2' && arch !== 'stylegan3') throw new UsageError(`--cond is for --arch stylegan2 and stylegan3, not ${arch}`);
   return true;
 }
 

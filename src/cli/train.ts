@@ -151,10 +151,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution);
-  if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan and stylegan2, not ${arch}`);
-  const cond = checkCond(v, arch, metrics ?? []);
-  // The default SWD monitor samples unconditionally: off for --cond.
-  const trainMetrics = metrics ?? (cond ? [] : undefined);
+  if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan, stylegan2 and stylegan3, not ${arch}`);
+  const cond = checkCond(v, arch);
+  const trainMetrics = metrics;
   const finetune = finetuneSetup(v, arch);
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
   // Every flag is checked before the backend starts and the signal handlers are installed.

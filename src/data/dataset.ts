@@ -237,8 +237,8 @@ export interface LoadOptions {
   maxImages?: number;
   /** Throw on the first unreadable image instead of skipping it. */
   strict?: boolean;
-  /** Load class labels (dataset.json, else sub-folder names); an image without one is an error. */
-  labels?: boolean;
+  /** Load class labels (dataset.json, else sub-folder names); an image without one is an error. 'if-any': labels when the source has them, else none. */
+  labels?: boolean | 'if-any';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -252,7 +252,7 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   const src = await openImageSource(opts.path);
   const total = Math.min(src.names.length, opts.maxImages ?? Infinity);
   const sourceLabels = opts.labels ? readSourceLabels(src) : null;
-  if (opts.labels && !sourceLabels) throw new Error(`${src.path} has no labels: no dataset.json with "labels", and its images are not in two or more sub-folders`);
+  if (opts.labels === true && !sourceLabels) throw new Error(`${src.path} has no labels: no dataset.json with "labels", and its images are not in two or more sub-folders`);
   const raw: Array<RawLabel | undefined> = [];
   if (sourceLabels) {
     for (let i = 0; i < total; i++) raw.push(sourceLabels.labelOf(src.names[i]));

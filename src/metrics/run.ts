@@ -123,7 +123,8 @@ export class MetricsRunner {
   private dataset(p: string): Promise<Dataset> {
     if (!this.datasets.has(p)) {
       this.log(`Loading images from ${p} at ${this.o.resolution}x${this.o.resolution}...`);
-      this.datasets.set(p, loadDataset({ path: p, resolution: this.o.resolution, maxImages: this.o.num }));
+      // Labels (when the set has them) for a conditional G's c, drawn from the reals as NVIDIA's.
+      this.datasets.set(p, loadDataset({ path: p, resolution: this.o.resolution, maxImages: this.o.num, labels: p === this.o.data && (this.o.G?.cfg.cDim ?? 0) > 0 ? 'if-any' : false }));
     }
     return this.datasets.get(p)!;
   }
@@ -149,8 +150,9 @@ export class MetricsRunner {
 
   /**
    * Generated images (NVIDIA: z ~ N(0, I) from a seeded RandomState, psi 1, random noise). A
-   * conditional network gets a uniformly drawn class per image (the official code draws the
-   * labels of random training images: the same for a class-balanced set such as ImageNet).
+   * conditional network gets the labels of random real images (--data; NVIDIA's metric_utils:
+   * dataset.get_label(randint(len(dataset)))), so fakes follow the reals' class distribution;
+   * without labelled reals, a uniformly drawn class per image.
    */
   private async *generated(n: number, convert: (x: Float32Array) => Uint8Array): AsyncGenerator<Batch> {
     if (this.o.fakeData) {
@@ -159,13 +161,21 @@ export class MetricsRunner {
     }
     const G = this.o.G!;
     const rng = new RandomState(this.o.seed ?? 0);
+    const cDim = G.cfg.cDim;
+    const reals = cDim > 0 && this.o.data ? await this.dataset(this.o.data) : undefined;
+    if (reals?.labels && reals.labels.dim !== cDim) throw new Error(`${this.o.data}: its labels have ${reals.labels.dim} values, the network takes ${cDim}`);
+    const labelled = reals?.labels ? reals : undefined;
+    if (cDim > 0) this.log(labelled ? `Labels of random images of ${this.o.data} for the fakes (${labelled.labels!.origin})` : `No labelled reals: fakes get uniformly drawn classes (${cDim})`);
     for (let done = 0; done < n; done += this.batch) {
       const b = Math.min(this.batch, n - done);
       const z = Float32Array.from(rng.randn(b, G.cfg.zDim));
-      const classes = G.cfg.cDim > 0 ? Array.from({ length: b }, () => rng.randomInterval(G.cfg.cDim - 1)) : null;
-      const img = tf.tidy(() => G.forward(tf.tensor2d(z, [b, G.cfg.zDim]), {
-        noiseMode: 'random', c: classes ? tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), G.cfg.cDim), 'float32') as tf.Tensor2D : undefined,
-      }));
+      let c: Float32Array | null = null;
+      if (labelled) c = labelled.labelBatch(Array.from({ length: b }, () => rng.randomInterval(labelled.numImages - 1)));
+      else if (cDim > 0) {
+        c = new Float32Array(b * cDim);
+        for (let i = 0; i < b; i++) c[i * cDim + rng.randomInterval(cDim - 1)] = 1;
+      }
+      const img = tf.tidy(() => G.forward(tf.tensor2d(z, [b, G.cfg.zDim]), { noiseMode: 'random', c: c ? tf.tensor2d(c, [b, cDim]) : undefined }));
       const data = convert((await img.data()) as Float32Array);
       img.dispose();
       yield { data, n: b };

@@ -77,11 +77,16 @@ export async function trainingSwd(o: TickMetricsOptions, seed = 0): Promise<Reco
   const rng = RandomState.fromState(real.rng);
   const fake = new SwdDescriptors(full, rng);
   const zr = new RandomState(seed + 1);
+  const cDim = (o.G.cfg as { cDim?: number }).cDim ?? 0;
+  if (cDim > 0 && o.ds.labels?.dim !== cDim) throw new Error(`swd: the network takes ${cDim} label values, the data set has ${o.ds.labels ? o.ds.labels.dim : 'no labels'}`);
   const batch = 64;
   for (let i = 0; i < n; i += batch) {
     const b = Math.min(batch, n - i);
     const img = tf.tidy(() => {
-      let x = o.G.forward(tf.tensor2d(Float32Array.from(zr.randn(b, o.G.cfg.zDim)), [b, o.G.cfg.zDim]), { res: o.res, alpha: o.alpha, noiseMode: 'random' });
+      const z = tf.tensor2d(Float32Array.from(zr.randn(b, o.G.cfg.zDim)), [b, o.G.cfg.zDim]);
+      // Conditional networks: the labels of random training images (NVIDIA's metrics), after z's draws.
+      const l = o.ds.labels, c = l && cDim > 0 ? tf.tensor2d(o.ds.labelBatch(Array.from({ length: b }, () => zr.randomInterval(o.ds.numImages - 1))), [b, l.dim]) : undefined;
+      let x = o.G.forward(z, { res: o.res, alpha: o.alpha, noiseMode: 'random', c } as Parameters<Generator['forward']>[1]);
       for (let r = o.res; r < full; r *= 2) x = upsample2d(x);
       return x;
     });

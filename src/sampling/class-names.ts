@@ -20,3 +20,10 @@ export function parseClassNames(text: string, source: string, cDim: number): str
   if (names.length < cDim) throw new Error(`${source}: ${names.length} class names for a network with ${cDim} classes`);
   return names.slice(0, cDim);
 }
+
+/** The class names a network's config carries (conditional networks trained here), when there is one per class. */
+export function networkClassNames(cfg: { cDim?: number; classNames?: unknown }): string[] | undefined {
+  const names = cfg.classNames, cDim = cfg.cDim ?? 0;
+  if (!cDim || !Array.isArray(names) || names.length !== cDim || !names.every((n) => typeof n === 'string')) return undefined;
+  return names as string[];
+}

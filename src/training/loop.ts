@@ -160,13 +160,11 @@ function gridIndices(ds: Dataset, n: number): number[] {
 
 /** A conditional network's config for labels of `dim` values (NVIDIA's c_dim; embedding and projection sizes as its defaults). */
 function withLabels(cfg: NetworkConfig, dim: number, classNames: string[] | undefined, source: string): NetworkConfig {
-  if (cfg.arch !== 'stylegan2') throw new Error(`${source}: class-conditional training is for --arch stylegan2, not ${cfg.arch}`);
-  const d = cfg.discriminator;
-  return {
-    ...cfg, cDim: dim, ...(classNames && { classNames }),
-    mapping: { ...cfg.mapping, embedFeatures: cfg.wDim },
-    discriminator: { ...d, cmapDim: Math.min(Math.floor(d.channelBase / 4), d.channelMax) },
-  };
+  if (cfg.arch !== 'stylegan2' && cfg.arch !== 'stylegan3') throw new Error(`${source}: class-conditional training is for --arch stylegan2 and stylegan3, not ${cfg.arch}`);
+  const d = cfg.discriminator, discriminator = { ...d, cmapDim: Math.min(Math.floor(d.channelBase / 4), d.channelMax) };
+  // StyleGAN3's mapping always embeds c into wDim features; StyleGAN2's says so in its config.
+  if (cfg.arch === 'stylegan3') return { ...cfg, cDim: dim, ...(classNames && { classNames }), discriminator };
+  return { ...cfg, cDim: dim, ...(classNames && { classNames }), mapping: { ...cfg.mapping, embedFeatures: cfg.wDim }, discriminator };
 }
 
 async function writeReals(ds: Dataset, n: number, cols: number, file: string): Promise<void> {
@@ -217,8 +215,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   log(`Data: ${ds.numImages} images from ${ds.sourcePath} at ${cfg.imgResolution}x${cfg.imgResolution}${choice.mirror ? ' (+ x-flips)' : ''}`);
 
   const labels = cond && ds.labels ? { dim: ds.labels.dim, batch: (i: number[]) => ds.labelBatch(i) } : undefined;
-  // The default SWD monitor samples unconditionally: not for conditional networks.
-  const metrics = o.metrics ?? (swdResolutions(cfg.imgResolution).length && !cond ? ['swd'] : []);
+  // The SWD monitor gives a conditional G the labels of random training images.
+  const metrics = o.metrics ?? (swdResolutions(cfg.imgResolution).length ? ['swd'] : []);
   const tr = createTrainer(cfg, hyper, { numImages: ds.numImages, mirror: choice.mirror, sample: (i, f) => ds.sampleBatch(i, f), labels });
   if (o.init) {
     const m = o.init.snapshot.modules, src = o.init.source;

@@ -3,7 +3,9 @@
  * train.py configures it for stylegan3-t/-r: Gmain (non-saturating), Dmain (non-saturating;
  * its fake pass updates w_avg and every layer's input magnitude EMA, NVIDIA's update_emas),
  * Dreg (R1 every dRegInterval steps, lazy). No path length regularization and no style mixing.
- * For R, D sees its inputs blurred by a Gaussian whose sigma fades from 10 to 0.
+ * For R, D sees its inputs blurred by a Gaussian whose sigma fades from 10 to 0. With --aug, D's
+ * inputs are augmented before the blur (run_D's order); with --cond, G's mapping embeds the labels
+ * and D projects them, as StyleGAN2's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type StyleGAN3Config, discriminatorConfig } from '../networks/stylegan3/config.js';
@@ -50,8 +52,8 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
     return { res: this.cfg.imgResolution, alpha: 1 };
   }
 
-  emaImages(z: tf.Tensor2D): tf.Tensor4D {
-    return this.Gema.forward(z);
+  emaImages(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor4D {
+    return this.Gema.forward(z, { c });
   }
 
   trainStep(): StepStats {
@@ -59,41 +61,51 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
     const dreg = h.r1Gamma !== 0 && h.dRegInterval > 0 && this.step % h.dRegInterval === 0;
     const gVars = [...this.G.store.vars.values()], dVars = [...this.D.store.vars.values()];
     const sigma = blurSigmaAt(this.nimg, h);
-    const D = (img: tf.Tensor4D) => this.D.forward(blurImages(img, sigma));
+    // run_D: augment (ADA, when on), then blur; D projects the labels c of conditional networks.
+    const D = (img: tf.Tensor4D, c: tf.Tensor2D | null) => this.D.forward(blurImages(this.augmentForD(img), sigma), c);
     const reals = this.drawReals(n);
+    const realC = this.labelsOf(this.lastRealIndices);
 
     // Gmain: softplus(-D(G(z))).
     let lossG = 0;
     {
-      const z = this.latents(n);
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.softplus(tf.neg(D(this.G.forward(z))))) as tf.Scalar, gVars);
+      const z = this.latents(n), c = this.fakeLabels(n);
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.softplus(tf.neg(D(this.G.forward(z, { c: c ?? undefined }), c)))) as tf.Scalar, gVars);
       lossG = value.dataSync()[0];
       this.applyClean(this.optG, grads, gVars);
-      tf.dispose([z, value, grads]);
+      tf.dispose([z, c, value, grads].filter((t) => t !== null));
     }
 
     // Dmain: softplus(D(G(z))) + softplus(-D(x)); the fake pass updates G's EMAs (w_avg, input magnitudes).
     let lossD = 0;
     const realImg = reals();
     {
-      const z = this.latents(n);
+      const z = this.latents(n), c = this.fakeLabels(n);
       const fakes = tf.tidy(() => {
-        const w = this.G.mapping.forwardW(z);
+        const w = this.G.mapping.forwardW(z, c);
         trackWAvg(this.G.wAvg, tf.mean(w, 0) as tf.Tensor1D, this.cfg.mapping.wAvgBeta);
         const ws = tf.tile(tf.expandDims(w, 1), [1, this.G.numWs, 1]) as tf.Tensor3D;
         return this.G.synthesis.forward(ws, { updateEmas: true });
       });
-      const { value, grads } = tf.variableGrads(() => tf.add(tf.mean(tf.softplus(D(fakes))), tf.mean(tf.softplus(tf.neg(D(realImg))))) as tf.Scalar, dVars);
+      const { value, grads } = tf.variableGrads(() => {
+        const fakeLogits = D(fakes, c), realLogits = D(realImg, realC);
+        this.reportRealLogits(realLogits);
+        return tf.add(tf.mean(tf.softplus(fakeLogits)), tf.mean(tf.softplus(tf.neg(realLogits)))) as tf.Scalar;
+      }, dVars);
       lossD = value.dataSync()[0];
       this.applyClean(this.optD, grads, dVars);
-      tf.dispose([z, fakes, value, grads]);
+      tf.dispose([z, fakes, value, grads, ...(c ? [c] : [])]);
     }
 
     // Dreg: R1 = gamma / 2 * ||grad_x D(blur(x))||^2 on the same reals, weighted by the interval.
     if (dreg) {
       let r1 = 0;
       const { value, grads } = tf.variableGrads(() => {
-        const penalty = tf.mean(gradNormSquared(D, realImg)) as tf.Scalar;
+        const penalty = tf.mean(gradNormSquared((img) => {
+          const logits = D(img, realC);
+          this.reportRealLogits(logits);
+          return logits;
+        }, realImg)) as tf.Scalar;
         r1 = penalty.dataSync()[0];
         return tf.mul(penalty, (h.r1Gamma / 2) * h.dRegInterval) as tf.Scalar;
       }, dVars);
@@ -102,10 +114,12 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
       tf.dispose([value, grads]);
     }
     realImg.dispose();
+    realC?.dispose();
 
     this.updateEma(n, h.emaKimg, h.emaRampup, this.nimg);
     this.nimg += n;
     this.step++;
+    this.afterStep(n);
     return { lossG, lossD, penalty: this.lastR1, extra: sigma > 0 ? { blurSigma: sigma } : undefined };
   }
 

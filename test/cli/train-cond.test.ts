@@ -65,5 +65,20 @@ test('train --cond on sub-folder classes through an NVIDIA-format zip; exact res
   assert.match(bad.stderr.trim(), /--class 'dogs' is not one of .*'s classes: faces, flags$/);
   const none = await runCli(['train', '--outdir', path.join(tmp, 'y'), '--cond', '--backend', 'wasm']);
   assert.equal(none.code, 2);
-  assert.match(none.stderr.trim(), /^stylegan train: error: --cond is for --arch stylegan2, not stylegan$/);
+  assert.match(none.stderr.trim(), /^stylegan train: error: --cond is for --arch stylegan2 and stylegan3, not stylegan$/);
+
+  // The SWD monitor runs on conditional networks (fakes get the labels of random training images).
+  const swd = fs.readFileSync(path.join(straight, 'metric-swd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { results: { swd: number } });
+  assert.ok(swd.length >= 1 && swd.every((r) => Number.isFinite(r.results.swd) && r.results.swd > 0), 'swd on every tick');
+  // mix --class NAME; metrics on the labelled reals.
+  const mixed = await runCli(['mix', '--network', snap, '--rows', '0,1', '--cols', '2', '--styles', '0-3', '--class', 'flags', '--outdir', path.join(tmp, 'mix'), '--backend', 'wasm']);
+  assert.equal(mixed.code, 0, mixed.stderr);
+  assert.ok(fs.existsSync(path.join(tmp, 'mix', 'grid.png')));
+  const badMix = await runCli(['mix', '--network', snap, '--rows', '0', '--cols', '1', '--styles', '0-3', '--class', 'dogs', '--outdir', path.join(tmp, 'mix2'), '--backend', 'wasm']);
+  assert.equal(badMix.code, 2);
+  assert.match(badMix.stderr.trim(), /--class 'dogs' is not one of .*'s classes: faces, flags$/);
+  const m = await runCli(['metrics', '--network', snap, '--data', zip, '--metrics', 'swd', '--num', '12', '--backend', 'wasm']);
+  assert.equal(m.code, 0, m.stderr);
+  assert.match(m.stdout + m.stderr, /Labels of random images of .*data\.zip/);
+  assert.match(m.stdout, /^swd \d/m);
 });

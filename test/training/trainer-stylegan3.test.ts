@@ -106,3 +106,32 @@ for (const r of [false, true]) {
     straight.dispose();
   });
 }
+
+test('stylegan3 --cond with ADA: G embeds c, D projects it, labels change both; D sees augmented inputs (r_t, p move); no leaks', () => {
+  const cDim = 3;
+  const base = tinyCfg();
+  const cfg: StyleGAN3Config = { ...base, cDim, discriminator: { ...base.discriminator, cmapDim: 8 } };
+  const data = tinyData(8, 6);
+  const labels = new Float32Array(6 * cDim);
+  for (let i = 0; i < 6; i++) labels[i * cDim + (i % cDim)] = 1;
+  const withLabels = { ...data, labels: { dim: cDim, batch: (idx: number[]) => Float32Array.from(idx.flatMap((k) => Array.from(labels.subarray(k * cDim, (k + 1) * cDim)))) } };
+  const augment = { mode: 'ada' as const, pipe: 'bgc' as const, p: 0, target: 0.6, interval: 1, kimg: 0.01 };
+  const tr = new Stylegan3Trainer(cfg, hyper({ augment }), withLabels);
+  assert.ok(Object.keys(tr.G.store.toRaw()).some((k) => k.includes('embed')), 'G has a label embedding');
+  assert.ok(Object.keys(tr.D.store.toRaw()).some((k) => k.startsWith('mapping')), 'D has a label mapping');
+  tr.trainStep();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) tr.trainStep();
+  assert.equal(tf.memory().numTensors, before, 'no leaked tensors');
+  assert.ok(tr.augment.takeTickRt() !== null, 'D reported its real logits');
+  assert.ok(tr.augment.p > 0, `ADA moved p (${tr.augment.p})`);
+  // The labels reach G (through the mapping) and D (through the projection).
+  const z = tf.tensor2d(Float32Array.from({ length: 2 * 8 }, (_, i) => Math.sin(i)), [2, 8]);
+  const c0 = tf.tensor2d([1, 0, 0, 1, 0, 0], [2, 3]), c1 = tf.tensor2d([0, 0, 1, 0, 0, 1], [2, 3]);
+  const [g0, g1] = [c0, c1].map((c) => tr.emaImages(z, c));
+  assert.ok(tf.max(tf.abs(tf.sub(g0, g1))).dataSync()[0] > 1e-4, 'the class changes the image');
+  const [d0, d1] = [c0, c1].map((c) => tr.D.forward(g0, c));
+  assert.ok(tf.max(tf.abs(tf.sub(d0, d1))).dataSync()[0] > 1e-6, 'the class changes D\'s logits');
+  tf.dispose([z, c0, c1, g0, g1, d0, d1]);
+  tr.dispose();
+});

@@ -10,6 +10,8 @@ export interface StyleGAN3Config {
   zDim: number;
   /** Class-label size (0 = unconditional). */
   cDim: number;
+  /** Names of the classes (training with --cond on sub-folders or dataset.json's class_names), when known. */
+  classNames?: string[];
   wDim: number;
   imgResolution: number;
   imgChannels: number;
