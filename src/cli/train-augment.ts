@@ -9,9 +9,11 @@ export const AUGMENT_HELP = `Augmentation (StyleGAN2-ADA; D sees augmented reals
   --p F                  fixed augmentation strength in [0, 1] (--aug fixed only)
   --target F             ADA's target for r_t = E[sign(D(real))] (default 0.6)
   --augpipe NAME         ${AUGPIPE_NAMES.join(' | ')} (default bgc:
-                         blit, geometric and colour transforms)`;
+                         blit, geometric and colour transforms)
+  --ada-kimg N           ada: kimg for p to move by 1 (NVIDIA's ada_kimg: 500, 100 when fine-tuning);
+                         also on --resume, where it replaces the run's`;
 
-export const AUGMENT_FLAGS = { aug: { type: 'string' }, p: { type: 'string' }, target: { type: 'string' }, augpipe: { type: 'string' }, cond: { type: 'boolean' } } as const;
+export const AUGMENT_FLAGS = { aug: { type: 'string' }, p: { type: 'string' }, target: { type: 'string' }, augpipe: { type: 'string' }, 'ada-kimg': { type: 'string' }, cond: { type: 'boolean' } } as const;
 
 export const COND_HELP = `Labels:
   --cond                 stylegan2, stylegan3: class-conditional training on the data set's labels
@@ -23,6 +25,14 @@ export function checkCond(v: Record<string, string | boolean | undefined>, arch:
   if (!v.cond) return false;
   if (arch !== 'stylegan2' && arch !== 'stylegan3') throw new UsageError(`--cond is for --arch stylegan2 and stylegan3, not ${arch}`);
   return true;
+}
+
+/** --ada-kimg: ADA's adjustment speed, with --aug ada or on --resume (the loop checks the run uses ada). */
+export function parseAdaKimg(v: Record<string, string | boolean | undefined>): number | undefined {
+  const s = v['ada-kimg'] as string | undefined;
+  if (s === undefined) return undefined;
+  if (v.resume === undefined && v.aug !== 'ada') throw new UsageError('--ada-kimg can only be given with --aug ada (or on --resume of an ada run)');
+  return parseNumber(s, 'ada-kimg', { min: 0.001 });
 }
 
 /** The options (a resumed run keeps its checkpoint's). minResolution: the smallest image D sees. */

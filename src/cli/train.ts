@@ -14,7 +14,7 @@ import { budgetText } from '../training/budget.js';
 import { STYLEGAN2_CFGS } from '../training/stylegan2-presets.js';
 import { BASELINE_ARCHS, isBaselineArch } from '../networks/baselines/config.js';
 import { baselineTrainSetup } from './train-baselines.js';
-import { AUGMENT_FLAGS, AUGMENT_HELP, COND_HELP, checkCond, parseAugment } from './train-augment.js';
+import { AUGMENT_FLAGS, AUGMENT_HELP, COND_HELP, checkCond, parseAdaKimg, parseAugment } from './train-augment.js';
 import { FINETUNE_FLAGS, FINETUNE_HELP, finetuneHyper, finetuneSetup } from './train-finetune.js';
 
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
@@ -153,6 +153,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution);
   if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan, stylegan2 and stylegan3, not ${arch}`);
   const cond = checkCond(v, arch);
+  const adaKimg = parseAdaKimg(v);
   const trainMetrics = metrics;
   const finetune = finetuneSetup(v, arch);
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
@@ -189,7 +190,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (sg3?.note && v.resume === undefined) process.stderr.write(sg3.note + '\n');
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
-    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: finetuneHyper({ ...(setup?.hyper ?? hyper), augment }, finetune), cond, init: finetune.init, resolution: v.resolution === undefined ? undefined : resolution,
+    outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: finetuneHyper({ ...(setup?.hyper ?? hyper), augment }, finetune), cond, adaKimg, init: finetune.init, resolution: v.resolution === undefined ? undefined : resolution,
     kimg, minutes, tick, snap,
     grid, resume: finetune.resume, maxImages, strict: v.strict,
     signal: controller.signal, progress, metrics: trainMetrics, metricsEvery,

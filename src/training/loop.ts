@@ -37,6 +37,7 @@ export function createTrainer(cfg: NetworkConfig, hyper: AnyHyperParams, data: D
 import { tickMetrics } from '../metrics/training.js';
 import { swdResolutions } from '../metrics/swd.js';
 import { priorTrainSec, recordBudget, resolveBudget } from './budget.js';
+import type { AugmentOptions } from './augment/ada.js';
 
 /** kimg of a run given no budget (and of a resumed one whose folder has none). */
 export const DEFAULT_KIMG = 40;
@@ -76,6 +77,8 @@ export interface RunOptions {
    * from this network's G, G_ema and D, whose config replaces `config`.
    */
   init?: { snapshot: Snapshot<NetworkConfig>; source: string };
+  /** ADA's adjustment speed (kimg for p to move by 1), overriding the hyperparameters' (also a resumed run's). */
+  adaKimg?: number;
   /** New runs: train class-conditional on the data set's labels (dataset.json or sub-folders). */
   cond?: boolean;
   /** Set to stop after the current step with a snapshot (Ctrl-C). */
@@ -188,7 +191,14 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
   const resumed = resumeFile ? decodeNetworkSnapshot(fs.readFileSync(resumeFile), resumeFile) : undefined;
   if (o.init && resumed) throw new Error('give a network to fine-tune from or a run to resume, not both');
   let cfg = resumed ? resumed.config : o.init ? checkInit(o.init, o.config, o.resolution) : o.config;
-  const hyper = resumed ? (resumed.training as unknown as TrainingState<AnyHyperParams> | undefined)?.hyper ?? o.hyper : o.hyper;
+  let hyper = resumed ? (resumed.training as unknown as TrainingState<AnyHyperParams> | undefined)?.hyper ?? o.hyper : o.hyper;
+  if (o.adaKimg !== undefined) {
+    // ADA's adjustment speed (NVIDIA's ada_kimg) may change on --resume; the snapshots keep the new one.
+    const aug = (hyper as { augment?: AugmentOptions }).augment;
+    if (aug?.mode !== 'ada') throw new Error(`--ada-kimg: ${resumeFile ?? 'this run'} does not use --aug ada`);
+    if (aug.kimg !== o.adaKimg) log(`ADA: p moves by 1 per ${o.adaKimg} kimg (was ${aug.kimg})`);
+    hyper = { ...hyper, augment: { ...aug, kimg: o.adaKimg } } as AnyHyperParams;
+  }
   if (resumed && o.resolution !== undefined && o.resolution !== cfg.imgResolution) {
     throw new Error(`${resumeFile}: checkpoint is ${cfg.imgResolution} px, but --resolution is ${o.resolution}`);
   }

@@ -43,6 +43,18 @@ test('train --aug ada: p and r_t in stats.jsonl and log, p in the snapshot, exac
   const resumed = await runCli(['train', '--outdir', run, '--resume', 'latest', '--kimg', '0.032', '--tick', '0.008', '--snap', '1', '--grid', '2x2', '--backend', 'wasm']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.ok(fs.readFileSync(path.join(run, 'network-snapshot-000000.safetensors')).equals(fs.readFileSync(snap)), 'resumed snapshot differs from the straight run');
+
+  // --ada-kimg on --resume replaces the run's adjustment speed; the snapshot keeps the new one.
+  const faster = await runCli(['train', '--outdir', run, '--resume', 'latest', '--kimg', '0.048', '--ada-kimg', '0.016', '--tick', '0.008', '--snap', '1', '--grid', '2x2', '--backend', 'wasm']);
+  assert.equal(faster.code, 0, faster.stderr);
+  assert.match(fs.readFileSync(path.join(run, 'log.txt'), 'utf8'), /ADA: p moves by 1 per 0\.016 kimg \(was 500\)/);
+  const s2 = path.join(run, 'network-snapshot-000000.safetensors');
+  assert.equal((decodeNetworkSnapshot(fs.readFileSync(s2), s2).training as { hyper: { augment: { kimg: number } } }).hyper.augment.kimg, 0.016);
+  const notAda = await runCli(['train', '--outdir', straight + '-x', '--kimg', '0.008', ...NET.filter((a, i, all) => !['--aug', '--target', '--augpipe'].includes(a) && !['--aug', '--target', '--augpipe'].includes(all[i - 1]))]);
+  assert.equal(notAda.code, 0, notAda.stderr);
+  const bad = await runCli(['train', '--outdir', straight + '-x', '--resume', 'latest', '--kimg', '0.016', '--ada-kimg', '10', '--backend', 'wasm']);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr.trim(), /--ada-kimg: .* does not use --aug ada$/);
 });
 
 test('train --aug: NVIDIA train.py flag rules, one-line errors', async () => {
@@ -54,6 +66,8 @@ test('train --aug: NVIDIA train.py flag rules, one-line errors', async () => {
     [['--aug', 'ada', '--augpipe', 'bgcx'], /^stylegan train: error: --augpipe must be one of blit, geom, color, filter, noise, cutout, bg, bgc, bgcf, bgcfn, bgcfnc, got 'bgcx'$/],
     [['--arch', 'stylegan2', '--aug', 'ada', '--augpipe', 'bgcf', '--resolution', '16'], /^stylegan train: error: --augpipe bgcf filters images, which needs D's inputs larger than 21 px \(smallest here: 16\)$/],
     [['--aug', 'fixed', '--p', '1.5'], /^stylegan train: error: --p must be/],
+    [['--aug', 'noaug', '--ada-kimg', '10'], /^stylegan train: error: --ada-kimg can only be given with --aug ada \(or on --resume of an ada run\)$/],
+    [['--aug', 'ada', '--ada-kimg', '0'], /^stylegan train: error: --ada-kimg must be/],
   ];
   await Promise.all(cases.map(async ([args, re], i) => {
     const r = await runCli(['train', '--outdir', path.join(tmp, `bad${i}`), '--backend', 'wasm', ...args]);
