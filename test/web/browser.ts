@@ -19,28 +19,40 @@ export interface Browser {
   context: BrowserContext;
   /** Uncaught page errors, for assertions. */
   errors: string[];
+  /** The pages' console lines (tfjs says there why a backend did not start). */
+  console: string[];
   /** Every URL the pages requested, to check that nothing leaves the local server. */
   requests: string[];
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * WebGPU in headless chromium without a GPU: Dawn on SwiftShader's Vulkan (shipped inside Debian's
+ * chromium package). `--enable-unsafe-webgpu` lets Chromium expose a software adapter at all (it
+ * says 'No available adapters' otherwise); the adapter flag pins SwiftShader so a machine with a
+ * GPU tests the same thing.
+ */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
+export async function launchBrowser(opts: { webgpu?: boolean } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`);
   }
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-chromium-'));
   const context = await chromium.launchPersistentContext(userDir, {
     executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    args: ['--headless', '--no-sandbox', ...(opts.webgpu ? WEBGPU_ARGS : ['--disable-gpu']), '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   const requests: string[] = [];
+  const consoleLines: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => consoleLines.push(m.text()));
   context.on('request', (r) => requests.push(r.url()));
   return {
-    page, context, errors, requests,
+    page, context, errors, requests, console: consoleLines,
     close: async () => {
       await context.close();
       fs.rmSync(userDir, { recursive: true, force: true });
