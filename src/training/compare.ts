@@ -68,6 +68,8 @@ export interface CompareRow {
   paramsD: number | null;
   trainMinutes: number | null;
   sourceFid: number | null;
+  /** Training-time SWD snapshots (--metrics-every) as [training minutes, SWD x1e3]: curves.png's points. */
+  swdCurve?: Array<[number, number]>;
 }
 
 /** Network config and training hyperparameters of an arch at its defaults (as `train --arch A`), with the run's seed. */
@@ -264,6 +266,7 @@ export async function runCompare(o: CompareOptions): Promise<{ rows: CompareRow[
     rows.push({
       arch, status: 'trained', fid: e.fid, kid: e.kid, swd: e.swd, kimg: e.kimg, paramsG: e.paramsG, paramsD: e.paramsD,
       imgPerSec: t && t.sec > 0 ? (t.kimg * 1000) / t.sec : null, trainMinutes: t ? t.sec / 60 : null, sourceFid: SOURCE_FID[arch] ?? null,
+      swdCurve: swdCurve(arch, o),
     });
   }
   rows.push({ arch: 'stylegan-xl', status: 'not trained here', note: 'not trained here', fid: null, kid: null, swd: null, kimg: null, imgPerSec: null, paramsG: null, paramsD: null, trainMinutes: null, sourceFid: SOURCE_FID['stylegan-xl'] });
@@ -275,7 +278,7 @@ export async function runCompare(o: CompareOptions): Promise<{ rows: CompareRow[
     sampleRows.push(r.status === 'trained' ? { label: r.arch, images: await samples(r.arch, o) } : { label: r.arch, note: r.note });
   }
   await writeSamplesPng(path.join(o.outdir, 'samples.png'), sampleRows, o.resolution, 8);
-  await writeCurvesPng(path.join(o.outdir, 'curves.png'), rows.filter((r) => r.status === 'trained').map((r) => ({ label: r.arch, points: swdCurve(r.arch, o) })));
+  await writeCurvesPng(path.join(o.outdir, 'curves.png'), rows.filter((r) => r.status === 'trained').map((r) => ({ label: r.arch, points: r.swdCurve ?? [] })));
   o.log(`Wrote ${['table.md', 'table.json', 'samples.png', 'curves.png'].map((f) => path.join(o.outdir, f)).join(', ')}`);
   return { rows, complete: true };
 }
