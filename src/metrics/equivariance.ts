@@ -4,12 +4,16 @@
  * (the Fourier features' user transform) and the same transform applied to its output, over
  * NVIDIA's masks of valid pixels. EQ-T (eqt50k_int): integer translations; EQ-T_frac
  * (eqt50k_frac): fractional ones, the image shifted with a Lanczos-3 (a = 3) separable filter.
- * Translations uniform in [-0.125, 0.125] image widths per axis. Weight-free. Images NHWC.
+ * Translations uniform in [-0.125, 0.125] image widths per axis. EQ-R (eqr50k): rotations by
+ * an angle uniform in [-pi, pi] (rotate_max 1), the output rotated through the band-limit filter
+ * and compared with the rotated-input output pseudo-rotated (equivariance-rotation.ts). One
+ * transform per batch and metric, as NVIDIA's loop. Weight-free. Images NHWC.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RandomState } from '../sampling/rng.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { hasInputTransform } from '../sampling/input-transform.js';
+import { applyFractionalPseudoRotation, applyFractionalRotation, rotationMatrix } from './equivariance-rotation.js';
 
 /** What the metric needs: a mapping, a synthesis, and the input's transform [3, 3] to set. */
 export interface TransformableGenerator {
@@ -20,7 +24,7 @@ export interface TransformableGenerator {
   readonly transform: tf.Variable;
 }
 
-export type EquivarianceKind = 'int' | 'frac';
+export type EquivarianceKind = 'int' | 'frac' | 'rot';
 
 /** A batch of images [N, H, W, C] as flat NHWC data. */
 export interface Images { data: Float32Array; shape: [number, number, number, number] }
@@ -93,6 +97,8 @@ export interface EquivarianceOptions {
   kinds: EquivarianceKind[];
   /** Largest translation per axis, in image widths (0.125). */
   translateMax?: number;
+  /** Largest rotation, in half turns (1: angles in [-pi, pi]). */
+  rotateMax?: number;
   rng: RandomState;
   onProgress?: (done: number, total: number) => void;
 }
@@ -100,10 +106,11 @@ export interface EquivarianceOptions {
 /** PSNR in dB (images in [-1, 1], so peak 2) for each kind asked for, as compute_equivariance_metrics. */
 export async function computeEquivariance(G: TransformableGenerator, o: EquivarianceOptions): Promise<Record<EquivarianceKind, number>> {
   const { zDim, cDim, imgResolution: res } = G.cfg;
-  const batch = o.batch ?? 8, tmax = o.translateMax ?? 0.125;
+  const batch = o.batch ?? 8, tmax = o.translateMax ?? 0.125, rmax = o.rotateMax ?? 1;
   const sums = Object.fromEntries(o.kinds.map((k) => [k, { err: 0, mask: 0 }])) as Record<EquivarianceKind, { err: number; mask: number }>;
   const saved = G.transform.dataSync().slice();
-  const setT = (tx: number, ty: number) => tf.tidy(() => G.transform.assign(tf.tensor2d([1, 0, -tx, 0, 1, -ty, 0, 0, 1], [3, 3])));
+  const setM = (m: number[]) => tf.tidy(() => G.transform.assign(tf.tensor2d(m, [3, 3])));
+  const setT = (tx: number, ty: number) => setM([1, 0, -tx, 0, 1, -ty, 0, 0, 1]);
   const synth = async (ws: tf.Tensor3D): Promise<Images> => {
     const img = tf.tidy(() => G.synthesis.forward(ws));
     const data = (await img.data()) as Float32Array;
@@ -122,12 +129,23 @@ export async function computeEquivariance(G: TransformableGenerator, o: Equivari
       setT(0, 0);
       const orig = await synth(ws);
       for (const kind of o.kinds) {
+        const s = sums[kind];
+        if (kind === 'rot') {
+          const angle = (o.rng.randomSample() * 2 - 1) * rmax * Math.PI;
+          setM(rotationMatrix(-angle));
+          const img = await synth(ws);
+          const ref = applyFractionalRotation(orig, angle), pseudo = applyFractionalPseudoRotation(img, angle);
+          for (let i = 0; i < ref.z.length; i++) {
+            const m = ref.m[i] * pseudo.m[i];
+            if (m) { s.err += (ref.z[i] - pseudo.z[i]) ** 2; s.mask += 1; }
+          }
+          continue;
+        }
         let tx = (o.rng.randomSample() * 2 - 1) * tmax, ty = (o.rng.randomSample() * 2 - 1) * tmax;
         if (kind === 'int') { tx = roundHalfEven(tx * res) / res; ty = roundHalfEven(ty * res) / res; }
         setT(tx, ty);
         const img = await synth(ws);
         const { z, m } = kind === 'int' ? applyIntegerTranslation(orig, tx, ty) : applyFractionalTranslation(orig, tx, ty);
-        const s = sums[kind];
         for (let i = 0; i < z.length; i++) if (m[i]) { s.err += (z[i] - img.data[i]) ** 2; s.mask += 1; }
       }
       ws.dispose();

@@ -20,7 +20,7 @@ export interface MetricSpec {
   pr?: { nhoodSize: number };
   ppl?: { space: 'z' | 'w'; sampling: 'full' | 'end'; crop: boolean; epsilon: number };
   /** Equivariance (StyleGAN3): which transform. */
-  eq?: 'int' | 'frac';
+  eq?: 'int' | 'frac' | 'rot';
   summary: string;
 }
 
@@ -58,6 +58,7 @@ const LIST: MetricSpec[] = [
   { name: 'fid_custom', kind: 'fid', weights: 'custom', numGen: 50000, needsReal: true, summary: 'Frechet distance on features of your own TF.js network (--feature-net), 50k vs all real' },
   { name: 'eqt50k_int', kind: 'eq', weights: null, numGen: 50000, needsReal: false, eq: 'int', summary: 'StyleGAN3 equivariance to integer translation, PSNR in dB (EQ-T; no weights needed)' },
   { name: 'eqt50k_frac', kind: 'eq', weights: null, numGen: 50000, needsReal: false, eq: 'frac', summary: 'StyleGAN3 equivariance to fractional translation, PSNR in dB (EQ-T_frac; no weights needed)' },
+  { name: 'eqr50k', kind: 'eq', weights: null, numGen: 50000, needsReal: false, eq: 'rot', summary: 'StyleGAN3 equivariance to rotation, PSNR in dB (EQ-R; no weights needed)' },
   { name: 'ls', kind: 'ls', weights: 'classifiers', numGen: 200000, needsReal: false, summary: 'linear separability (StyleGAN paper; needs the 40 CelebA-HQ attribute classifiers)' },
 ];
 

@@ -26,6 +26,9 @@ import { CustomFeatureNet, modelHash, type FeatureRange } from './custom-feature
 import { CLASSIFIERS_HELP, classifierFiles } from './classifiers.js';
 import { computeLinearSeparability } from './ls-run.js';
 
+/** metric_main.py's batch_size for the equivariance metrics: one transform per 4 samples. */
+const EQ_BATCH = 4;
+
 export interface MetricsOptions {
   /** The generator to evaluate (or `fakeData`, a folder standing in for generated images). */
   G?: GeneratorLike;
@@ -325,7 +328,7 @@ export class MetricsRunner {
       case 'eq': {
         let last = Date.now();
         const r = await computeEquivariance(transformableGenerator(this.o.G!), {
-          num: numGen, batch: this.batch, kinds: [m.eq!], rng: new RandomState(this.o.seed ?? 0),
+          num: numGen, batch: EQ_BATCH, kinds: [m.eq!], rng: new RandomState(this.o.seed ?? 0),
           onProgress: (done, total) => {
             if (Date.now() - last > 10000) { this.log(`  ${m.name}: ${done}/${total}`); last = Date.now(); }
           },
