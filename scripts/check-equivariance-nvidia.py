@@ -9,7 +9,7 @@ The loop is compute_equivariance_metrics' (one z batch, one translation / angle 
 metric, NVIDIA's operators and masks imported from the repo; CPU, fp32), keeping each batch's
 squared-error and mask sums so that the mean's standard error can be given (delta method over
 batches). The repo is only imported from its path. Test fixtures carry a placeholder module
-source: the official networks_stylegan3 module is used for the pickle's classes.
+source: the official modules it names are used for the pickle's classes.
 --operators writes test/fixtures/equivariance: NVIDIA's rotation / pseudo-rotation of a random
 image and the band-limit filters, for the unit test of our operators.
 """
@@ -29,6 +29,7 @@ p.add_argument('--metrics', default='int,frac,rot')
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--operators')
+p.add_argument('--numpy-rng', action='store_true', help="draw z and the transforms as `stylegan metrics` does (np.random.RandomState(seed) per metric: randn z, then random_sample per translation axis or angle): the same samples as ours")
 a = p.parse_args()
 
 import torch  # noqa: E402
@@ -51,7 +52,8 @@ if a.operators:
     sys.exit(0)
 
 from torch_utils import persistence  # noqa: E402
-persistence._src_to_module = lambda src: importlib.import_module('training.networks_stylegan3')
+# The placeholder names the official file: networks_stylegan2 (D) or networks_stylegan3 (G).
+persistence._src_to_module = lambda src: importlib.import_module('training.networks_stylegan2' if 'networks_stylegan2' in src else 'training.networks_stylegan3')
 import legacy  # noqa: E402
 
 with open(a.pkl, 'rb') as f:
@@ -61,29 +63,38 @@ kinds = a.metrics.split(',')
 I = torch.eye(3)
 M = G.synthesis.input.transform
 sums = {k: [] for k in kinds}
-with torch.no_grad():
+
+
+def batches(kind_list):
+    """compute_equivariance_metrics' loop for the given metrics, with the draws of --numpy-rng or torch's."""
+    rs = np.random.RandomState(a.seed)
     for start in range(0, a.num, a.batch):
-        z = torch.randn([a.batch, G.z_dim])
+        if a.numpy_rng:
+            z = torch.from_numpy(rs.randn(a.batch, G.z_dim).astype(np.float32))
+            draw = lambda n: torch.from_numpy(np.array([rs.random_sample() for _ in range(n)], dtype=np.float64)).to(torch.float32)  # noqa: E731
+        else:
+            z = torch.randn([a.batch, G.z_dim])
+            draw = lambda n: torch.rand(n) if n > 1 else torch.rand([])  # noqa: E731
         ws = G.mapping(z=z, c=None)
         M[:] = I
         orig = G.synthesis(ws=ws, noise_mode='const')
-        if 'int' in kinds:
-            t = (torch.rand(2) * 2 - 1) * 0.125
+        if 'int' in kind_list:
+            t = (draw(2) * 2 - 1) * 0.125
             t = (t * G.img_resolution).round() / G.img_resolution
             M[:] = I
             M[:2, 2] = -t
             img = G.synthesis(ws=ws, noise_mode='const')
             ref, mask = eq.apply_integer_translation(orig, t[0], t[1])
             sums['int'].append((((ref - img).square() * mask).double().sum().item(), mask.double().sum().item()))
-        if 'frac' in kinds:
-            t = (torch.rand(2) * 2 - 1) * 0.125
+        if 'frac' in kind_list:
+            t = (draw(2) * 2 - 1) * 0.125
             M[:] = I
             M[:2, 2] = -t
             img = G.synthesis(ws=ws, noise_mode='const')
             ref, mask = eq.apply_fractional_translation(orig, t[0], t[1])
             sums['frac'].append((((ref - img).square() * mask).double().sum().item(), mask.double().sum().item()))
-        if 'rot' in kinds:
-            angle = (torch.rand([]) * 2 - 1) * np.pi
+        if 'rot' in kind_list:
+            angle = (draw(1).reshape([]) * 2 - 1) * np.pi
             M[:] = eq.rotation_matrix(-angle)
             img = G.synthesis(ws=ws, noise_mode='const')
             ref, ref_mask = eq.apply_fractional_rotation(orig, angle)
@@ -91,7 +102,13 @@ with torch.no_grad():
             mask = ref_mask * pseudo_mask
             sums['rot'].append((((ref - pseudo).square() * mask).double().sum().item(), mask.double().sum().item()))
         if (start // a.batch) % 16 == 0:
-            print(f'  {start + a.batch}/{a.num}', file=sys.stderr)
+            print(f'  {",".join(kind_list)} {start + a.batch}/{a.num}', file=sys.stderr)
+
+
+with torch.no_grad():
+    # ours runs one metric at a time, each from a fresh RandomState(seed); torch's draws interleave as NVIDIA's.
+    for group in ([[k] for k in kinds] if a.numpy_rng else [kinds]):
+        batches(group)
 
 names = {'int': 'eqt50k_int', 'frac': 'eqt50k_frac', 'rot': 'eqr50k'}
 for k in kinds:

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GeneratorLike, GeneratorMappingOptions } from '../networks/generator-api.js';
 import { seedToZ } from './rng.js';
 import { checkClass } from './labels.js';
+import { hasInputTransform } from './input-transform.js';
+import { inputTransform, setInputTransform } from '../networks/stylegan3/transform.js';
 
 export type LatentSpace = 'z' | 'w';
 
@@ -56,12 +58,12 @@ export function lerp(a: ArrayLike<number>, b: ArrayLike<number>, t: number): Flo
  * Keyframe seeds per grid cell, as gen_video.py: seeds.length must be a multiple of the cell
  * count, and cell i walks through seeds [i*k, (i+1)*k) with k = seeds.length / cells.
  */
-export function walkSeeds(seeds: number[], cells: number): number[][] {
+export function walkSeeds(seeds: number[], cells: number, minPerWalk = 2): number[][] {
   if (seeds.length === 0 || seeds.length % cells !== 0) {
     throw new Error(`interpolation: the number of seeds (${seeds.length}) must be a positive multiple of the grid cells (${cells})`);
   }
   const k = seeds.length / cells;
-  if (k < 2) throw new Error(`interpolation: each of the ${cells} walks needs at least 2 seeds to move between, got ${seeds.length} seeds`);
+  if (k < minPerWalk) throw new Error(`interpolation: each of the ${cells} walks needs at least 2 seeds to move between, got ${seeds.length} seeds`);
   return Array.from({ length: cells }, (_, i) => seeds.slice(i * k, (i + 1) * k));
 }
 
@@ -79,6 +81,18 @@ export interface InterpolateOptions extends GeneratorMappingOptions {
    * classes (StyleGAN-XL mixes the class embeddings and the class w_avg rows).
    */
   classes?: number[];
+  /**
+   * StyleGAN3 / StyleGAN-XL: a translation / rotation sweep (the equivariance videos): frame f of
+   * F moves the images by t * translate image widths and turns them by t * rotate degrees, t =
+   * f / (F - 1), as generate's --translate / --rotate (so the first frame is untransformed and the
+   * last is the full transform). With it a walk may hold a single seed (a fixed latent).
+   */
+  sweep?: { translate: [number, number]; rotate: number };
+}
+
+/** The sweep's position at frame f of `frames`: 0 at the first frame, 1 at the last. */
+export function sweepAt(f: number, frames: number): number {
+  return frames > 1 ? f / (frames - 1) : 0;
 }
 
 /**
@@ -116,7 +130,9 @@ export async function interpolate(
   const { frames, space = 'z', grid = [1, 1], noiseMode = 'const', batch = 8 } = opts;
   if (!Number.isInteger(frames) || frames < 1) throw new Error(`interpolation: frames must be a positive integer, got ${frames}`);
   const cells = grid[0] * grid[1];
-  const walks = walkSeeds(seeds, cells);
+  const { sweep } = opts;
+  if (sweep && !hasInputTransform(G)) throw new Error(`interpolation: a translate / rotate sweep needs a StyleGAN3 or StyleGAN-XL network (this one is '${G.cfg.arch}')`);
+  const walks = walkSeeds(seeds, cells, sweep ? 1 : 2);
   const zDim = G.cfg.zDim, wDim = G.cfg.wDim, cDim = G.cfg.cDim ?? 0;
   if (cDim > 0) {
     if (!opts.classes || opts.classes.length !== seeds.length) throw new Error(`interpolation: this is a conditional network with ${cDim} classes: give one class per seed (--class or --classes)`);
@@ -145,30 +161,42 @@ export async function interpolate(
   const total = frames * cells;
   let pending: Float32Array[] = [];
   let frame = 0;
-  for (let start = 0; start < total; start += batch) {
-    const k = Math.min(batch, total - start);
-    const dim = space === 'z' ? zDim : G.numWs * wDim;
-    const lat = new Float32Array(k * dim);
-    const labels = cDim > 0 && space === 'z' ? new Float32Array(k * cDim) : undefined;
-    for (let j = 0; j < k; j++) {
-      const item = start + j, f = Math.floor(item / cells), cell = item % cells;
-      lat.set(frameLatent(keys[cell], f, frames, space), j * dim);
-      labels?.set(frameLabel(classWalks[cell], f, frames, cDim), j * cDim);
-    }
-    const img = tf.tidy(() => {
-      const ws = space === 'z'
-        ? toW(lat, k, labels)
-        : tf.tensor3d(lat, [k, G.numWs, wDim]);
-      return G.synthesis.forward(ws, { noiseMode });
-    });
-    const data = (await img.data()) as Float32Array;
-    img.dispose();
-    for (let j = 0; j < k; j++) {
-      pending.push(data.slice(j * size, (j + 1) * size));
-      if (pending.length === cells) {
-        await onFrame(frame++, pending);
-        pending = [];
+  // A sweep sets the one input transform per frame, so a batch holds one frame's cells.
+  const step = sweep ? cells : batch;
+  const transform = sweep && hasInputTransform(G) ? G.synthesis.input.transform : undefined;
+  const saved = transform?.dataSync().slice();
+  try {
+    for (let start = 0; start < total; start += step) {
+      const k = Math.min(step, total - start);
+      if (sweep && transform) {
+        const t = sweepAt(start / cells, frames);
+        setInputTransform(transform, inputTransform([t * sweep.translate[0], t * sweep.translate[1]], t * sweep.rotate));
+      }
+      const dim = space === 'z' ? zDim : G.numWs * wDim;
+      const lat = new Float32Array(k * dim);
+      const labels = cDim > 0 && space === 'z' ? new Float32Array(k * cDim) : undefined;
+      for (let j = 0; j < k; j++) {
+        const item = start + j, f = Math.floor(item / cells), cell = item % cells;
+        lat.set(frameLatent(keys[cell], f, frames, space), j * dim);
+        labels?.set(frameLabel(classWalks[cell], f, frames, cDim), j * cDim);
+      }
+      const img = tf.tidy(() => {
+        const ws = space === 'z'
+          ? toW(lat, k, labels)
+          : tf.tensor3d(lat, [k, G.numWs, wDim]);
+        return G.synthesis.forward(ws, { noiseMode });
+      });
+      const data = (await img.data()) as Float32Array;
+      img.dispose();
+      for (let j = 0; j < k; j++) {
+        pending.push(data.slice(j * size, (j + 1) * size));
+        if (pending.length === cells) {
+          await onFrame(frame++, pending);
+          pending = [];
+        }
       }
     }
+  } finally {
+    if (transform && saved) tf.tidy(() => transform.assign(tf.tensor2d(saved, [3, 3])));
   }
 }
