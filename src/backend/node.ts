@@ -1,14 +1,15 @@
-/** Node-only backend set-up: the native addon, the wasm binaries and the optional tfjs-node. */
+/** Node-only backend set-up: the native addon, the wasm binaries, WebGPU (Dawn) and the optional tfjs-node. */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from './index.js';
 import { registerNativeBackend } from './native.js';
+import { registerNodeWebGPU } from './webgpu-node.js';
 
 export type { BackendName };
 
 /** What `--backend` accepts in Node. */
-export const NODE_BACKENDS = ['native', 'wasm', 'cpu', 'tensorflow'] as const;
+export const NODE_BACKENDS = ['native', 'wasm', 'cpu', 'tensorflow', 'webgpu'] as const;
 
 const require = createRequire(import.meta.url);
 
@@ -41,12 +42,14 @@ let chosen: BackendName | undefined;
 let nativeNoted = false;
 
 /**
- * The backends usable here, fastest first: tensorflow (when installed), native (when the addon
- * is built), wasm, cpu. `whyNot` gets the reason native is missing.
+ * The backends usable here, fastest first: tensorflow (when installed), webgpu (only on a real
+ * GPU adapter: never SwiftShader), native (when the addon is built), wasm, cpu. `whyNot` gets
+ * the reason native is missing.
  */
 export async function availableNodeBackends(whyNot?: (reason: string) => void): Promise<BackendName[]> {
   const out: BackendName[] = [];
   if (await loadTfjsNode()) out.push('tensorflow');
+  if ((await registerNodeWebGPU({ requireIcd: true, allowCpuAdapter: false })) === '') out.push('webgpu');
   const nativeError = registerNativeBackend();
   if (nativeError === '') out.push('native');
   else whyNot?.(nativeError);
@@ -58,6 +61,10 @@ export async function availableNodeBackends(whyNot?: (reason: string) => void): 
 export async function initNodeBackend(backend?: BackendName, quiet = false, opts: NodeBackendOptions = {}): Promise<BackendName> {
   if (opts.gradients ?? true) await loadGradients();
   if (chosen && (backend === undefined || backend === chosen)) return chosen;
+  if (backend === 'webgpu') {
+    const why = await registerNodeWebGPU();
+    if (why) throw new Error(`Backend 'webgpu' is not available here: ${why}`);
+  }
   const wasmPath = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
   let nativeError = '';
   const order = await availableNodeBackends((reason) => { nativeError = reason; });

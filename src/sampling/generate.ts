@@ -76,7 +76,8 @@ export function classLabels(G: GeneratorLike, n: number, classIdx?: number): tf.
   if (cDim === 0) return undefined;
   if (classIdx === undefined) throw new Error(`this is a conditional network with ${cDim} classes: give a class index (--class)`);
   if (!Number.isInteger(classIdx) || classIdx < 0 || classIdx >= cDim) throw new Error(`class ${classIdx} is out of range [0, ${cDim})`);
-  return tf.cast(tf.oneHot(tf.fill([n], classIdx, 'int32') as tf.Tensor1D, cDim), 'float32') as tf.Tensor2D;
+  // tidy: the fill and oneHot intermediates leaked two tensors per call (per generated batch).
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.fill([n], classIdx, 'int32') as tf.Tensor1D, cDim), 'float32') as tf.Tensor2D);
 }
 
 /** Generates one image per seed, `batch` at a time. Default noise mode 'const', as generate.py. */

@@ -55,6 +55,11 @@ export class Adam {
     });
   }
 
+  /** The state toRaw() reads (m and v), for prefetchForSync. */
+  tensors(): tf.Tensor[] {
+    return [...this.m.values(), ...this.v.values()];
+  }
+
   toRaw(): Record<string, RawTensor> {
     const out: Record<string, RawTensor> = {};
     for (const [k, t] of this.m) out[`m.${k}`] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array };

@@ -38,6 +38,7 @@ import { tickMetrics } from '../metrics/training.js';
 import { swdResolutions } from '../metrics/swd.js';
 import { priorTrainSec, recordBudget, resolveBudget } from './budget.js';
 import type { AugmentOptions } from './augment/ada.js';
+import { asyncReadsOnly } from '../backend/gpu-reads.js';
 
 /** kimg of a run given no budget (and of a resumed one whose folder has none). */
 export const DEFAULT_KIMG = 40;
@@ -260,6 +261,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   const saveSnapshot = async (): Promise<string> => {
     const file = path.join(o.outdir, snapshotName(tr.kimg));
+    if (asyncReadsOnly()) await tr.prefetchState?.();
     const snapshot = tr.toSnapshot();
     snapshot.training = { ...snapshot.training, data: choice };
     const bad = firstNonFinite(snapshot);
@@ -285,7 +287,8 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     // trainStep is synchronous: without yielding, a Ctrl-C handler would only run at the next snapshot write.
     await new Promise((resolve) => setImmediate(resolve));
     if (o.signal?.aborted) break;
-    last = tr.trainStep();
+    // webgpu in Node has no synchronous reads: the step's losses are awaited instead.
+    last = tr.trainStepAsync && asyncReadsOnly() ? await tr.trainStepAsync() : tr.trainStep();
     poisonForTest(tr.step, tr.G.store.vars.values());
     for (const k of ['lossG', 'lossD', 'penalty'] as const) sums[k] += last[k];
     for (const [k, v] of Object.entries(last.extra ?? {})) extraSums[k] = (extraSums[k] ?? 0) + v;

@@ -14,6 +14,7 @@ import { RandomState, type RandomStateSnapshot } from '../sampling/rng.js';
 import type { Snapshot } from '../io/snapshot.js';
 import { AdaptiveAugment, DEFAULT_AUGMENT, type AugmentOptions, type AugmentState } from './augment/ada.js';
 import { rngDraws } from './augment/draws.js';
+import { prefetchForSync } from '../backend/gpu-reads.js';
 
 /** Real images at the final resolution, [N, R, R, 3] in [-1, 1]. */
 export type RealSampler = (indices: number[], flips: boolean[]) => Float32Array;
@@ -77,6 +78,10 @@ export interface TrainerLike {
   readonly augment?: AdaptiveAugment;
   schedule(): SchedulePoint;
   trainStep(): StepStats;
+  /** trainStep with its reads awaited (webgpu in Node has no synchronous reads); same numbers. */
+  trainStepAsync?(): Promise<StepStats>;
+  /** Makes toSnapshot()'s synchronous reads possible on webgpu (awaits every tensor it reads). */
+  prefetchState?(): Promise<void>;
   /** G_ema's images for z (and labels c, conditional networks) at the full resolution (noise const), for the fakes grids. */
   emaImages(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor4D;
   toSnapshot(): Snapshot<NetworkConfig>;
@@ -113,14 +118,41 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
     return this.augment.apply(img, rngDraws(this.rng));
   }
 
-  /** Logits of D on (augmented) reals, for r_t. */
+  /** Scalars and logits a step reads, deferred to its end (so webgpu can await them: no dataSync there). */
+  private pendingReads: Array<{ t: tf.Tensor; use: (v: Float32Array) => void }> = [];
+
+  /** Reads `t` at the end of the step (flushReadsSync / flushReads); `t` is kept until then. */
+  protected readLater(t: tf.Tensor, use: (v: Float32Array) => void): void {
+    this.pendingReads.push({ t: tf.keep(t), use });
+  }
+
+  protected flushReadsSync(): void {
+    const p = this.pendingReads.splice(0);
+    for (const { t, use } of p) use(t.dataSync() as Float32Array);
+    tf.dispose(p.map((r) => r.t));
+  }
+
+  protected async flushReads(): Promise<void> {
+    const p = this.pendingReads.splice(0);
+    const values = await Promise.all(p.map((r) => r.t.data()));
+    p.forEach(({ use }, i) => use(values[i] as Float32Array));
+    tf.dispose(p.map((r) => r.t));
+  }
+
+  /** Logits of D on (augmented) reals, for r_t (read at the end of the step). */
   protected reportRealLogits(logits: tf.Tensor): void {
-    this.augment.reportReal(logits.dataSync());
+    this.readLater(logits, (v) => this.augment.reportReal(v));
   }
 
   /** The end of a minibatch of n images: ADA's adjustment (every `interval` steps). Call after step++. */
   protected afterStep(n: number): void {
+    this.flushReadsSync();
     this.augment.afterStep(this.step, n);
+  }
+
+  async prefetchState(): Promise<void> {
+    const nets = [this.G, this.Gema, this.D].flatMap((m) => [...m.store.vars.values(), ...m.store.buffers.values()]);
+    await prefetchForSync([...nets, ...this.optG.tensors(), ...this.optD.tensors()]);
   }
 
   get kimg(): number {

@@ -99,6 +99,19 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
   }
 
   trainStep(): StepStats {
+    const done = this.stepBody();
+    this.flushReadsSync();
+    return done();
+  }
+
+  async trainStepAsync(): Promise<StepStats> {
+    const done = this.stepBody();
+    await this.flushReads();
+    return done();
+  }
+
+  /** One minibatch's four phases; its scalar reads are deferred (readLater), the returned function finishes the step once they are read. */
+  private stepBody(): () => StepStats {
     const n = this.hyper.batch, h = this.hyper;
     const { greg, dreg } = phasesAt(this.step, h);
     const gVars = [...this.G.store.vars.values()];
@@ -115,9 +128,9 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     {
       const z = this.latents(n), c = this.fakeLabels(n), noiseSeed = this.rng.nextUint32();
       const { value, grads } = tf.variableGrads(() => tf.mean(tf.softplus(tf.neg(D(this.synth(this.trainingWs(z, c), noiseSeed), c)))) as tf.Scalar, gVars);
-      lossG = value.dataSync()[0];
+      this.readLater(value, (v) => { lossG = v[0]; });
       this.applyClean(this.optG, grads, gVars);
-      tf.dispose([z, c, value, grads].filter((t) => t !== null));
+      tf.dispose([z, c, grads].filter((t) => t !== null));
     }
 
     // Greg: path length penalty on batch / pl_batch_shrink samples, weighted by the interval.
@@ -125,16 +138,13 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
       const m = Math.max(1, Math.floor(n / h.plBatchShrink)), r = this.cfg.imgResolution, ch = this.cfg.imgChannels;
       const z = this.latents(m), c = this.fakeLabels(m), noiseSeed = this.rng.nextUint32();
       const plNoise = tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(this.rng.randn(m * r * r * ch)), [m, r, r, ch]), Math.sqrt(r * r)) as tf.Tensor4D);
-      let plMean = this.plMean, pl = 0;
       const { value, grads } = tf.variableGrads(() => {
         const lengths = pathLengths((ws) => this.synth(ws, noiseSeed), this.trainingWs(z, c), plNoise);
         const t = pathLengthPenalty(lengths, this.plMean, h.plDecay);
-        plMean = t.plMean.dataSync()[0];
-        pl = t.penalty.dataSync()[0];
+        this.readLater(t.plMean, (v) => { this.plMean = v[0]; });
+        this.readLater(t.penalty, (v) => { this.lastPl = v[0]; });
         return tf.mul(t.penalty, h.plWeight * h.gRegInterval) as tf.Scalar;
       }, gVars);
-      this.plMean = plMean;
-      this.lastPl = pl;
       this.applyClean(this.optG, grads, gVars);
       tf.dispose([z, c, plNoise, value, grads].filter((t) => t !== null));
     }
@@ -150,24 +160,22 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
         this.reportRealLogits(realLogits);
         return tf.add(tf.mean(tf.softplus(fakeLogits)), tf.mean(tf.softplus(tf.neg(realLogits)))) as tf.Scalar;
       }, dVars);
-      lossD = value.dataSync()[0];
+      this.readLater(value, (v) => { lossD = v[0]; });
       this.applyClean(this.optD, grads, dVars);
-      tf.dispose([z, c, fakes, value, grads].filter((t) => t !== null));
+      tf.dispose([z, c, fakes, grads].filter((t) => t !== null));
     }
 
     // Dreg: R1 = gamma / 2 * ||grad_x D(x)||^2 on the same reals, weighted by the interval.
     if (dreg) {
-      let r1 = 0;
       const { value, grads } = tf.variableGrads(() => {
         const penalty = tf.mean(gradNormSquared((img) => {
           const logits = D(img, realC);
           this.reportRealLogits(logits);
           return logits;
         }, realImg)) as tf.Scalar;
-        r1 = penalty.dataSync()[0];
+        this.readLater(penalty, (v) => { this.lastR1 = v[0]; });
         return tf.mul(penalty, (h.r1Gamma / 2) * h.dRegInterval) as tf.Scalar;
       }, dVars);
-      this.lastR1 = r1;
       this.applyClean(this.optD, grads, dVars);
       tf.dispose([value, grads]);
     }
@@ -178,8 +186,10 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     this.updateEma(n, h.emaKimg, h.emaRampup, this.nimg);
     this.nimg += n;
     this.step++;
-    this.afterStep(n);
-    return { lossG, lossD, penalty: this.lastR1 };
+    return () => {
+      this.afterStep(n);
+      return { lossG, lossD, penalty: this.lastR1 };
+    };
   }
 
   private applyClean(opt: { apply(g: tf.NamedTensorMap): void }, grads: tf.NamedTensorMap, vars: tf.Variable[]): void {
