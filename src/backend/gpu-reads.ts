@@ -18,3 +18,20 @@ export async function prefetchForSync(tensors: Iterable<tf.Tensor>): Promise<voi
   if (!asyncReadsOnly()) return;
   await Promise.all([...tensors].map((t) => t.data()));
 }
+
+/**
+ * Runs `fn` on a CPU backend (native when registered, else cpu) when the current one is webgpu,
+ * then switches back: for CPU-side work built on dataSync (SWD's sorting, descriptors). Tensors
+ * `fn` makes live on that CPU backend; hand it arrays, not GPU tensors.
+ */
+export async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
+  if (!asyncReadsOnly()) return fn();
+  const prev = tf.getBackend();
+  if (tf.findBackendFactory('native') == null) await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend(tf.findBackendFactory('native') != null ? 'native' : 'cpu');
+  try {
+    return await fn();
+  } finally {
+    await tf.setBackend(prev);
+  }
+}

@@ -26,7 +26,7 @@ time). StyleGAN-XL is listed with its published FID (not trained here).
   --metrics-every N      ticks between training-time SWD snapshots for curves.png; 0 = none (default 1)
   --max-images N         use only the first N training images
   --seed N               seed of every run (default 0)
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
 
 Example:
   stylegan compare --resolution 32 --archs gan,dcgan,lsgan,stylegan2 --kimg 200 --outdir runs/compare`;

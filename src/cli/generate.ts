@@ -36,7 +36,7 @@ With --projected-w, writes projNN.png for each row of the projector's w instead.
   --rotate DEG           StyleGAN3, XL: rotate the image by DEG degrees (counter-clockwise), as gen_images.py
   --outdir DIR           output folder (required)
   --batch N              images per forward pass (default 8)
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
 
 Example:
   stylegan generate --network runs/emoji/network-snapshot-000040.safetensors --seeds 0-15 --trunc 0.7 --outdir out

@@ -31,7 +31,7 @@ frames (the equivariance videos), alone (one seed per walk: a fixed latent) or d
   --rotate-sweep DEG     StyleGAN3, XL: frame f of F turns it by f/(F-1) * DEG degrees (counter-clockwise,
                          as generate --rotate)
   --out FILE             .webp or .gif (animated, through sharp); .mp4 needs ffmpeg on PATH
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
 
 Example:
   stylegan interpolate --network net.safetensors --seeds 0-7 --grid 4x2 --space w --frames 90 --out walk.webp

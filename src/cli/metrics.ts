@@ -36,7 +36,7 @@ ${Object.values(METRICS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join(
   --batch N          images per forward pass (default 8)
   --cache DIR        real-statistics cache (default ~/.cache/stylegan/metrics or $STYLEGAN_CACHE_DIR)
   --outdir DIR       where metric-NAME.jsonl goes (default: the network's folder; none for --real)
-  --backend NAME     native | wasm | cpu | tensorflow
+  --backend NAME     native | wasm | cpu | tensorflow | webgpu
 
 Weights are never downloaded. Formats read: PyTorch state dicts as torch.save writes them
 (.pth/.pt, zip or legacy), or the same tensors in .safetensors or .npz under the same key names.

@@ -26,7 +26,7 @@ sources) and ROW-COL.png per cell.
                          networks: StyleGAN2-ADA / StyleGAN3 with labels, StyleGAN-XL)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
 
 Example:
   stylegan mix --network net.safetensors --rows 85,100,75 --cols 55,821,1789 --styles coarse --outdir out/mix`;

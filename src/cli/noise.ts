@@ -27,7 +27,7 @@ One w under many noise draws. Writes
   --trunc PSI            truncation psi (default 1)
   --noise-seed N         seed of the noise draws (default 0)
   --outdir DIR           output folder (required)
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
 
 Example:
   stylegan noise --network net.safetensors --seed 3 --samples 100 --outdir out/noise`;

@@ -50,7 +50,7 @@ regularisation weight of 1e2 instead of LPIPS's 1e5 (scaled to pixel-MSE gradien
   --vgg16 FILE           VGG16 + LPIPS weights (.pth, .safetensors or .npz state dict)
   --frames N             frames of the progress animation (default 100)
   --outdir DIR           output folder (required)
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
 
 Example:
   stylegan project --network net.safetensors --target photo.png --num-steps 1000 --seed 303 --outdir out/proj`;

@@ -84,7 +84,7 @@ Output:
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped (network, schedule and data
                          options come from the checkpoint; --kimg sets the new total)
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
   --dashboard            follow the run live in a browser page (see stylegan dashboard)
   --dashboard-port N     its port (default 8081; 0 = any free port)
 

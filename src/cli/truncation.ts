@@ -20,7 +20,7 @@ psi 0 is the average face/emoji for every seed, psi 1 the untruncated image.
   --class N              class index, for conditional networks (StyleGAN2-ADA with labels, StyleGAN-XL: towards the class's w_avg)
   --noise-mode MODE      const | random | none (default const)
   --outdir DIR           output folder (required)
-  --backend NAME         native | wasm | cpu | tensorflow (default: fastest available)
+  --backend NAME         native | wasm | cpu | tensorflow | webgpu (default: fastest available)
 
 Example:
   stylegan truncation --network net.safetensors --seeds 0-5 --psi -1,-0.5,0,0.5,0.7,1 --outdir out/trunc`;
