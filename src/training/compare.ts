@@ -16,7 +16,11 @@ import { DEFAULT_HYPER } from './trainer.js';
 import { stylegan2Preset } from './stylegan2-presets.js';
 import { stylegan3Preset } from './stylegan3-presets.js';
 import { latestSnapshot, runTraining, type AnyHyperParams } from './loop.js';
-import { decodeNetworkSnapshot } from '../io/snapshot.js';
+import { decodeNetworkSnapshot, type Snapshot } from '../io/snapshot.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
+import type { Generator } from '../networks/stylegan/generator.js';
+import { snapshotSchedule, type SchedulePoint } from './schedule.js';
+import { atGrowthStage } from '../sampling/growth-stage.js';
 import { writeFileAtomic } from '../io/fs-atomic.js';
 import { networkFromSnapshot, seedsToZ } from '../sampling/generate.js';
 import { toUint8 } from '../data/uint8.js';
@@ -156,6 +160,20 @@ async function trainArch(arch: string, o: CompareOptions): Promise<boolean> {
   return true;
 }
 
+/**
+ * An arch's final G_ema as its fakes grid shows it: a progressive StyleGAN saved mid-growth (a
+ * budget shorter than its growth schedule) runs at its stage, upsampled, as `generate` does, not
+ * through its untrained full-resolution layers. `stage` is set only then.
+ */
+export function finalGenerator(snap: Snapshot<NetworkConfig>, file: string): { G: GeneratorLike; paramsG: number; stage?: SchedulePoint } {
+  const G = networkFromSnapshot(snap, file);
+  const paramsG = (G as unknown as { store?: { numParams(): number } }).store?.numParams() ?? 0;
+  const full = snap.config.imgResolution;
+  const stage = snap.config.arch === 'stylegan' ? snapshotSchedule(snap.training, full) : undefined;
+  if (stage && (stage.res < full || stage.alpha < 1)) return { G: atGrowthStage(G as Generator, stage), paramsG, stage };
+  return { G, paramsG };
+}
+
 interface Evaluation { fid: number | null; kid: number | null; swd: number | null; num: number; snapshot: string }
 
 /** Metrics of an arch's final G_ema, cached in its folder (eval.json) for the snapshot and settings they were made with. */
@@ -164,13 +182,13 @@ async function evaluateArch(arch: string, o: CompareOptions): Promise<Evaluation
   const file = latestSnapshot(dir);
   if (!file) throw new Error(`${dir}: no snapshot to evaluate`);
   const snap = decodeNetworkSnapshot(fs.readFileSync(file), file);
-  const G = networkFromSnapshot(snap, file);
+  const { G, paramsG, stage } = finalGenerator(snap, file);
   const kimg = ((snap.training as { nimg?: number } | undefined)?.nimg ?? 0) / 1000;
-  const paramsG = (G as unknown as { store?: { numParams(): number } }).store?.numParams() ?? 0;
+  if (stage) o.log(`${arch}: saved mid-growth: evaluated at ${stage.res} px${stage.alpha < 1 ? ` (fade-in ${stage.alpha.toFixed(2)})` : ''}, upsampled to ${snap.config.imgResolution} px`);
   const logLine = fs.existsSync(path.join(dir, 'log.txt')) ? fs.readFileSync(path.join(dir, 'log.txt'), 'utf8').match(/G: \d+ parameters, D: (\d+)/) : null;
   const paramsD = logLine ? Number(logLine[1]) : null;
   const cacheFile = path.join(dir, 'eval.json');
-  const key = { snapshot: path.basename(file), num: o.num, inception: o.inception ? path.resolve(o.inception) : null };
+  const key = { snapshot: path.basename(file), num: o.num, inception: o.inception ? path.resolve(o.inception) : null, ...(stage && { stage }) };
   try {
     const cached = fs.existsSync(cacheFile) ? JSON.parse(fs.readFileSync(cacheFile, 'utf8')) : null;
     if (cached && JSON.stringify(cached.key) === JSON.stringify(key)) {
@@ -200,7 +218,7 @@ async function evaluateArch(arch: string, o: CompareOptions): Promise<Evaluation
 /** 8 samples (seeds 0-7, NumPy latents) of an arch's final G_ema as uint8 RGB. */
 async function samples(arch: string, o: CompareOptions): Promise<Uint8Array> {
   const file = latestSnapshot(path.join(o.outdir, arch))!;
-  const G = networkFromSnapshot(decodeNetworkSnapshot(fs.readFileSync(file), file), file);
+  const { G } = finalGenerator(decodeNetworkSnapshot(fs.readFileSync(file), file), file);
   try {
     const img = tf.tidy(() => G.forward(seedsToZ([0, 1, 2, 3, 4, 5, 6, 7], G.cfg.zDim), { noiseMode: 'const' }));
     const data = toUint8((await img.data()) as Float32Array);
