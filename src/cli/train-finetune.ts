@@ -10,8 +10,10 @@ import type { NetworkConfig } from '../networks/config.js';
 import type { AugmentOptions } from '../training/augment/ada.js';
 
 export const FINETUNE_HELP = `Fine-tuning (StyleGAN2-ADA's transfer learning):
-  --resume NET.pkl       start a new run from an official stylegan2-ada-pytorch / StyleGAN2 pickle's
-                         G, G_ema and D (EMA ramp-up off; ADA adjusts over 100 kimg, not 500)
+  --resume NET.pkl       start a new run from an official stylegan2-ada-pytorch / StyleGAN2 or StyleGAN3
+                         pickle's G, G_ema and D (EMA ramp-up off; ADA adjusts over 100 kimg, not 500);
+                         the network's shape and resolution are the pickle's (stylegan3: --cfg defaults
+                         to its kind, T or R)
   --freezed N            stylegan2: freeze D's first N layers (Freeze-D; default 0)`;
 
 export const FINETUNE_FLAGS = { freezed: { type: 'string' } } as const;

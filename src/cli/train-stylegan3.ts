@@ -2,14 +2,27 @@
 import { parseNumber, parseChoice, UsageError } from './args.js';
 import { STYLEGAN3_CFGS, stylegan3Preset, type Stylegan3HyperParams } from '../training/stylegan3-presets.js';
 import type { StyleGAN3Config } from '../networks/stylegan3/config.js';
+import type { FinetuneSetup } from './train-finetune.js';
 
 /** Flags of the other archs that have no meaning here: refused rather than silently ignored. */
 const NOT_HERE = ['preset', 'loss', 'grow', 'grow-start', 'fade-kimg', 'stab-kimg', 'mixing'] as const;
 
-export function stylegan3TrainSetup(v: Record<string, string | boolean | undefined>, resolution: number): { config: StyleGAN3Config; hyper: Stylegan3HyperParams; note: string } {
+/**
+ * With `init` (train --resume NET.pkl, fine-tuning NVIDIA's network): the network is the pickle's
+ * (its shape flags are refused), the default --cfg is its kind (T or R; another kind is an error:
+ * R's D-input blur and T's 3x3 convs do not mix), the magnitude EMA beta follows this run's batch
+ * as train.py sets it; the hyperparameters come from --cfg and the flags as for a new run.
+ */
+export function stylegan3TrainSetup(v: Record<string, string | boolean | undefined>, resolution: number, init?: FinetuneSetup['init']): { config: StyleGAN3Config; hyper: Stylegan3HyperParams; note: string; init?: FinetuneSetup['init'] } {
   for (const f of NOT_HERE) if (v[f] !== undefined) throw new UsageError(`--${f} does not apply to --arch stylegan3`);
   const str = (k: string) => v[k] as string | undefined;
-  const name = parseChoice(str('cfg'), 'cfg', STYLEGAN3_CFGS, resolution <= 64 ? 'stylegan3-t-cpu' : 'stylegan3-t');
+  const from = init?.snapshot.config.arch === 'stylegan3' ? init.snapshot.config as StyleGAN3Config : undefined;
+  const kind = from ? (from.synthesis.useRadialFilters ? 'stylegan3-r' : 'stylegan3-t') : 'stylegan3-t';
+  const name = parseChoice(str('cfg'), 'cfg', STYLEGAN3_CFGS, resolution <= 64 ? `${kind}-cpu` as const : kind);
+  if (from) {
+    for (const f of ['cbase', 'cmax', 'zdim'] as const) if (v[f] !== undefined) throw new UsageError(`--${f} does not apply when fine-tuning ${init!.source}: the network's shape is the pickle's`);
+    if (!name.startsWith(kind)) throw new UsageError(`${init!.source}: a ${kind} network, but --cfg is ${name}`);
+  }
   const batch = str('batch') === undefined ? undefined : parseNumber(str('batch'), 'batch', { int: true, min: 1, max: 4096 });
   const { config: c, hyper: h } = stylegan3Preset(name, resolution, batch);
   const dim = parseNumber(str('zdim'), 'zdim', { int: true, min: 1, max: 4096, def: c.zDim });
@@ -35,5 +48,7 @@ export function stylegan3TrainSetup(v: Record<string, string | boolean | undefin
     seed: parseNumber(str('seed'), 'seed', { int: true, min: 0, max: 0xffffffff, def: 0 }),
   };
   const note = gammaGiven ? '' : `note: --gamma not given: using ${hyper.r1Gamma} for ${resolution} px (NVIDIA's recommended 0.5 at 128 px, times (resolution / 128)^2); tune it per data set`;
-  return { config, hyper, note };
+  if (!from) return { config, hyper, note };
+  const tuned: StyleGAN3Config = { ...from, synthesis: { ...from.synthesis, magnitudeEmaBeta: config.synthesis.magnitudeEmaBeta } };
+  return { config: tuned, hyper, note, init: { ...init!, snapshot: { ...init!.snapshot, config: tuned } } };
 }

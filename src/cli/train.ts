@@ -106,12 +106,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
-  const resolution = parseNumber(v.resolution, 'resolution', { int: true, min: 4, max: 1024, def: 32 });
-  if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
   const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2', 'stylegan3', ...BASELINE_ARCHS] as const, 'stylegan');
+  const finetune = finetuneSetup(v, arch);
+  // Fine-tuning: the network's own resolution unless --resolution says otherwise (then a mismatch error).
+  const resolution = parseNumber(v.resolution, 'resolution', { int: true, min: 4, max: 1024, def: finetune.init?.snapshot.config.imgResolution ?? 32 });
+  if (!Number.isInteger(Math.log2(resolution))) throw new UsageError(`--resolution must be a power of two, got ${resolution}`);
+  const initRes = finetune.init?.snapshot.config.imgResolution;
+  if (initRes !== undefined && resolution !== initRes) throw new UsageError(`${finetune.init!.source}: the network is ${initRes} px, but --resolution is ${resolution}`);
   if (arch === 'stylegan' && v.cfg !== undefined) throw new UsageError('--cfg is for --arch stylegan2 / stylegan3 (use --preset for stylegan)');
   for (const f of ['pl-weight', 'r1-interval', 'diffaug'] as const) if (arch !== 'stylegan2' && v[f] !== undefined) throw new UsageError(`--${f} is for --arch stylegan2`);
-  const sg3 = arch === 'stylegan3' ? stylegan3TrainSetup(v, resolution) : undefined;
+  const sg3 = arch === 'stylegan3' ? stylegan3TrainSetup(v, resolution, finetune.init) : undefined;
+  if (sg3?.init) finetune.init = sg3.init;
   const setup = arch === 'stylegan2' ? stylegan2TrainSetup(v, resolution) : sg3 ?? (isBaselineArch(arch) ? baselineTrainSetup(v, arch, resolution) : undefined);
   const presetName = setup ? undefined : v.preset as NetworkPresetName | undefined;
   if (presetName !== undefined && !(presetName in NETWORK_PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(NETWORK_PRESETS).join(', ')}, got '${presetName}'`);
@@ -155,7 +160,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const cond = checkCond(v, arch);
   const adaKimg = parseAdaKimg(v);
   const trainMetrics = metrics;
-  const finetune = finetuneSetup(v, arch);
   const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
   // Every flag is checked before the backend starts and the signal handlers are installed.
   const kimg = v.kimg === undefined ? undefined : parseNumber(v.kimg, 'kimg', { min: 0.001 });
@@ -187,7 +191,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       `G ${p.lossG.toFixed(3)} D ${p.lossD.toFixed(3)}${p.augmentP > 0 ? ` p ${p.augmentP.toFixed(3)}` : ''} ${p.imgPerSec.toFixed(1)} img/s ETA ${eta}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}` : line + '\n');
   };
-  if (sg3?.note && v.resume === undefined) process.stderr.write(sg3.note + '\n');
+  if (sg3?.note && (v.resume === undefined || finetune.init)) process.stderr.write(sg3.note + '\n');
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
     outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: finetuneHyper({ ...(setup?.hyper ?? hyper), augment }, finetune), cond, adaKimg, init: finetune.init, resolution: v.resolution === undefined ? undefined : resolution,
