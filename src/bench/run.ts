@@ -15,6 +15,10 @@ import { stylegan2Preset } from '../training/stylegan2-presets.js';
 import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { defaultStyleGAN2Config } from '../networks/stylegan2/config.js';
 import type { StyleGAN2Config } from '../networks/stylegan2/config.js';
+import { StyleGAN3Generator } from '../networks/stylegan3/generator.js';
+import type { StyleGAN3Config } from '../networks/stylegan3/config.js';
+import { Stylegan3Trainer } from '../training/trainer-stylegan3.js';
+import { stylegan3Preset } from '../training/stylegan3-presets.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import type { TrainerLike } from '../training/trainer-base.js';
 import { DEFAULT_AUGMENT, type AugmentOptions } from '../training/augment/ada.js';
@@ -39,8 +43,12 @@ export interface BenchOptions {
 export const BENCH_SECTIONS = ['generation', 'training', 'conv', 'filtered-lrelu', 'startup'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
-/** Which network: the original StyleGAN presets, or StyleGAN2 of the same shape (see stylegan2BenchConfig). */
-export type BenchArch = 'stylegan' | 'stylegan2';
+/**
+ * Which network: the original StyleGAN presets, StyleGAN2 of the same shape (see
+ * stylegan2BenchConfig), or StyleGAN3-T / -R as the stylegan3-t-cpu / -r-cpu cfgs build them
+ * (presets sg3t-N, sg3r-N; see stylegan3BenchConfig).
+ */
+export type BenchArch = 'stylegan' | 'stylegan2' | 'stylegan3';
 
 export interface GenerationRow { arch: BenchArch; preset: string; resolution: number; batch: number; msPerBatch: number; imagesPerSec: number }
 export interface TrainingRow {
@@ -93,6 +101,15 @@ export function stylegan2BenchConfig(resolution: number): StyleGAN2Config {
   });
 }
 
+/**
+ * StyleGAN3-T or -R of `train --arch stylegan3 --cfg stylegan3-t-cpu / -r-cpu` at `resolution`
+ * (128-d z and w, 2 mapping layers, G channels min(1024 / ..., 64), doubled for R with 1x1 convs
+ * and radial filters; StyleGAN2's D with base 1024, max 64): what bench/stylegan3_reference.py builds.
+ */
+export function stylegan3BenchConfig(preset: string, resolution: number, batch = 16): StyleGAN3Config {
+  return stylegan3Preset(preset.startsWith('sg3r') ? 'stylegan3-r-cpu' : 'stylegan3-t-cpu', resolution, batch).config;
+}
+
 interface NetPick {
   arch: BenchArch; preset: string; resolution: number; batch: number;
   /** Training with D's inputs augmented (ADA's pipe at a fixed p): its cost next to the same row without. */
@@ -118,19 +135,24 @@ function plan(quick: boolean): Plan {
   if (quick) {
     return {
       gen: [{ arch: 'stylegan', preset: 'cpu16', resolution: 16, batch: 1 }, { arch: 'stylegan', preset: 'cpu16', resolution: 16, batch: 2 },
-        { arch: 'stylegan2', preset: 'sg2-16', resolution: 16, batch: 2 }],
-      train: [{ arch: 'stylegan', preset: 'cpu16', resolution: 16, batch: 2 }, { arch: 'stylegan2', preset: 'sg2-16', resolution: 16, batch: 2 }],
+        { arch: 'stylegan2', preset: 'sg2-16', resolution: 16, batch: 2 }, { arch: 'stylegan3', preset: 'sg3t-16', resolution: 16, batch: 1 },
+        { arch: 'stylegan3', preset: 'sg3r-16', resolution: 16, batch: 1 }],
+      train: [{ arch: 'stylegan', preset: 'cpu16', resolution: 16, batch: 2 }, { arch: 'stylegan2', preset: 'sg2-16', resolution: 16, batch: 2 },
+        ...(['sg3t-16', 'sg3r-16'].map((preset) => ({ arch: 'stylegan3' as const, preset, resolution: 16, batch: 2 })))],
       conv: networkConvShapes(NETWORK_PRESETS.cpu16, 2).slice(0, 2),
       minMs: 20, trainMinMs: 0, trainIters: 1, sgemmN: 128, quick: true,
     };
   }
   const conv = [...networkConvShapes(NETWORK_PRESETS.cpu32, 16, 'cpu32 '), ...networkConvShapes(NETWORK_PRESETS.cpu64, 16, 'cpu64 ')];
   return {
-    gen: (['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].flatMap((resolution) => [1, 8].map((batch) => (
+    gen: [...(['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].flatMap((resolution) => [1, 8].map((batch) => (
       { arch, preset: arch === 'stylegan' ? `cpu${resolution}` : `sg2-${resolution}`, resolution, batch })))),
+      // StyleGAN3 at 32 px only: its 14 layers run at 36-52 px whatever the output size.
+      ...['sg3t-32', 'sg3r-32'].flatMap((preset) => [1, 8].map((batch) => ({ arch: 'stylegan3' as const, preset, resolution: 32, batch })))],
     train: [...(['stylegan', 'stylegan2'] as const).flatMap((arch) => [32, 64].map((resolution) => (
       { arch, preset: arch === 'stylegan' ? `cpu${resolution}` : `sg2-${resolution}`, resolution, batch: DEFAULT_HYPER.batch }))),
-    { arch: 'stylegan2', preset: 'sg2-32', resolution: 32, batch: DEFAULT_HYPER.batch, augment: BENCH_AUGMENT }],
+    { arch: 'stylegan2', preset: 'sg2-32', resolution: 32, batch: DEFAULT_HYPER.batch, augment: BENCH_AUGMENT },
+    ...['sg3t-32', 'sg3r-32'].map((preset) => ({ arch: 'stylegan3' as const, preset, resolution: 32, batch: 16 }))],
     conv: conv.filter((s, i) => conv.findIndex((t) => t.x.join() === s.x.join() && t.filter.join() === s.filter.join()) === i),
     minMs: 2000, trainMinMs: 8000, trainIters: 2, sgemmN: 1024, quick: false,
   };
@@ -168,6 +190,7 @@ class SgemmPeak {
 }
 
 function generator(pick: NetPick): GeneratorLike {
+  if (pick.arch === 'stylegan3') return new StyleGAN3Generator(stylegan3BenchConfig(pick.preset, pick.resolution));
   return pick.arch === 'stylegan' ? new Generator(NETWORK_PRESETS[pick.preset as NetworkPresetName]) : new StyleGAN2Generator(stylegan2BenchConfig(pick.resolution));
 }
 
@@ -191,6 +214,10 @@ const SG2_REG = { r1Gamma: 10, plWeight: 2, gRegInterval: 4, dRegInterval: 16, m
 
 function trainer(pick: NetPick, data: { numImages: number; mirror: boolean; sample: (idx: number[]) => Float32Array }): TrainerLike & { dispose(): void } {
   if (pick.arch === 'stylegan') return new Trainer(NETWORK_PRESETS[pick.preset as NetworkPresetName], { ...DEFAULT_HYPER, batch: pick.batch }, data);
+  if (pick.arch === 'stylegan3') {
+    const p = stylegan3Preset(pick.preset.startsWith('sg3r') ? 'stylegan3-r-cpu' : 'stylegan3-t-cpu', pick.resolution, pick.batch);
+    return new Stylegan3Trainer(p.config, p.hyper, data);
+  }
   const hyper = { ...stylegan2Preset('cpu', pick.resolution).hyper, ...SG2_REG, batch: pick.batch, augment: pick.augment };
   return new Stylegan2Trainer(stylegan2BenchConfig(pick.resolution), hyper, data);
 }
@@ -217,8 +244,10 @@ function benchTraining(p: Plan): TrainingRow[] {
       const t0 = performance.now();
       for (let i = 0; i < n; i++) t.trainStep();
       ms = (performance.now() - t0) / n;
-      step = `Gmain+Dmain, PL every 4, R1 every 16; mean over ${n} step${n > 1 ? 's' : ''}` +
-        (pick.augment ? `; D's inputs augmented (${pick.augment.pipe}, p ${pick.augment.p})` : '');
+      step = pick.arch === 'stylegan3'
+        ? `Gmain+Dmain (EMAs updated), R1 every 16${pick.preset.startsWith('sg3r') ? ', D input blur sigma 10' : ''}; mean over ${n} step${n > 1 ? 's' : ''}`
+        : `Gmain+Dmain, PL every 4, R1 every 16; mean over ${n} step${n > 1 ? 's' : ''}` +
+          (pick.augment ? `; D's inputs augmented (${pick.augment.pipe}, p ${pick.augment.p})` : '');
     }
     t.dispose();
     return { ...pick, msPerStep: ms, imagesPerSec: (pick.batch * 1000) / ms, step };

@@ -9,7 +9,8 @@ import { benchStartup } from '../bench/startup.js';
 export const BENCH_HELP = `Usage: stylegan bench [options]
 
 For each available backend: generator images/s (32 and 64 px presets, batch 1 and 8, noise
-const), training images/s (the cpu32 and cpu64 presets at the default batch), and the conv
+const; StyleGAN3-T and -R of the stylegan3-*-cpu cfgs at 32 px), training images/s (the cpu32 and
+cpu64 presets at the default batch; StyleGAN3-T/-R at 32 px, batch 16), and the conv
 kernels' GFLOP/s on the networks' own shapes against the machine's sgemm peak (OpenBLAS on all
 cores, measured in the same run), and StyleGAN3's filtered_lrelu on StyleGAN3-T/R layer shapes
 (the fused kernel against the composite ops, where the backend has the kernel). Start-up: whole-process

@@ -29,7 +29,9 @@ test('stylegan bench --quick prints the tables and writes the JSON', async () =>
   assert.ok(r.sgemm && r.sgemm.gflops > 0);
   for (const b of r.backends) {
     assert.ok(b.generation.length > 0 && b.generation.every((g) => g.imagesPerSec > 0));
-    assert.deepEqual([...new Set(b.training.map((t) => t.arch))], ['stylegan', 'stylegan2']);
+    assert.deepEqual([...new Set(b.training.map((t) => t.arch))], ['stylegan', 'stylegan2', 'stylegan3']);
+    assert.deepEqual(b.training.filter((t) => t.arch === 'stylegan3').map((t) => t.preset), ['sg3t-16', 'sg3r-16']);
+    assert.deepEqual(b.generation.filter((g) => g.arch === 'stylegan3').map((g) => g.preset), ['sg3t-16', 'sg3r-16']);
     assert.ok(b.training.length > 0 && b.training.every((t) => t.imagesPerSec > 0));
     assert.ok(b.convSummary.every((c) => c.gflops > 0 && c.percentOfPeak !== null));
   }
