@@ -9,12 +9,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { setup, testRandom } from '../helpers.js';
+import { setup } from '../helpers.js';
 import { parseNpy } from '../../src/io/npy.js';
 import { affineBandlimitFilter, applyFractionalPseudoRotation, applyFractionalRotation, rotationMatrix } from '../../src/metrics/equivariance-rotation.js';
-import { computeEquivariance, type Images, type TransformableGenerator } from '../../src/metrics/equivariance.js';
-import { SynthesisInput } from '../../src/networks/stylegan3/input.js';
-import { ParamStore } from '../../src/networks/params.js';
+import { computeEquivariance, type Images } from '../../src/metrics/equivariance.js';
+import { fourierNet } from './fourier-net.js';
 import { RandomState } from '../../src/sampling/rng.js';
 import { importStyleGAN3 } from '../../src/io/import-stylegan3.js';
 import { StyleGAN3Generator } from '../../src/networks/stylegan3/generator.js';
@@ -66,20 +65,6 @@ test('closed form: the identity\'s filter passes a constant image unchanged insi
     assert.ok(n > 0);
   }
 });
-
-/** Fourier features sampled on a 32 px grid (bandwidth 3, well below Nyquist 16), as in equivariance.test.ts. */
-function fourierNet(ignoreTransform = false): TransformableGenerator & { dispose(): void } {
-  const R = 32, store = new ParamStore(testRandom(3));
-  const input = new SynthesisInput(4, { channels: 3, size: R, samplingRate: R, bandwidth: 3 }, store, testRandom(4));
-  const fixed = new SynthesisInput(4, { channels: 3, size: R, samplingRate: R, bandwidth: 3 }, new ParamStore(testRandom(3)), testRandom(4));
-  return {
-    cfg: { zDim: 4, cDim: 0, imgResolution: R, imgChannels: 3 },
-    mappingForward: (z) => tf.tidy(() => tf.expandDims(z, 1) as tf.Tensor3D),
-    synthesis: { forward: (ws) => (ignoreTransform ? fixed : input).forward(tf.squeeze(ws, [1]) as tf.Tensor2D) },
-    transform: input.transform,
-    dispose: () => { store.dispose(); },
-  };
-}
 
 test('known answer: Fourier features are rotation-equivariant (high EQ-R), a transform-ignoring generator is not', async () => {
   const G = fourierNet(), bad = fourierNet(true);

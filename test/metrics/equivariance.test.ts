@@ -8,10 +8,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { setup, testRandom } from '../helpers.js';
-import { applyFractionalTranslation, applyIntegerTranslation, computeEquivariance, transformableGenerator, type Images, type TransformableGenerator } from '../../src/metrics/equivariance.js';
-import { SynthesisInput } from '../../src/networks/stylegan3/input.js';
-import { ParamStore } from '../../src/networks/params.js';
+import { setup } from '../helpers.js';
+import { applyFractionalTranslation, applyIntegerTranslation, computeEquivariance, transformableGenerator, type Images } from '../../src/metrics/equivariance.js';
+import { fourierNet } from './fourier-net.js';
 import { RandomState } from '../../src/sampling/rng.js';
 import { importStyleGAN3 } from '../../src/io/import-stylegan3.js';
 import { StyleGAN3Generator } from '../../src/networks/stylegan3/generator.js';
@@ -21,22 +20,6 @@ import { StyleGAN2Generator } from '../../src/networks/stylegan2/generator.js';
 import { defaultStyleGAN2Config } from '../../src/networks/stylegan2/config.js';
 
 before(setup);
-
-const R = 32;
-
-/** A "network" that is only Fourier features sampled on the 32 px output grid (bandwidth 3 < Nyquist 16). */
-function fourierNet(ignoreTransform = false): TransformableGenerator & { dispose(): void } {
-  const store = new ParamStore(testRandom(3));
-  const input = new SynthesisInput(4, { channels: 3, size: R, samplingRate: R, bandwidth: 3 }, store, testRandom(4));
-  const fixed = new SynthesisInput(4, { channels: 3, size: R, samplingRate: R, bandwidth: 3 }, new ParamStore(testRandom(3)), testRandom(4));
-  return {
-    cfg: { zDim: 4, cDim: 0, imgResolution: R, imgChannels: 3 },
-    mappingForward: (z) => tf.tidy(() => tf.expandDims(z, 1) as tf.Tensor3D),
-    synthesis: { forward: (ws) => (ignoreTransform ? fixed : input).forward(tf.squeeze(ws, [1]) as tf.Tensor2D) },
-    transform: input.transform,
-    dispose: () => { store.dispose(); },
-  };
-}
 
 const ramp = (): Images => {
   const data = new Float32Array(2 * 8 * 8 * 1);
