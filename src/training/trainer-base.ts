@@ -15,6 +15,7 @@ import type { Snapshot } from '../io/snapshot.js';
 import { AdaptiveAugment, DEFAULT_AUGMENT, type AugmentOptions, type AugmentState } from './augment/ada.js';
 import { rngDraws } from './augment/draws.js';
 import { prefetchForSync } from '../backend/gpu-reads.js';
+import { gradNormSquared } from './losses.js';
 
 /** Real images at the final resolution, [N, R, R, 3] in [-1, 1]. */
 export type RealSampler = (indices: number[], flips: boolean[]) => Float32Array;
@@ -89,6 +90,9 @@ export interface TrainerLike {
   dispose(): void;
 }
 
+/** D as a trainer's step runs it: its own input pipeline (augmentation, blur), labels for conditional networks. */
+export type DiscriminatorFn = (img: tf.Tensor4D, c: tf.Tensor2D | null) => tf.Tensor2D;
+
 export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperParams, GN extends GeneratorLike & Net, DN extends Net> {
   readonly G: GN;
   readonly Gema: GN;
@@ -142,6 +146,30 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
   /** Logits of D on (augmented) reals, for r_t (read at the end of the step). */
   protected reportRealLogits(logits: tf.Tensor): void {
     this.readLater(logits, (v) => this.augment.reportReal(v));
+  }
+
+  /** Adam on `grads`, with zeros for the variables off the loss path (NVIDIA's `x * 0` terms); nan_to_num is Adam's `clip`. */
+  protected applyClean(opt: { apply(g: tf.NamedTensorMap): void }, grads: tf.NamedTensorMap, vars: tf.Variable[]): void {
+    const zeros: tf.NamedTensorMap = {};
+    for (const v of vars) if (!grads[v.name]) zeros[v.name] = tf.zerosLike(v);
+    opt.apply({ ...grads, ...zeros });
+    tf.dispose(zeros);
+  }
+
+  /** StyleGAN2Loss's Dmain: softplus(D(fakes)) + softplus(-D(reals)); the real logits go to r_t. */
+  protected dMainLoss(D: DiscriminatorFn, fakes: tf.Tensor4D, c: tf.Tensor2D | null, reals: tf.Tensor4D, realC: tf.Tensor2D | null): tf.Scalar {
+    const fakeLogits = D(fakes, c), realLogits = D(reals, realC);
+    this.reportRealLogits(realLogits);
+    return tf.add(tf.mean(tf.softplus(fakeLogits)), tf.mean(tf.softplus(tf.neg(realLogits)))) as tf.Scalar;
+  }
+
+  /** StyleGAN2Loss's Dreg penalty before its weight: mean ||grad_x D(x)||^2 on the reals (their logits go to r_t too). */
+  protected r1Penalty(D: DiscriminatorFn, reals: tf.Tensor4D, realC: tf.Tensor2D | null): tf.Scalar {
+    return tf.mean(gradNormSquared((img) => {
+      const logits = D(img, realC);
+      this.reportRealLogits(logits);
+      return logits;
+    }, reals)) as tf.Scalar;
   }
 
   /** The end of a minibatch of n images: ADA's adjustment (every `interval` steps). Call after step++. */

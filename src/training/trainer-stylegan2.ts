@@ -11,7 +11,6 @@ import { StyleGAN2Generator } from '../networks/stylegan2/generator.js';
 import { StyleGAN2Discriminator } from '../networks/stylegan2/discriminator.js';
 import { mixStyles } from '../networks/mix-styles.js';
 import type { AdamOptions } from './adam.js';
-import { gradNormSquared } from './losses.js';
 import { pathLengthPenalty, pathLengths } from './path-length.js';
 import type { SchedulePoint } from './schedule.js';
 import { TrainerBase, trackWAvg, type DataInfo, type StepStats } from './trainer-base.js';
@@ -51,12 +50,6 @@ export function trainableDVars(vars: Map<string, tf.Variable>, imgResolution: nu
   return [...vars].filter(([k]) => !frozen.has(k)).map(([, v]) => v);
 }
 
-/** Zeros for the variables off the loss path (NVIDIA's `x * 0` terms); nan_to_num is Adam's `clip`. */
-function missingGrads(grads: tf.NamedTensorMap, vars: Iterable<tf.Variable>): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const v of vars) if (!grads[v.name]) out[v.name] = tf.zerosLike(v);
-  return out;
-}
 
 export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2HyperParams, StyleGAN2Generator, StyleGAN2Discriminator> {
   /** Running mean of the path lengths (NVIDIA's pl_mean buffer), checkpointed. */
@@ -155,11 +148,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     {
       const z = this.latents(n), c = this.fakeLabels(n), noiseSeed = this.rng.nextUint32();
       const fakes = tf.tidy(() => this.synth(this.trainingWs(z, c), noiseSeed));
-      const { value, grads } = tf.variableGrads(() => {
-        const fakeLogits = D(fakes, c), realLogits = D(realImg, realC);
-        this.reportRealLogits(realLogits);
-        return tf.add(tf.mean(tf.softplus(fakeLogits)), tf.mean(tf.softplus(tf.neg(realLogits)))) as tf.Scalar;
-      }, dVars);
+      const { value, grads } = tf.variableGrads(() => this.dMainLoss(D, fakes, c, realImg, realC), dVars);
       this.readLater(value, (v) => { lossD = v[0]; });
       this.applyClean(this.optD, grads, dVars);
       tf.dispose([z, c, fakes, grads].filter((t) => t !== null));
@@ -168,11 +157,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     // Dreg: R1 = gamma / 2 * ||grad_x D(x)||^2 on the same reals, weighted by the interval.
     if (dreg) {
       const { value, grads } = tf.variableGrads(() => {
-        const penalty = tf.mean(gradNormSquared((img) => {
-          const logits = D(img, realC);
-          this.reportRealLogits(logits);
-          return logits;
-        }, realImg)) as tf.Scalar;
+        const penalty = this.r1Penalty(D, realImg, realC);
         this.readLater(penalty, (v) => { this.lastR1 = v[0]; });
         return tf.mul(penalty, (h.r1Gamma / 2) * h.dRegInterval) as tf.Scalar;
       }, dVars);
@@ -192,11 +177,6 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     };
   }
 
-  private applyClean(opt: { apply(g: tf.NamedTensorMap): void }, grads: tf.NamedTensorMap, vars: tf.Variable[]): void {
-    const zeros = missingGrads(grads, vars);
-    opt.apply({ ...grads, ...zeros });
-    tf.dispose(zeros);
-  }
 
   protected extraState(): Record<string, unknown> {
     return { plMean: this.plMean };

@@ -12,7 +12,6 @@ import { type StyleGAN3Config, discriminatorConfig } from '../networks/stylegan3
 import { StyleGAN3Generator } from '../networks/stylegan3/generator.js';
 import { StyleGAN2Discriminator } from '../networks/stylegan2/discriminator.js';
 import { upfirdn2d } from '../networks/stylegan2/ops.js';
-import { gradNormSquared } from './losses.js';
 import type { SchedulePoint } from './schedule.js';
 import { TrainerBase, trackWAvg, type DataInfo, type StepStats } from './trainer-base.js';
 import { lazyAdam } from './trainer-stylegan2.js';
@@ -34,11 +33,6 @@ export function blurImages(img: tf.Tensor4D, sigma: number): tf.Tensor4D {
   return upfirdn2d(img, { k, size: n }, { padding: [size, size, size, size] });
 }
 
-function missingGrads(grads: tf.NamedTensorMap, vars: Iterable<tf.Variable>): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const v of vars) if (!grads[v.name]) out[v.name] = tf.zerosLike(v);
-  return out;
-}
 
 export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3HyperParams, StyleGAN3Generator, StyleGAN2Discriminator> {
   lastR1 = 0;
@@ -87,11 +81,7 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
         const ws = tf.tile(tf.expandDims(w, 1), [1, this.G.numWs, 1]) as tf.Tensor3D;
         return this.G.synthesis.forward(ws, { updateEmas: true });
       });
-      const { value, grads } = tf.variableGrads(() => {
-        const fakeLogits = D(fakes, c), realLogits = D(realImg, realC);
-        this.reportRealLogits(realLogits);
-        return tf.add(tf.mean(tf.softplus(fakeLogits)), tf.mean(tf.softplus(tf.neg(realLogits)))) as tf.Scalar;
-      }, dVars);
+      const { value, grads } = tf.variableGrads(() => this.dMainLoss(D, fakes, c, realImg, realC), dVars);
       lossD = value.dataSync()[0];
       this.applyClean(this.optD, grads, dVars);
       tf.dispose([z, fakes, value, grads, ...(c ? [c] : [])]);
@@ -101,11 +91,7 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
     if (dreg) {
       let r1 = 0;
       const { value, grads } = tf.variableGrads(() => {
-        const penalty = tf.mean(gradNormSquared((img) => {
-          const logits = D(img, realC);
-          this.reportRealLogits(logits);
-          return logits;
-        }, realImg)) as tf.Scalar;
+        const penalty = this.r1Penalty(D, realImg, realC);
         r1 = penalty.dataSync()[0];
         return tf.mul(penalty, (h.r1Gamma / 2) * h.dRegInterval) as tf.Scalar;
       }, dVars);
@@ -123,9 +109,4 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
     return { lossG, lossD, penalty: this.lastR1, extra: sigma > 0 ? { blurSigma: sigma } : undefined };
   }
 
-  private applyClean(opt: { apply(g: tf.NamedTensorMap): void }, grads: tf.NamedTensorMap, vars: tf.Variable[]): void {
-    const zeros = missingGrads(grads, vars);
-    opt.apply({ ...grads, ...zeros });
-    tf.dispose(zeros);
-  }
 }
