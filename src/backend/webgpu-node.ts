@@ -128,8 +128,41 @@ export async function registerNodeWebGPU(opts: NodeWebGPUOptions = {}): Promise<
       throw new Error('webgpu backend in Node: synchronous reads (dataSync) are not possible; this code path needs an await data()');
     }
   }
+  chunkAddN(device.limits.maxStorageBuffersPerShaderStage - 1);
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new NodeWebGPUBackend(device, info as unknown as GPUAdapterInfo), 1);
   registered = summary;
   return '';
+}
+
+/**
+ * tfjs-webgpu's AddN binds every input as a storage buffer: more than the device's per-stage
+ * limit (8 by default: 7 inputs + the output) makes an invalid pipeline, and the sum silently
+ * reads as zeros (gradients of a tensor with many consumers, projection's noise regularisation).
+ * Sums of more inputs are done in chunks of at most `maxInputs`.
+ */
+function chunkAddN(maxInputs: number): void {
+  const orig = tf.getKernel('AddN', 'webgpu');
+  if (!orig || maxInputs < 2) return;
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({
+    kernelName: 'AddN', backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      let parts = inputs as unknown as tf.TensorInfo[];
+      const add = (ts: tf.TensorInfo[]) => orig.kernelFunc({ inputs: ts as unknown as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+      const temps: tf.TensorInfo[] = [];
+      while (parts.length > maxInputs) {
+        const next: tf.TensorInfo[] = [];
+        for (let i = 0; i < parts.length; i += maxInputs) {
+          const chunk = parts.slice(i, i + maxInputs);
+          if (chunk.length === 1) next.push(chunk[0]);
+          else { const r = add(chunk); temps.push(r); next.push(r); }
+        }
+        parts = next;
+      }
+      const out = add(parts);
+      for (const t of temps) (backend as tf.KernelBackend).disposeData(t.dataId);
+      return out;
+    },
+  });
 }

@@ -175,16 +175,17 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
       const wNoiseScale = wStd * o.initialNoiseFactor * Math.max(0, 1 - t / o.noiseRampLength) ** 2;
       const lr = projectionLr(t, o);
       const wNoise = tf.randomNormal(wOpt.shape, 0, 1, 'float32', o.seed * 7919 + step + 1);
-      let d = 0;
+      let dv: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const dv = dist.distance(synth(tf.add(wOpt, tf.mul(wNoise, wNoiseScale)) as tf.Tensor3D));
-        d = dv.dataSync()[0];
+        // Kept and read with data() after the step: webgpu in Node has no synchronous reads.
+        dv = tf.keep(dist.distance(synth(tf.add(wOpt, tf.mul(wNoise, wNoiseScale)) as tf.Tensor3D)));
         const reg = bufs.length ? tf.mul(noiseRegularization(maps()), o.regularizeNoiseWeight) : tf.scalar(0);
         return tf.add(dv, reg) as tf.Scalar;
       }, [wOpt, ...noise]);
-      const l = value.dataSync()[0];
       adam.step(grads, lr);
+      const [l, d] = [(await value.data())[0], (await dv!.data())[0]];
       value.dispose();
+      dv!.dispose();
       wNoise.dispose();
       Object.values(grads).forEach((g) => g.dispose());
       // Keep the noise maps exactly zero-mean, unit-variance, as projector.py does after each step.
@@ -201,7 +202,9 @@ export async function project(G: GeneratorLike, dist: ImageDistance, opts: Proje
       }
     }
     const img = tf.tidy(() => synth(wOpt as tf.Tensor3D));
-    const distance = tf.tidy(() => dist.distance(img).dataSync()[0]);
+    const dt = tf.tidy(() => dist.distance(img));
+    const distance = (await dt.data())[0];
+    dt.dispose();
     const image = (await img.data()) as Float32Array;
     img.dispose();
     const wFull = tf.tidy(() => (styles === numWs ? tf.clone(wOpt) : tf.tile(wOpt, [1, numWs, 1])));

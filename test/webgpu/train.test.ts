@@ -73,3 +73,14 @@ test('a StyleGAN2 step (G, path length, D, R1) on webgpu matches the CPU: losses
   }
   assert.ok(moved > want.updates.size / 2, `only ${moved} of ${want.updates.size} parameters moved`);
 });
+
+test('addN of more inputs than a shader stage may bind (27) sums them all on webgpu', async () => {
+  await use('webgpu');
+  const ts = Array.from({ length: 27 }, (_, i) => tf.fill([5], i + 1));
+  const before = tf.memory().numTensors;
+  const s = tf.addN(ts);
+  assert.deepEqual(Array.from(await s.data()), Array(5).fill((27 * 28) / 2));
+  s.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose(ts);
+});
