@@ -36,20 +36,25 @@ export async function loadGradients(): Promise<void> {
 export interface NodeBackendOptions {
   /** Register the gradient functions (default true; false for inference-only start-up). */
   gradients?: boolean;
+  /**
+   * May the automatic choice take webgpu (on a real GPU)? Only for code that never reads
+   * synchronously (generate, mix, truncation, noise, project); default false.
+   */
+  autoWebgpu?: boolean;
 }
 
 let chosen: BackendName | undefined;
 let nativeNoted = false;
 
 /**
- * The backends usable here, fastest first: tensorflow (when installed), webgpu (only on a real
- * GPU adapter: never SwiftShader), native (when the addon is built), wasm, cpu. `whyNot` gets
- * the reason native is missing.
+ * The backends usable here, fastest first: tensorflow (when installed), webgpu (when asked for
+ * with opts.webgpu, and only on a real GPU adapter: never SwiftShader), native (when the addon is
+ * built), wasm, cpu. `whyNot` gets the reason native is missing.
  */
-export async function availableNodeBackends(whyNot?: (reason: string) => void): Promise<BackendName[]> {
+export async function availableNodeBackends(whyNot?: (reason: string) => void, opts: { webgpu?: boolean } = {}): Promise<BackendName[]> {
   const out: BackendName[] = [];
   if (await loadTfjsNode()) out.push('tensorflow');
-  if ((await registerNodeWebGPU({ requireIcd: true, allowCpuAdapter: false })) === '') out.push('webgpu');
+  if (opts.webgpu && (await registerNodeWebGPU({ requireIcd: true, allowCpuAdapter: false })) === '') out.push('webgpu');
   const nativeError = registerNativeBackend();
   if (nativeError === '') out.push('native');
   else whyNot?.(nativeError);
@@ -67,7 +72,7 @@ export async function initNodeBackend(backend?: BackendName, quiet = false, opts
   }
   const wasmPath = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
   let nativeError = '';
-  const order = await availableNodeBackends((reason) => { nativeError = reason; });
+  const order = await availableNodeBackends((reason) => { nativeError = reason; }, { webgpu: backend === undefined && opts.autoWebgpu });
   if (backend === 'native' && nativeError) throw new Error(`Backend 'native' is not available here: ${nativeError}`);
   // Said once per process, and only when the choice was ours to make.
   if (nativeError && backend === undefined && !quiet && !nativeNoted) {

@@ -70,7 +70,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const batch = parseNumber(v.batch, 'batch', { int: true, min: 1, max: 256, def: 8 });
   const translate = parseVec2(v.translate, 'translate');
   const rotate = parseNumber(v.rotate, 'rotate', { min: -1e6, max: 1e6, def: 0 });
-  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
+  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false, autoWebgpu: true });
   mark('backend');
   const snapshot = readNetworkFile(v.network);
   let G = networkFromSnapshot(snapshot, v.network);

@@ -44,7 +44,7 @@ export async function mixCommand(argv: string[]): Promise<void> {
   const cols = parseSeeds(v.cols, 'cols');
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
-  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
+  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false, autoWebgpu: true });
   const G = await loadAnyNetwork(v.network);
   try {
     const classIdx = v.class === undefined ? undefined : classIndex(v.class, networkClassNames(G.cfg as { cDim?: number; classNames?: unknown }), v.network);

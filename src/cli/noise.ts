@@ -46,7 +46,7 @@ export async function noiseCommand(argv: string[]): Promise<void> {
   const keep = parseNumber(v.show, 'show', { int: true, min: 1, max: 64, def: 8 });
   const truncationPsi = parseNumber(v.trunc, 'trunc', { min: -10, max: 10, def: 1 });
   const noiseSeed = parseNumber(v['noise-seed'], 'noise-seed', { int: true, min: 0, def: 0 });
-  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
+  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false, autoWebgpu: true });
   const G = await loadAnyNetwork(v.network);
   try {
     fs.mkdirSync(v.outdir, { recursive: true });

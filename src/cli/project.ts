@@ -87,7 +87,7 @@ export async function projectCommand(argv: string[]): Promise<void> {
   const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const mode = v.distance ?? 'auto';
   if (mode !== 'auto' && mode !== 'pixel') throw new UsageError(`--distance must be auto or pixel, got '${mode}'`);
-  await initNodeBackend(v.backend as BackendName | undefined);
+  await initNodeBackend(v.backend as BackendName | undefined, false, { autoWebgpu: true });
   const vgg = v.vgg16 ? new Vgg16(readWeightFile(v.vgg16), v.vgg16) : null;
   // One read gives G_ema and, where the file has it, D (official pickles included).
   const snap = readNetworkFile(v.network, { full: mode === 'auto' && !vgg });

@@ -43,7 +43,7 @@ export async function truncationCommand(argv: string[]): Promise<void> {
   const truncationCutoff = v['trunc-cutoff'] === undefined ? undefined : parseNumber(v['trunc-cutoff'], 'trunc-cutoff', { int: true, min: 0 });
   const classIdx = v.class === undefined ? undefined : parseNumber(v.class, 'class', { int: true, min: 0 });
   const noiseMode = parseChoice(v['noise-mode'], 'noise-mode', ['const', 'random', 'none'] as const, 'const');
-  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false });
+  await initNodeBackend(v.backend as BackendName | undefined, false, { gradients: false, autoWebgpu: true });
   const G = await loadAnyNetwork(v.network);
   try {
     fs.mkdirSync(v.outdir, { recursive: true });

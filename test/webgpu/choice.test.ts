@@ -21,7 +21,7 @@ function node(args: string[], env: Record<string, string>): Promise<{ code: numb
 }
 
 test('automatic choice skips webgpu on SwiftShader, even when a CPU adapter is allowed', async () => {
-  const r = await node(['-e', "const m = await import('./src/backend/node.ts'); console.log((await m.availableNodeBackends()).join(','))"], { STYLEGAN_WEBGPU_ALLOW_CPU: '1' });
+  const r = await node(['-e', "const m = await import('./src/backend/node.ts'); console.log((await m.availableNodeBackends(undefined, { webgpu: true })).join(','))"], { STYLEGAN_WEBGPU_ALLOW_CPU: '1' });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /cpu/, r.stderr);
   assert.ok(!r.stdout.includes('webgpu'), r.stdout);
