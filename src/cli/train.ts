@@ -79,7 +79,8 @@ Output:
   --tick N               kimg per tick (default 4)
   --snap N               ticks per network snapshot (default 2)
   --metrics LIST         weight-free metrics during training: swd (to metric-swd.jsonl; 256 images
-                         a side, a few seconds) or none (default: swd from 16 px up)
+                         a side, a few seconds); stylegan3: eqt50k_int, eqt50k_frac, eqr50k (64
+                         samples each, the same every tick); or none (default: swd from 16 px up)
   --metrics-every N      ticks between metric runs (default 1)
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped (network, schedule and data
@@ -151,7 +152,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   // Default (undefined): swd whenever the resolution allows it; 'none' turns it off.
   const metrics = v.metrics === undefined ? undefined : v.metrics === 'none' ? [] : v.metrics.split(',').map((m) => m.trim()).filter(Boolean);
   try {
-    if (metrics) checkTrainingMetrics(metrics, resolution);
+    if (metrics) checkTrainingMetrics(metrics, resolution, v.resume === undefined || finetune.init ? arch : undefined);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

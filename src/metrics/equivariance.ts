@@ -155,7 +155,11 @@ export async function computeEquivariance(G: TransformableGenerator, o: Equivari
     tf.tidy(() => G.transform.assign(tf.tensor2d(saved, [3, 3])));
   }
   const out = {} as Record<EquivarianceKind, number>;
-  for (const k of o.kinds) out[k] = 20 * Math.log10(2) - 10 * Math.log10(sums[k].err / sums[k].mask);
+  for (const k of o.kinds) {
+    // NVIDIA's would be 0 / 0: the rotation's masks (the filter's 47-tap support at 4x) cover nothing below 16 px.
+    if (sums[k].mask === 0) throw new Error(`equivariance (${k}): no pixel inside the masks at ${res} px`);
+    out[k] = 20 * Math.log10(2) - 10 * Math.log10(sums[k].err / sums[k].mask);
+  }
   return out;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Training-time metrics (`stylegan train --metrics swd --metrics-every N`): metrics that need
  * no external weights, computed on G_ema every N ticks and appended to metric-NAME.jsonl in
- * the run folder (NVIDIA's format), so quality can be monitored on any machine.
+ * the run folder (NVIDIA's format), so quality can be monitored on any machine. StyleGAN3 runs
+ * can also follow their equivariance (eqt50k_int, eqt50k_frac, eqr50k) on a fixed sample.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,9 +14,18 @@ import { upsample2d } from '../ops/resample.js';
 import { SwdDescriptors, swdFromDescriptors, floatToUint8Range, swdResolutions } from './swd.js';
 import { appendMetricJsonl } from './run.js';
 import { onCpu } from '../backend/gpu-reads.js';
+import { computeEquivariance, transformableGenerator, type EquivarianceKind } from './equivariance.js';
+import { hasInputTransform } from '../sampling/input-transform.js';
+import type { GeneratorLike } from '../networks/generator-api.js';
 
-/** Metrics `train --metrics` accepts. */
-export const TRAINING_METRICS = ['swd'] as const;
+/** Metrics `train --metrics` accepts (the eq* ones on StyleGAN3 networks only). */
+export const TRAINING_METRICS = ['swd', 'eqt50k_int', 'eqt50k_frac', 'eqr50k'] as const;
+const EQ_KIND: Record<string, EquivarianceKind> = { eqt50k_int: 'int', eqt50k_frac: 'frac', eqr50k: 'rot' };
+/**
+ * Samples of the training-time equivariance metrics (16 batches of 4, the same latents and
+ * transforms every tick): a curve to follow, not the 50k number (stylegan metrics on a snapshot).
+ */
+export const TRAINING_EQ_SAMPLES = 64;
 /**
  * Images per side for training-time SWD: fixed, since SWD depends on the count (fewer images
  * read higher). 256 costs a few seconds a tick on 2 cores (2048 took ~160 s); it tracks the
@@ -37,8 +47,11 @@ export interface TickMetricsOptions {
   log?: (line: string) => void;
 }
 
-export function checkTrainingMetrics(names: string[], resolution: number): void {
+/** `arch` undefined: not known yet (a resumed run); the eq* metrics are then checked on the network at the tick. */
+export function checkTrainingMetrics(names: string[], resolution: number, arch?: string): void {
   for (const n of names) {
+    if (n in EQ_KIND && arch !== undefined && arch !== 'stylegan3') throw new Error(`--metrics ${n} needs --arch stylegan3 (it transforms the input of a StyleGAN3 generator)`);
+    if (n === 'eqr50k' && resolution < 16) throw new Error(`--metrics eqr50k needs a resolution of at least 16 (NVIDIA's rotation masks leave no pixel below), got ${resolution}`);
     if (!(TRAINING_METRICS as readonly string[]).includes(n)) {
       throw new Error(`--metrics: '${n}' cannot run during training (available: ${TRAINING_METRICS.join(', ')}; use stylegan metrics on snapshots for the others)`);
     }
@@ -105,13 +118,24 @@ export async function trainingSwd(o: TickMetricsOptions, seed = 0): Promise<Reco
 /** Runs the requested training metrics and appends one JSON line per metric. */
 export async function tickMetrics(o: TickMetricsOptions): Promise<void> {
   fs.mkdirSync(o.outdir, { recursive: true });
-  if (swdResolutions(o.ds.resolution).length === 0) {
-    // A resumed run can be smaller than the --resolution checked up front: say so, keep training.
-    o.log?.(`warning: swd skipped: it needs images of at least 16x16, the run is ${o.ds.resolution}x${o.ds.resolution}`);
-    return;
-  }
   for (const name of o.metrics) {
     const start = Date.now();
+    if (name in EQ_KIND) {
+      if (!hasInputTransform(o.G as unknown as GeneratorLike)) {
+        o.log?.(`warning: ${name} skipped: it needs a StyleGAN3 network, this run is '${o.G.cfg.arch}'`);
+        continue;
+      }
+      const r = await computeEquivariance(transformableGenerator(o.G as unknown as GeneratorLike), { num: TRAINING_EQ_SAMPLES, batch: 4, kinds: [EQ_KIND[name]], rng: new RandomState(0) });
+      const totalTime = (Date.now() - start) / 1000;
+      appendMetricJsonl(o.outdir, { metric: name, results: { [name]: r[EQ_KIND[name]] }, totalTime, num: TRAINING_EQ_SAMPLES }, o.snapshot && path.basename(o.snapshot));
+      o.log?.(`${name} ${r[EQ_KIND[name]].toFixed(2)} dB at kimg ${o.kimg.toFixed(1)} (${totalTime.toFixed(1)}s)`);
+      continue;
+    }
+    if (swdResolutions(o.ds.resolution).length === 0) {
+      // A resumed run can be smaller than the --resolution checked up front: say so, keep training.
+      o.log?.(`warning: swd skipped: it needs images of at least 16x16, the run is ${o.ds.resolution}x${o.ds.resolution}`);
+      continue;
+    }
     const results = await trainingSwd(o);
     const totalTime = (Date.now() - start) / 1000;
     appendMetricJsonl(o.outdir, { metric: name, results, totalTime, num: Math.min(o.ds.numImages, TRAINING_SWD_IMAGES) }, o.snapshot && path.basename(o.snapshot));

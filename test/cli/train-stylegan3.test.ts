@@ -1,7 +1,8 @@
 /**
  * `stylegan train --arch stylegan3` end to end on 16 real emoji at 8 px (the -cpu cfgs shrunk to
- * 8 channels and 16-d latents): run folder outputs (snapshot, fakes grids), an exact resume
- * (byte-identical snapshot to a straight run), generate from the snapshot.
+ * 8 channels and 16-d latents): run folder outputs (snapshot, fakes grids, the equivariance
+ * metrics of every tick), an exact resume (byte-identical snapshot to a straight run: the
+ * metrics leave the network as it was), generate from the snapshot.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** 2 steps of batch 4 per 0.008 kimg; step 0 runs the lazy R1. */
 const net = (cfg: string) => ['--arch', 'stylegan3', '--cfg', cfg, '--max-images', '16', '--resolution', '8', '--cbase', '64', '--cmax', '8', '--zdim', '16',
-  '--batch', '4', '--gamma', '0.01', '--grid', '2x2', '--tick', '0.008', '--snap', '1', '--metrics', 'none'];
+  '--batch', '4', '--gamma', '0.01', '--grid', '2x2', '--tick', '0.008', '--snap', '1', '--metrics', 'eqt50k_int,eqt50k_frac'];
 
 // R's exact resume (blur fade) is held in test/training/trainer-stylegan3.test.ts; the CLI path is the same.
 for (const cfg of ['stylegan3-t-cpu']) {
@@ -33,6 +34,10 @@ for (const cfg of ['stylegan3-t-cpu']) {
     const files = fs.readdirSync(run);
     for (const f of ['reals.png', 'fakes-init.png', 'fakes-000000.png', 'log.txt', 'config.json', 'stats.jsonl', 'network-snapshot-000000.safetensors']) {
       assert.ok(files.includes(f), `${f} in ${files}`);
+    }
+    for (const m of ['eqt50k_int', 'eqt50k_frac']) {
+      const lines = fs.readFileSync(path.join(run, `metric-${m}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.ok(lines.length >= 1 && lines.every((l) => l.metric === m && Number.isFinite(l.results[m]) && l.num === 64), `${m}: ${JSON.stringify(lines)}`);
     }
     const grid = await readImageRgb(path.join(run, 'fakes-000000.png'));
     assert.deepEqual([grid.width, grid.height], [16, 16]);
@@ -61,3 +66,15 @@ for (const cfg of ['stylegan3-t-cpu']) {
     assert.ok(a.data.some((v, i) => v !== b.data[i]), 'different seeds give different images');
   });
 }
+
+test('train --metrics eqr50k on another arch, or below 16 px, is a one-line error', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--arch', 'stylegan2', '--metrics', 'eqr50k'], /^stylegan train: error: --metrics eqr50k needs --arch stylegan3 \(it transforms the input of a StyleGAN3 generator\)$/],
+    [['--arch', 'stylegan3', '--resolution', '8', '--metrics', 'eqr50k'], /^stylegan train: error: --metrics eqr50k needs a resolution of at least 16 \(NVIDIA's rotation masks leave no pixel below\), got 8$/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(['train', '--outdir', path.join(tmp, 'bad'), '--backend', 'wasm', ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trim(), re);
+  }
+});
