@@ -322,6 +322,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   let nativeMissing: string | undefined;
   const available = await availableNodeBackends((why) => { nativeMissing = why; });
   const wanted = opts.backends ?? available.filter((b) => b !== 'cpu');
+  // webgpu has no synchronous reads in Node, which these sections time with: it has its own bench.
+  if (wanted.includes('webgpu')) throw new Error(`backend 'webgpu': use node --import tsx bench/webgpu.ts (or bash bench/webgpu-gpu.sh on a GPU machine)`);
   for (const b of wanted) if (!available.includes(b)) throw new Error(`backend '${b}' is not available here${b === 'native' && nativeMissing ? ` (${nativeMissing})` : ''}`);
   if (!opts.skipAll) log(`sgemm peak (OpenBLAS, n=${p.sgemmN}, ${os.availableParallelism()} threads)...`);
   const peak = opts.skipAll ? null : SgemmPeak.create(p.sgemmN);
