@@ -51,7 +51,9 @@ async function sameOnWebGPU(make: () => GeneratorLike, classIdx?: number): Promi
     worst = Math.max(worst, d);
     if (d > 0) over++;
   }
-  assert.ok(worst <= 1, `webgpu vs ${ref}: max ${worst} levels (${over} of ${want.length} values differ)`);
+  const msg = `webgpu vs ${ref}: max ${worst} levels (${over} of ${want.length} values differ)`;
+  console.log(`# ${msg}`);
+  assert.ok(worst <= 1, msg);
 }
 
 const fixture = (f: string) => () => loadGenerator(Uint8Array.from(readFileSync(new URL(`../fixtures/${f}`, import.meta.url))), f);
