@@ -1,6 +1,6 @@
 /**
  * ADA's three curves of one or more runs as one PNG (an SVG drawn by sharp), for the README:
- *   node --import tsx scripts/plot-ada.ts OUT.png DIR[=label] ...
+ *   node --import tsx scripts/plot-ada.ts OUT.png [--kimg MAX] DIR[=label] ...
  * Panels over kimg: the training monitor's SWD (metric-swd.jsonl, placed at the kimg of the tick
  * written before it), r_t = E[sign(D(real))] per tick and ADA's p at each tick (stats.jsonl).
  */
@@ -10,8 +10,13 @@ import sharp from 'sharp';
 
 const args = process.argv.slice(2);
 const out = args.shift();
-if (!out || !args.length) {
-  console.error('usage: plot-ada.ts OUT.png DIR[=label] ...');
+let maxKimg = Infinity;
+if (args[0] === '--kimg') {
+  args.shift();
+  maxKimg = Number(args.shift());
+}
+if (!out || !args.length || !(maxKimg > 0)) {
+  console.error('usage: plot-ada.ts OUT.png [--kimg MAX] DIR[=label] ...');
   process.exit(2);
 }
 const jsonl = <T>(f: string): T[] => fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : [];
@@ -20,12 +25,12 @@ type Pt = [number, number];
 
 const series = args.map((a) => {
   const [dir, label] = a.split('=');
-  const stats = jsonl<Stat>(path.join(dir, 'stats.jsonl'));
+  const all = jsonl<Stat>(path.join(dir, 'stats.jsonl')), stats = all.filter((s) => s.kimg <= maxKimg + 1e-9);
   const swdLines = jsonl<{ results: { swd: number }; timestamp: number; num: number }>(path.join(dir, 'metric-swd.jsonl'));
   const swd: Pt[] = [];
   for (const m of swdLines.filter((l) => l.num === swdLines[0]?.num)) {
-    const r = stats.filter((x) => x.timestamp <= m.timestamp + 1e-3).at(-1);
-    if (r) swd.push([r.kimg, m.results.swd]);
+    const r = all.filter((x) => x.timestamp <= m.timestamp + 1e-3).at(-1);
+    if (r && r.kimg <= maxKimg + 1e-9) swd.push([r.kimg, m.results.swd]);
   }
   return {
     label: label ?? path.basename(dir), swd,
