@@ -22,6 +22,9 @@ const VARIANTS: Record<string, Change> = {
   batch32: { hyper: { batch: 32 } },
   r1every4: { hyper: { dRegInterval: 4 } },
   cmax128: { cmax: 128, cbase: 2048 },
+  'pl0-b32': { hyper: { plWeight: 0, batch: 32 } },
+  'pl0-b64': { hyper: { plWeight: 0, batch: 64 } },
+  'pl0-noreg': { hyper: { plWeight: 0, dRegInterval: 0 } },
 };
 
 const rounds = Number(process.argv[2] ?? 2);

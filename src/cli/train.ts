@@ -17,16 +17,22 @@ import { baselineTrainSetup } from './train-baselines.js';
 import { AUGMENT_FLAGS, AUGMENT_HELP, COND_HELP, checkCond, parseAdaKimg, parseAugment } from './train-augment.js';
 import { FINETUNE_FLAGS, FINETUNE_HELP, finetuneHyper, finetuneSetup } from './train-finetune.js';
 
+/** The main job (`stylegan train --outdir DIR`): a wall-clock budget, so it ends on time on any machine. */
+export const MAIN_JOB_MINUTES = 20;
+
 export const TRAIN_HELP = `Usage: stylegan train --outdir DIR [options]
 
 Trains a StyleGAN on a folder or .zip of images (default: the bundled emoji set).
 
-  --arch stylegan|stylegan2   network and training of StyleGAN (2019, default) or StyleGAN2
-                         (stylegan2-ada-pytorch's loss: lazy R1, path length regularization)
+  --arch stylegan2|stylegan   network and training of StyleGAN2 (default; stylegan2-ada-pytorch's
+                         loss: lazy R1, optional path length regularization) or StyleGAN (2019:
+                         progressive growing, --preset, --grow, --loss; its own flags below)
   --cfg NAME             stylegan2 only: ${STYLEGAN2_CFGS.join(' | ')} (NVIDIA's train.py
-                         --cfg; cpu: 128-d latents, <= 64/128 channels, batch 16; default: cpu up
-                         to 64 px, else auto). --batch --gamma --lr --mixing --ema-kimg
-                         --ema-rampup --cbase --cmax --zdim --seed override it
+                         --cfg; default: cpu up to 64 px, else auto). cpu is the main job's:
+                         NVIDIA's auto rules at laptop size (128-d latents, <= 64/128 channels)
+                         with batch, R1 and PL chosen by measurement (docs/main-job.md).
+                         --batch --gamma --lr --mixing --ema-kimg --ema-rampup --cbase --cmax
+                         --zdim --seed override it
   --pl-weight F          stylegan2: path length regularization weight (cfg's, 2; 0 = off)
   --r1-interval N        stylegan2: R1 every N D steps (lazy regularization; cfg's, 16)
   --diffaug              stylegan2: DiffAugment translation + cutout on all of D's inputs
@@ -51,24 +57,25 @@ Data:
   --max-images N         use only the first N images
   --strict               fail on the first unreadable image (default: skip it, warn with a count and names)
 Network and schedule:
-  --preset NAME          ${Object.keys(NETWORK_PRESETS).join(' | ')} (default: by resolution)
+  --preset NAME          stylegan: ${Object.keys(NETWORK_PRESETS).join(' | ')} (default: by resolution)
   --cbase N, --cmax N    override the preset's channels: min(cbase / resolution, cmax) per block
   --zdim N               override the preset's z, w and mapping widths
-  --kimg N               thousands of real images to show D (default 40)
+  --kimg N               thousands of real images to show D (default: 20 minutes for stylegan2,
+                         else 40 kimg)
   --minutes N            wall-clock training budget instead of (or with) --kimg: stops at whichever
                          comes first; on --resume both are totals over the whole run (default: the
                          run's own, from its config.json)
-  --batch N              minibatch size (default 16)
-  --grow on|off          progressive growing from --grow-start px (default on)
+  --batch N              minibatch size (default: the cfg's; 16 for stylegan)
+  --grow on|off          stylegan: progressive growing from --grow-start px (default on)
   --grow-start N         first resolution when growing (default 8)
   --fade-kimg N          kimg of each fade-in (default 6)
   --stab-kimg N          kimg at each resolution before the next fade-in (default 6)
 Optimisation:
-  --loss nsgan-r1|wgan-gp   (default nsgan-r1)
-  --gamma F              R1 weight (default 10)
-  --lr F                 Adam learning rate of G and D (default 0.002)
+  --loss nsgan-r1|wgan-gp   stylegan: (default nsgan-r1)
+  --gamma F              R1 weight (default: the cfg's; 10 for stylegan)
+  --lr F                 Adam learning rate of G and D (default: the cfg's; 0.002 for stylegan)
   --mixing F             style mixing probability (default 0.9)
-  --ema-kimg F           G_ema half-life in kimg (default 10)
+  --ema-kimg F           G_ema half-life in kimg (default: the cfg's; 10 for stylegan)
   --ema-rampup F         half-life at most F x images seen so far; 0 = off (default 0.05)
   --seed N               random seed of the run (default 0)
 ${AUGMENT_HELP}
@@ -90,7 +97,8 @@ Output:
   --dashboard-port N     its port (default 8081; 0 = any free port)
 
 Example:
-  stylegan train --outdir runs/emoji
+  stylegan train --outdir runs/emoji                  (the main job: StyleGAN2, emoji, 20 minutes)
+  stylegan train --outdir runs/emoji-2019 --arch stylegan --kimg 40
   stylegan train --data ~/photos --outdir runs/photos --resolution 64 --kimg 500 --mirror`;
 
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -107,7 +115,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }, 'train');
   if (v.help) return void console.log(TRAIN_HELP);
   if (!v.outdir) throw new UsageError('train: --outdir is required (see stylegan train --help)');
-  const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2', 'stylegan3', ...BASELINE_ARCHS] as const, 'stylegan');
+  const arch = parseChoice(v.arch, 'arch', ['stylegan', 'stylegan2', 'stylegan3', ...BASELINE_ARCHS] as const, 'stylegan2');
   const finetune = finetuneSetup(v, arch);
   // Fine-tuning: the network's own resolution unless --resolution says otherwise (then a mismatch error).
   const resolution = parseNumber(v.resolution, 'resolution', { int: true, min: 4, max: 1024, def: finetune.init?.snapshot.config.imgResolution ?? 32 });
@@ -196,7 +204,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (v.dashboard) spawnDashboard(v.outdir, dashboardPort);
   const result = await runTraining({
     outdir: v.outdir, data: v.data, mirror: v.mirror, config: setup?.config ?? config, hyper: finetuneHyper({ ...(setup?.hyper ?? hyper), augment }, finetune), cond, adaKimg, init: finetune.init, resolution: v.resolution === undefined ? undefined : resolution,
-    kimg, minutes, tick, snap,
+    kimg, minutes, defaultBudget: arch === 'stylegan2' ? { minutes: MAIN_JOB_MINUTES } : undefined, tick, snap,
     grid, resume: finetune.resume, maxImages, strict: v.strict,
     signal: controller.signal, progress, metrics: trainMetrics, metricsEvery,
     log: (line) => process.stderr.write((tty ? '\r' + ' '.repeat(100) + '\r' : '') + line + '\n'),

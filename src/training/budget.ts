@@ -13,8 +13,8 @@ export interface Budget {
   minutes?: number;
 }
 
-/** The budget asked for, else (resume) the one in the folder's config.json, else `defaultKimg`. */
-export function resolveBudget(asked: Budget, outdir: string, resumed: boolean, defaultKimg: number): Budget {
+/** The budget asked for, else (resume) the one in the folder's config.json, else `fallback`. */
+export function resolveBudget(asked: Budget, outdir: string, resumed: boolean, fallback: Budget): Budget {
   if (asked.kimg !== undefined || asked.minutes !== undefined) return { kimg: asked.kimg, minutes: asked.minutes };
   if (resumed) {
     const c = readConfig(outdir);
@@ -22,7 +22,7 @@ export function resolveBudget(asked: Budget, outdir: string, resumed: boolean, d
     const minutes = typeof c?.minutes === 'number' ? c.minutes : undefined;
     if (kimg !== undefined || minutes !== undefined) return { kimg, minutes };
   }
-  return { kimg: defaultKimg };
+  return { ...fallback };
 }
 
 function readConfig(outdir: string): Record<string, unknown> | undefined {

@@ -54,11 +54,11 @@ export interface RunOptions {
   /**
    * Stop after this many thousand real images shown to D and/or this many minutes of training
    * (whichever comes first). Both undefined: a resumed run keeps the budget in its folder's
-   * config.json, a new one (or a folder without it) gets `defaultKimg`.
+   * config.json, a new one (or a folder without it) gets `defaultBudget` (else DEFAULT_KIMG).
    */
   kimg?: number;
   minutes?: number;
-  defaultKimg?: number;
+  defaultBudget?: { kimg?: number; minutes?: number };
   /** kimg per tick (progress line, stats). */
   tick: number;
   /** Ticks per snapshot and fakes grid. */
@@ -214,7 +214,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     maxImages: o.maxImages ?? before?.maxImages,
   };
 
-  const budget = resolveBudget({ kimg: o.kimg, minutes: o.minutes }, o.outdir, !!resumed, o.defaultKimg ?? DEFAULT_KIMG);
+  const budget = resolveBudget({ kimg: o.kimg, minutes: o.minutes }, o.outdir, !!resumed, o.defaultBudget ?? { kimg: DEFAULT_KIMG });
   const cond = resumed || o.init ? ((cfg as { cDim?: number }).cDim ?? 0) > 0 : !!o.cond;
   const ds = await loadDataset({ path: choice.path, resolution: cfg.imgResolution, mirror: choice.mirror, maxImages: choice.maxImages, strict: o.strict, labels: cond });
   if (cond && ds.labels) {

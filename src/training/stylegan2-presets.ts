@@ -43,12 +43,15 @@ function spec(name: Stylegan2CfgName, res: number): Spec {
     case 'paper512': return { mb: 64, mbstd: 8, fmaps: 1, lrate: 0.0025, gamma: 0.5, ema: 20, ramp: null, map: 8 };
     case 'paper1024': return { mb: 32, mbstd: 4, fmaps: 1, lrate: 0.002, gamma: 2, ema: 10, ramp: null, map: 8 };
     case 'cifar': return { mb: 64, mbstd: 32, fmaps: 1, lrate: 0.0025, gamma: 0.01, ema: 500, ramp: 0.05, map: 2 };
-    case 'auto':
-    case 'cpu': {
-      // 'auto' as train.py with one GPU; 'cpu' the same rules at a laptop-sized batch of 16.
-      const mb = name === 'cpu' ? 16 : Math.max(Math.min(Math.min(Math.floor(4096 / res), 32), 64), 1);
+    case 'auto': {
+      // train.py's 'auto' with one GPU.
+      const mb = Math.max(Math.min(Math.min(Math.floor(4096 / res), 32), 64), 1);
       return { mb, mbstd: Math.min(mb, 4), fmaps: res >= 512 ? 1 : 0.5, lrate: res >= 1024 ? 0.002 : 0.0025, gamma: 0.0002 * res * res / mb, ema: mb * 10 / 32, ramp: 0.05, map: 2 };
     }
+    case 'cpu':
+      // The main job's (docs/main-job.md): 'auto' rules for a batch of 16 (gamma, EMA), run at a batch
+      // of 32, which trains ~1.25x more img/s on 2 cores and reached lower SWD in 20 minutes.
+      return { mb: 32, mbstd: 4, fmaps: 0.5, lrate: 0.0025, gamma: 0.0002 * res * res / 16, ema: 16 * 10 / 32, ramp: 0.05, map: 2 };
   }
 }
 
@@ -69,7 +72,8 @@ export function stylegan2Preset(name: Stylegan2CfgName, resolution: number): { c
   const hyper: Stylegan2HyperParams = {
     cfgName: name, batch: s.mb, seed: 0, lrG: s.lrate, lrD: s.lrate, r1Gamma: s.gamma,
     mixing: name === 'cifar' ? 0 : 0.9, emaKimg: s.ema, emaRampup: s.ramp,
-    plWeight: name === 'cifar' ? 0 : 2, plBatchShrink: 2, plDecay: 0.01, gRegInterval: 4, dRegInterval: 16,
+    // No path length regularization for cpu (as NVIDIA's cifar): ~1.3x faster steps, no SWD loss measured.
+    plWeight: name === 'cifar' || name === 'cpu' ? 0 : 2, plBatchShrink: 2, plDecay: 0.01, gRegInterval: 4, dRegInterval: 16,
   };
   return { config, hyper };
 }

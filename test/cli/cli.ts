@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { cliArgs } from '../cli-entry.js';
 
 /** A net of a few thousand parameters (cpu16 shrunk) on 16 emoji at 16 px, growing from 8 px. */
-export const TINY_NET = ['--max-images', '16', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
+export const TINY_NET = ['--arch', 'stylegan', '--max-images', '16', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
   '--grow-start', '8', '--stab-kimg', '0.008', '--fade-kimg', '0.008', '--grid', '2x2', '--backend', 'wasm'];
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -20,7 +20,7 @@ before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-cli-crash-'
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** As test/cli/train.test.ts: batch 4, 8 px growing to 16 px by 0.016 kimg; a tick (and a snapshot) every 2 steps. */
-const NET = ['--max-images', '16', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
+const NET = ['--arch', 'stylegan', '--max-images', '16', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
   '--grow-start', '8', '--stab-kimg', '0.008', '--fade-kimg', '0.008', '--grid', '2x2', '--backend', 'wasm', '--seed', '3'];
 const TINY = [...NET, '--tick', '0.008', '--snap', '1'];
 const SNAP = 'network-snapshot-000000.safetensors';

@@ -39,7 +39,7 @@ test('bad flags, seeds, numbers, files and data sets: exit code != 0 and one std
     [gen('--network', notNet, '--seeds', '0'), /^stylegan generate: error: .*dict\.pkl/],
     [train('--data', path.join(tmp, 'nope')), /^stylegan train: error: Dataset not found: .*nope$/],
     [train('--data', empty), /^stylegan train: error: No images found in .*empty/],
-    [train('--resolution', '16', '--grow-start', '12'), /^stylegan train: error: --grow-start must be a power of two, got 12$/],
+    [train('--arch', 'stylegan', '--resolution', '16', '--grow-start', '12'), /^stylegan train: error: --grow-start must be a power of two, got 12$/],
     [['convert', notNet], /^stylegan convert: error: convert: expected IN\.pkl OUT\.safetensors or IN\.safetensors OUT\.pkl, got 1 argument/],
   ];
   const results = await Promise.all(cases.map(([args]) => runCli(args, 60_000)));

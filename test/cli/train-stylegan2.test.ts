@@ -33,7 +33,7 @@ test('train --arch stylegan2: outputs, exact --resume, generate from the snapsho
     assert.ok(files.includes(f), `${f} in ${files}`);
   }
   const log = fs.readFileSync(path.join(run, 'log.txt'), 'utf8');
-  assert.match(log, /cfg cpu: nsgan, R1 gamma 0\.0032 every 16, PL weight 2 every 4/);
+  assert.match(log, /cfg cpu: nsgan, R1 gamma 0\.0032 every 16, PL weight 0 every 4/);
   const snap = path.join(run, 'network-snapshot-000000.safetensors');
   const s = decodeNetworkSnapshot(fs.readFileSync(snap), snap);
   assert.equal(s.config.arch, 'stylegan2');

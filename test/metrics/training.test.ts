@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../cli/cli.js';
 
-const NET = ['--max-images', '32', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
+const NET = ['--arch', 'stylegan', '--max-images', '32', '--resolution', '16', '--preset', 'cpu16', '--cbase', '64', '--cmax', '8', '--zdim', '16', '--batch', '4',
   '--grow', 'off', '--backend', 'wasm'];
 
 test('train --metrics swd --metrics-every 2 appends metric-swd.jsonl every second tick', async () => {

@@ -46,7 +46,7 @@ const cfg: StyleGAN2Config = defaultStyleGAN2Config({
 // target -2: r_t > target always, so p grows by 4 * 2 / 500000 every 2 steps.
 const aug: AugmentOptions = { ...DEFAULT_AUGMENT, mode: 'ada', pipe: 'bgc', target: -2, interval: 2 };
 const hyper = (over: Partial<Stylegan2HyperParams> = {}): Stylegan2HyperParams => ({
-  ...stylegan2Preset('cpu', 8).hyper, batch: 4, seed: 5, gRegInterval: 2, dRegInterval: 3, augment: aug, ...over,
+  ...stylegan2Preset('cpu', 8).hyper, plWeight: 2, batch: 4, seed: 5, gRegInterval: 2, dRegInterval: 3, augment: aug, ...over,
 });
 
 test('stylegan2 + ADA (bgc): no leaked tensors, p moves every interval, r_t measured', () => {

@@ -27,7 +27,7 @@ const cfg: StyleGAN2Config = defaultStyleGAN2Config({
 });
 
 const hyper = (over: Partial<Stylegan2HyperParams> = {}): Stylegan2HyperParams => ({
-  ...stylegan2Preset('cpu', 8).hyper, batch: 4, seed: 5, gRegInterval: 2, dRegInterval: 3, ...over,
+  ...stylegan2Preset('cpu', 8).hyper, plWeight: 2, batch: 4, seed: 5, gRegInterval: 2, dRegInterval: 3, ...over,
 });
 
 function raw(tr: Stylegan2Trainer): Record<string, Record<string, RawTensor>> {

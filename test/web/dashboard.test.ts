@@ -24,7 +24,7 @@ interface Training {
 
 /** A tiny training, long enough (1 kimg) that the test stops it with Ctrl-C. */
 function startTraining(outdir: string): Training {
-  const args = ['train', '--outdir', outdir, '--max-images', '16', '--resolution', '8', '--batch', '4',
+  const args = ['train', '--outdir', outdir, '--arch', 'stylegan', '--max-images', '16', '--resolution', '8', '--batch', '4',
     '--kimg', '1', '--tick', '0.004', '--snap', '1', '--grid', '2x2', '--dashboard', '--dashboard-port', '0'];
   const proc = spawn(process.execPath, [...cliArgs(), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

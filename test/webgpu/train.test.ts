@@ -19,7 +19,7 @@ const cfg: StyleGAN2Config = defaultStyleGAN2Config({
   synthesis: { channelBase: 32, channelMax: 8, convClamp: 256 },
   discriminator: { channelBase: 32, channelMax: 8, mbstdGroupSize: 2 },
 });
-const hyper: Stylegan2HyperParams = { ...stylegan2Preset('cpu', 8).hyper, batch: 4, seed: 5, gRegInterval: 2, dRegInterval: 2 };
+const hyper: Stylegan2HyperParams = { ...stylegan2Preset('cpu', 8).hyper, plWeight: 2, batch: 4, seed: 5, gRegInterval: 2, dRegInterval: 2 };
 
 let ref: BackendName;
 before(async () => {
