@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend, type BackendName } from '../src/backend/node.js';
 import { loadGenerator } from '../src/sampling/load-generator.js';
+import { bestTime } from './best-time.js';
 
 const [file, ...rest] = process.argv.slice(2);
 const opt = (k: string) => { const i = rest.indexOf(`--${k}`); return i >= 0 ? rest[i + 1] : undefined; };
@@ -20,15 +21,7 @@ for (const batch of [1, 8]) {
   const z = tf.randomNormal([batch, G.cfg.zDim]) as tf.Tensor2D;
   const c = G.cfg.cDim ? tf.cast(tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, G.cfg.cDim), 'float32') as tf.Tensor2D : undefined;
   const run = async () => { const img = G.forward(z, { c }); await img.data(); img.dispose(); };
-  await run();
-  let best = Infinity, n = 0;
-  const t0 = performance.now();
-  while (n < 3 || performance.now() - t0 < seconds * 1000) {
-    const t = performance.now();
-    await run();
-    best = Math.min(best, performance.now() - t);
-    n++;
-  }
+  const { bestMs: best, iterations: n } = await bestTime(run, seconds);
   console.log(`batch ${batch}: ${(batch / (best / 1000)).toFixed(1)} img/s (best of ${n})`);
   tf.dispose([z, c]);
 }

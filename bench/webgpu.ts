@@ -19,6 +19,7 @@ import { defaultStyleGAN2Config } from '../src/networks/stylegan2/config.js';
 import { StyleGAN2Generator } from '../src/networks/stylegan2/generator.js';
 import { Stylegan2Trainer } from '../src/training/trainer-stylegan2.js';
 import { stylegan2Preset } from '../src/training/stylegan2-presets.js';
+import { bestTime } from './best-time.js';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string) => { const i = args.indexOf(`--${k}`); return i >= 0 ? args[i + 1] : d; };
@@ -43,15 +44,7 @@ async function generation(r: number): Promise<Record<string, unknown>> {
   const z = tf.randomNormal([genBatch, 512], 0, 1, 'float32', 1) as tf.Tensor2D;
   const run = async () => { const img = G.forward(z, { noiseMode: 'const' }); await img.data(); img.dispose(); };
   try {
-    await run();
-    let best = Infinity, n = 0;
-    const t0 = performance.now();
-    while (n < 3 || performance.now() - t0 < seconds * 1000) {
-      const t = performance.now();
-      await run();
-      best = Math.min(best, performance.now() - t);
-      n++;
-    }
+    const { bestMs: best, iterations: n } = await bestTime(run, seconds);
     return { batch: genBatch, msPerBatch: best, imagesPerSec: (genBatch * 1000) / best, iterations: n };
   } finally {
     z.dispose();
