@@ -63,7 +63,7 @@ test('train --cond on sub-folder classes through an NVIDIA-format zip; exact res
   const bad = await runCli(['generate', '--network', snap, '--seeds', '0', '--class', 'dogs', '--outdir', path.join(tmp, 'x'), '--backend', 'wasm']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr.trim(), /--class 'dogs' is not one of .*'s classes: faces, flags$/);
-  const none = await runCli(['train', '--outdir', path.join(tmp, 'y'), '--cond', '--backend', 'wasm']);
+  const none = await runCli(['train', '--outdir', path.join(tmp, 'y'), '--arch', 'stylegan', '--cond', '--backend', 'wasm']);
   assert.equal(none.code, 2);
   assert.match(none.stderr.trim(), /^stylegan train: error: --cond is for --arch stylegan2 and stylegan3, not stylegan$/);
 

@@ -44,7 +44,7 @@ test('train --resume NET.pkl --freezed 2: weights from the pickle, frozen D laye
 test('train --resume NET.pkl: resolution mismatch and --freezed outside stylegan2 are one-line errors', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['--arch', 'stylegan2', '--resume', PKL, '--resolution', '16'], /^stylegan train: error: .*network\.pkl: the network is 32 px, but --resolution is 16$/],
-    [['--resume', PKL, '--freezed', '1'], /^stylegan train: error: --freezed is for --arch stylegan2, not stylegan$/],
+    [['--arch', 'stylegan', '--resume', PKL, '--freezed', '1'], /^stylegan train: error: --freezed is for --arch stylegan2, not stylegan$/],
     [['--arch', 'stylegan2', '--resume', path.join(tmp, 'missing.pkl')], /^stylegan train: error: Network file not found: /],
   ];
   for (const [args, re] of cases) {
