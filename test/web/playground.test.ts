@@ -20,6 +20,11 @@ import { parseNpy } from '../../src/io/npy.js';
 import { foreignRequests, launchBrowser, startCli, REPO } from './browser.js';
 import type { Page } from 'playwright-core';
 
+// The headless browser draws WebGL in software (SwiftShader): the first render compiles every
+// shader, ~35 s for StyleGAN3 on an idle 2-core machine and more next to other tests.
+const PAGE_LOAD_MS = 180_000;
+const RENDER_MS = 60_000;
+
 /** A tiny generator whose images depend on everything the page controls. */
 function tinyNetwork(): Generator {
   const G = new Generator(tinyConfig(), testRandom(7));
@@ -50,7 +55,7 @@ async function afterRender(page: Page, action: () => Promise<void>): Promise<voi
   await page.waitForFunction((n) => {
     const c = document.getElementById('image')!;
     return Number(c.dataset.renders) > n && c.dataset.busy === '0';
-  }, before, { timeout: 30_000 });
+  }, before, { timeout: RENDER_MS });
 }
 
 function maxDiff(a: Uint8Array, b: Uint8Array): number {
@@ -60,7 +65,7 @@ function maxDiff(a: Uint8Array, b: Uint8Array): number {
   return m;
 }
 
-test('playground: controls redraw, and the browser image for a seed equals generateImages in Node', { timeout: 120_000 }, async (t) => {
+test('playground: controls redraw, and the browser image for a seed equals generateImages in Node', { timeout: 2 * PAGE_LOAD_MS }, async (t) => {
   await setup();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-pg-'));
   const G = tinyNetwork();
@@ -75,7 +80,7 @@ test('playground: controls redraw, and the browser image for a seed equals gener
   try {
     const { page } = browser;
     await page.goto(server.url);
-    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: PAGE_LOAD_MS });
     assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
     const first = await canvasRgb(page);
     const tensors = await page.getAttribute('#image', 'data-tensors');
@@ -112,7 +117,7 @@ test('playground: controls redraw, and the browser image for a seed equals gener
     // Play sweeps the interpolation on its own; Stop holds it.
     const rendersBefore = Number(await page.getAttribute('#image', 'data-renders'));
     await page.click('#play');
-    await page.waitForFunction((n) => Number(document.getElementById('image')!.dataset.renders) >= n + 3, rendersBefore, { timeout: 30_000 });
+    await page.waitForFunction((n) => Number(document.getElementById('image')!.dataset.renders) >= n + 3, rendersBefore, { timeout: RENDER_MS });
     await page.click('#play');
     assert.ok(Number(await page.inputValue('#interp')) > 0, 'play did not move the interpolation');
     await afterRender(page, () => page.fill('#interp', '0'));
@@ -129,7 +134,7 @@ test('playground: controls redraw, and the browser image for a seed equals gener
 
     // The WebAssembly backend (what browsers without WebGL/WebGPU get) from our own server.
     await page.goto(server.url + '?backend=wasm');
-    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: PAGE_LOAD_MS });
     assert.equal(await page.textContent('#status'), 'Ready · wasm');
     await afterRender(page, () => page.fill('#psi', '0.7'));
     await afterRender(page, () => page.fill('#seedA', '5'));
@@ -156,7 +161,7 @@ function nvidiaImage(file: string): Uint8Array {
   return toUint8(hwc);
 }
 
-test('playground: official .pkl files (TF StyleGAN, StyleGAN2-ADA) render NVIDIA\'s own reference images', { timeout: 120_000 }, async (t) => {
+test('playground: official .pkl files (TF StyleGAN, StyleGAN2-ADA) render NVIDIA\'s own reference images', { timeout: 2 * PAGE_LOAD_MS }, async (t) => {
   const cases = [
     { fixture: 'stylegan-tf-tiny', npy: 'seed0001-psi0.7.npy', query: '?seed=1&b=7&psi=0.7&cutoff=8' },
     { fixture: 'stylegan2-ada-tiny', npy: 'seed0001-psi0.5.npy', query: '?seed=1&b=7&psi=0.5' },
@@ -171,7 +176,7 @@ test('playground: official .pkl files (TF StyleGAN, StyleGAN2-ADA) render NVIDIA
       try {
         // The view comes from the address, as a shared link would give it: one render.
         await page.goto(server.url + c.query);
-        await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+        await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: PAGE_LOAD_MS });
         assert.match(await page.textContent('#status') ?? '', /^Ready/, `${c.fixture}: page failed to load`);
         const diff = maxDiff(await canvasRgb(page), expected);
         t.diagnostic(`${c.fixture} ${c.npy}: max ${diff} levels from NVIDIA's on ${await page.textContent('#status')}`);
@@ -192,7 +197,7 @@ test('playground: official .pkl files (TF StyleGAN, StyleGAN2-ADA) render NVIDIA
   }
 });
 
-test('playground: a StyleGAN3 .pkl gets translate/rotate sliders; the address ?tx&ty&rotate renders NVIDIA\'s translated, rotated image', { timeout: 120_000 }, async (t) => {
+test('playground: a StyleGAN3 .pkl gets translate/rotate sliders; the address ?tx&ty&rotate renders NVIDIA\'s translated, rotated image', { timeout: 2 * PAGE_LOAD_MS }, async (t) => {
   const dir = path.join(REPO, 'test/fixtures/stylegan3-tiny/t32');
   const expected = nvidiaImage(path.join(dir, 'seed0000-t0.3,0.1-r30.npy'));
   const browser = await launchBrowser();
@@ -201,7 +206,7 @@ test('playground: a StyleGAN3 .pkl gets translate/rotate sliders; the address ?t
     const server = await startCli(['serve', '--network', path.join(dir, 'network.pkl')]);
     try {
       await page.goto(server.url + '?seed=0&tx=0.3&ty=0.1&rotate=30');
-      await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 }).catch(async (e) => {
+      await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: PAGE_LOAD_MS }).catch(async (e) => {
         throw new Error(`${(e as Error).message.split('\n')[0]}; status: ${await page.textContent('#status')}; errors: ${browser.errors.join(' | ')}`);
       });
       assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
@@ -236,7 +241,7 @@ async function gridRgb(page: Page): Promise<{ rgb: Uint8Array; width: number; he
   return { rgb: Uint8Array.from(data.filter((_, i) => i % 4 !== 3)), width, height };
 }
 
-test('playground: a baseline (DCGAN) network gets a random sample grid; ?grid=N shows seeds N..N+15 as generate makes them', { timeout: 120_000 }, async (t) => {
+test('playground: a baseline (DCGAN) network gets a random sample grid; ?grid=N shows seeds N..N+15 as generate makes them', { timeout: 2 * PAGE_LOAD_MS }, async (t) => {
   await setup();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-pg-grid-'));
   const G = new BaselineGenerator(baselineConfig('dcgan', 16), testRandom(3));
@@ -257,7 +262,7 @@ test('playground: a baseline (DCGAN) network gets a random sample grid; ?grid=N 
   try {
     const { page } = browser;
     await page.goto(server.url + '?grid=3');
-    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: 60_000 });
+    await page.waitForSelector('#status[data-state=ready], #status[data-state=error]', { timeout: PAGE_LOAD_MS });
     assert.match(await page.textContent('#status') ?? '', /^Ready/, 'page failed to load');
     assert.equal(await page.isDisabled('#psi'), true, 'truncation is not disabled for a network without W space');
     assert.equal(await page.isVisible('#grid'), true);
@@ -277,7 +282,7 @@ test('playground: a baseline (DCGAN) network gets a random sample grid; ?grid=N 
     await page.waitForFunction((n) => {
       const c = document.getElementById('grid')!;
       return Number(c.dataset.renders) > n && c.dataset.busy === '0';
-    }, renders, { timeout: 30_000 });
+    }, renders, { timeout: RENDER_MS });
     const seed = await page.inputValue('#gridSeed');
     assert.equal(new URL(page.url()).searchParams.get('grid'), seed);
     if (seed !== '3') assert.ok(maxDiff((await gridRgb(page)).rgb, first.rgb) > 2, 'a random grid did not change the images');
