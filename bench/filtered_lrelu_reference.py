@@ -14,10 +14,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_reference import openblas_core  # noqa: E402  (sets nothing by itself)
+from cpu_env import set_openblas_core  # noqa: E402
 
-if 'OPENBLAS_CORETYPE' not in os.environ and openblas_core():
-    os.environ['OPENBLAS_CORETYPE'] = openblas_core()
+set_openblas_core()
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -42,21 +42,10 @@ def wall_since_start():
         return time.time() - T0
 
 
-def openblas_core():
-    try:
-        with open('/proc/cpuinfo') as f:
-            flags = next((line.split(':', 1)[1].split() for line in f if line.startswith('flags')), [])
-    except OSError:
-        return None
-    if all(f in flags for f in ('avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl')):
-        return 'SkylakeX'
-    if all(f in flags for f in ('avx2', 'fma')):
-        return 'Haswell'
-    return None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_env import set_openblas_core  # noqa: E402
 
-
-if 'OPENBLAS_CORETYPE' not in os.environ and openblas_core():
-    os.environ['OPENBLAS_CORETYPE'] = openblas_core()
+set_openblas_core()
 
 
 def parse_seeds(s):

@@ -3,6 +3,7 @@
 stylegan3 rows of `stylegan bench` (presets sg3t-32, sg3r-32: the same networks).
 
 Usage: python3 bench/stylegan3_reference.py PATH/TO/stylegan3 [--threads 2] [--quick]
+       [--only sg3t|sg3r] [--no-generation] [--plain-steps K]
 
 The networks are what `train --arch stylegan3 --cfg stylegan3-t-cpu / stylegan3-r-cpu` builds at
 32 px and what NVIDIA's train.py builds with --cfg stylegan3-t / -r --cbase 1024 --cmax 64
@@ -16,6 +17,9 @@ Generation: G(z) with noise_mode='const', fp32, eval, no_grad, batch 1 and 8 (fa
 Training: minibatches of batch 16 of the official loop (StyleGAN2Loss as train.py sets it for
 stylegan3: Gmain, Dmain updating G's EMAs, lazy R1 every 16 with Adam's lazy-regularization
 rates; R blurs D's inputs from sigma 10; G_ema every minibatch), the mean over one 16-step cycle.
+--plain-steps K times K of the cycle's 15 steps without R1 and its one step with R1 and gives the
+same cycle mean, (15 t_plain + t_R1) / 16, in K + 2 steps instead of 17 (R trains at ~1 step a
+minute with NVIDIA's reference ops on 2 cores).
 OPENBLAS_CORETYPE is set from the CPU flags as bench/pytorch_reference.py does.
 """
 import argparse
@@ -25,10 +29,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_reference import openblas_core, timeit  # noqa: E402
+from cpu_env import set_openblas_core, timeit  # noqa: E402
 
-if 'OPENBLAS_CORETYPE' not in os.environ and openblas_core():
-    os.environ['OPENBLAS_CORETYPE'] = openblas_core()
+set_openblas_core()
 import torch  # noqa: E402
 
 
@@ -37,6 +40,9 @@ def main():
     ap.add_argument('repo')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--quick', action='store_true', help='16 px, batch 2, one step: proves it runs')
+    ap.add_argument('--only', choices=['sg3t', 'sg3r'], help='time one of the two networks')
+    ap.add_argument('--no-generation', action='store_true', help='time training only')
+    ap.add_argument('--plain-steps', type=int, default=0, help='estimate the 16-step cycle from K steps without R1 and one with it')
     args = ap.parse_args()
     sys.path.insert(0, os.path.abspath(args.repo))
     from training.networks_stylegan3 import Generator  # noqa: E402
@@ -52,6 +58,8 @@ def main():
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, OPENBLAS_CORETYPE={os.environ.get("OPENBLAS_CORETYPE", "(unset)")}')
 
     for name, r in (('sg3t', False), ('sg3r', True)):
+        if args.only and name != args.only:
+            continue
         g = 2 if r else 1
 
         def make_G():
@@ -59,7 +67,7 @@ def main():
                              channel_base=1024 * g, channel_max=64 * g, magnitude_ema_beta=0.5 ** (batch / 20e3),
                              conv_kernel=1 if r else 3, use_radial_filters=r, num_fp16_res=0)
         G = make_G().eval().requires_grad_(False)
-        for b in ((1,) if args.quick else (1, 8)):
+        for b in (() if args.no_generation else (1,) if args.quick else (1, 8)):
             z = torch.randn(b, 128)
             with torch.no_grad():
                 t = timeit(lambda: G(z, None, noise_mode='const', force_fp32=True), min_s)
@@ -100,6 +108,20 @@ def main():
             state['step'] += 1
             state['nimg'] += batch
 
+        if args.plain_steps and not args.quick:
+            minibatch()  # step 0 (with R1): warm-up
+            t0 = time.perf_counter()
+            for _ in range(args.plain_steps):  # steps 1..K: no R1
+                minibatch()
+            t_plain = (time.perf_counter() - t0) / args.plain_steps
+            state['step'] = 16  # the next cycle's R1 step
+            t0 = time.perf_counter()
+            minibatch()
+            t_reg = time.perf_counter() - t0
+            t = (15 * t_plain + t_reg) / 16
+            print(f'training {name}-{res} {res}px batch {batch}: {t * 1000:.0f} ms/minibatch, {batch / t:.2f} img/s '
+                  f'(16-step cycle from {args.plain_steps} steps without R1, {t_plain * 1000:.0f} ms each, and one with it, {t_reg * 1000:.0f} ms)')
+            continue
         n = 1 if args.quick else 16
         if not args.quick:
             minibatch()

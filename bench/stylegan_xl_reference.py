@@ -24,11 +24,10 @@ p.add_argument('--seconds', type=float, default=3)
 a = p.parse_args()
 
 # Torch's Debian OpenBLAS falls back to SSE3 kernels on newer Xeons: give it the AVX kernels, as
-# bench/pytorch_reference.py does (and our addon), before torch loads.
+# our addon does, before torch loads.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_reference import openblas_core  # noqa: E402
-if 'OPENBLAS_CORETYPE' not in os.environ and openblas_core():
-    os.environ['OPENBLAS_CORETYPE'] = openblas_core()
+from cpu_env import set_openblas_core  # noqa: E402
+set_openblas_core()
 import torch  # noqa: E402
 
 torch.set_num_threads(a.threads)
