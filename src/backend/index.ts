@@ -26,6 +26,8 @@ export async function trySetBackend(name: BackendName, opts: BackendOptions = {}
     (await import('./wasm-kernels.js')).registerWasmKernels();
   }
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+  // The fused ops as WGSL (the page or webgpu-node.ts registers the backend itself).
+  if (name === 'webgpu') (await import('./webgpu-kernels.js')).registerWebGPUKernels();
   if (tf.findBackend(name) == null && tf.findBackendFactory(name) == null) return false;
   try {
     return await tf.setBackend(name);

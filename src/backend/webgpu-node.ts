@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerWebGPUKernels } from './webgpu-kernels.js';
 
 /** Env var that lets a CPU adapter (SwiftShader, llvmpipe) run the webgpu backend. */
 export const ALLOW_CPU_ENV = 'STYLEGAN_WEBGPU_ALLOW_CPU';
@@ -129,6 +130,7 @@ export async function registerNodeWebGPU(opts: NodeWebGPUOptions = {}): Promise<
     }
   }
   chunkAddN(device.limits.maxStorageBuffersPerShaderStage - 1);
+  registerWebGPUKernels();
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new NodeWebGPUBackend(device, info as unknown as GPUAdapterInfo), 1);
   registered = summary;

@@ -1,7 +1,8 @@
 /**
- * Fused kernels that a backend may provide (the Node 'native' backend does): NVIDIA's bias_act
- * and upfirdn2d as single kernels, and the Adam update. Callers check `hasFusedKernel` and fall
- * back to the composite tfjs ops elsewhere (wasm, WebGL, WebGPU), which give the same values.
+ * Fused kernels that a backend may provide (the Node 'native' backend does in C++, webgpu as WGSL
+ * for bias_act, upfirdn2d and Adam: backend/webgpu-kernels.ts): NVIDIA's bias_act and upfirdn2d as
+ * single kernels, and the Adam update. Callers check `hasFusedKernel` and fall back to the
+ * composite tfjs ops elsewhere (wasm, WebGL), which give the same values.
  *
  * Gradients are registered here (browser-safe, pure tfjs) and are again these kernels, so
  * gradients of gradients (R1, path length) flow: bias_act's input gradient is linear in dy with a

@@ -1,7 +1,8 @@
 /**
  * Training on the webgpu backend (Dawn on SwiftShader here): one StyleGAN2 step with all four
  * phases (Gmain, Greg = path length, Dmain, Dreg = R1: gradients of gradients) gives the losses,
- * penalties and parameter updates of the CPU reference (relative 1e-3), with no leaked tensors.
+ * penalties and parameter updates of the CPU reference (relative 1e-3), with no leaked tensors,
+ * running the fused ops (bias_act, upfirdn2d, their gradients, Adam) as the WGSL kernels.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { defaultStyleGAN2Config, type StyleGAN2Config } from '../../src/networks
 import { Stylegan2Trainer, phasesAt } from '../../src/training/trainer-stylegan2.js';
 import { stylegan2Preset, type Stylegan2HyperParams } from '../../src/training/stylegan2-presets.js';
 import type { BackendName } from '../../src/backend/node.js';
+import { FUSED } from '../../src/ops/fused.js';
 
 const cfg: StyleGAN2Config = defaultStyleGAN2Config({
   zDim: 8, wDim: 8, imgResolution: 8,
@@ -28,7 +30,23 @@ before(async () => {
   await use('webgpu');
 });
 
-interface StepResult { stats: number[]; updates: Map<string, Float32Array> }
+interface StepResult { stats: number[]; updates: Map<string, Float32Array>; kernels: Map<string, number> }
+
+/** Runs `f` counting the kernels it asks the engine for, by name (every tfjs op goes through runKernel). */
+async function countKernels<T>(f: () => Promise<T>): Promise<[T, Map<string, number>]> {
+  const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+  const counts = new Map<string, number>();
+  const orig = engine.runKernel;
+  engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    return orig.call(this, name, ...rest);
+  };
+  try {
+    return [await f(), counts];
+  } finally {
+    engine.runKernel = orig;
+  }
+}
 
 /** One step from the same seeded init; the update of every G and D parameter. */
 async function oneStep(backend: BackendName): Promise<StepResult> {
@@ -38,7 +56,7 @@ async function oneStep(backend: BackendName): Promise<StepResult> {
   const before = new Map<string, Float32Array>();
   for (const [k, v] of params()) before.set(k, (await v.data()) as Float32Array);
   const numTensors = tf.memory().numTensors;
-  const s = await tr.trainStepAsync();
+  const [s, kernels] = await countKernels(() => tr.trainStepAsync());
   assert.equal(tf.memory().numTensors, numTensors, `${backend}: the step leaked tensors`);
   const updates = new Map<string, Float32Array>();
   for (const [k, v] of params()) {
@@ -47,7 +65,7 @@ async function oneStep(backend: BackendName): Promise<StepResult> {
   }
   const stats = [s.lossG, s.lossD, s.penalty, tr.lastPl, tr.plMean];
   tr.dispose();
-  return { stats, updates };
+  return { stats, updates, kernels };
 }
 
 const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-6);
@@ -56,6 +74,10 @@ test('a StyleGAN2 step (G, path length, D, R1) on webgpu matches the CPU: losses
   assert.deepEqual(phasesAt(0, hyper), { greg: true, dreg: true });
   const want = await oneStep(ref);
   const got = await oneStep('webgpu');
+  // The webgpu step ran the WGSL kernels (runKernel of a name the backend lacks would have thrown).
+  const fused = [FUSED.biasAct, FUSED.biasActGrad, FUSED.upfirdn2d, FUSED.adam];
+  console.log(`# webgpu step: ${fused.map((k) => `${k} x${got.kernels.get(k) ?? 0}`).join(', ')}`);
+  for (const k of fused) assert.ok((got.kernels.get(k) ?? 0) > 0, `the webgpu step never ran ${k}`);
   const names = ['lossG', 'lossD', 'R1', 'path length penalty', 'pl_mean'];
   want.stats.forEach((w, i) => {
     assert.ok(Number.isFinite(w) && w !== 0, `${names[i]} on ${ref} is ${w}`);
