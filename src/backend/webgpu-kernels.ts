@@ -1,6 +1,7 @@
 /**
  * The fused kernels of src/ops/fused.ts as WGSL programs for tfjs' webgpu backend (browser and
- * Node/Dawn): bias_act and its gradient, Adam, upfirdn2d. Same semantics as the native backend's
+ * Node/Dawn): bias_act and its gradient, Adam, upfirdn2d, StyleGAN3's filtered_lrelu and its
+ * gradient (a few dispatches each). Same semantics as the native backend's
  * C++ (native/src/fused.cc): the same float32 formulas, taps summed in the same order.
  * Browser-safe: only types come from @tensorflow/tfjs-backend-webgpu; the page (or
  * webgpu-node.ts) loads the backend itself.
@@ -9,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { FUSED, registerFusedGradients, upfirdnSize, type BiasActAttrs, type UpFirDnAttrs } from '../ops/fused.js';
+import type { FilteredLreluAttrs } from '../ops/filtered-lrelu.js';
 
 type Uniforms = Array<{ type: 'float32' | 'int32'; data: number[] }>;
 
@@ -142,22 +144,26 @@ const adam: KernelFunc = ({ inputs, backend, attrs }) => {
   });
 };
 
-// upfirdn2d on NHWC: output pixel (oy, ox) gathers k[i, j] * x[uy / up, ux / up] over the taps
-// with uy = oy * down + i - y0 (likewise x) that land on a real input pixel (not padding, not an
-// inserted zero), rows then columns as the native kernel sums them. The filter, up, down and its
-// size are compiled in (a network uses a handful); the padding is a uniform.
-const upfirdn2d: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x } = inputs as { x: TensorInfo };
-  float32(x, FUSED.upfirdn2d, 'x');
-  const a = attrs as unknown as UpFirDnAttrs;
-  if (x.shape.length !== 4) throw new Error(`${FUSED.upfirdn2d} (webgpu): x must be [N, H, W, C], got [${x.shape}]`);
-  if (a.k.length !== a.kh * a.kw) throw new Error(`${FUSED.upfirdn2d} (webgpu): ${a.k.length} taps for a ${a.kh}x${a.kw} kernel`);
-  const [n, h, w, c] = x.shape;
-  const [x0, x1, y0, y1] = a.pad;
-  const oh = upfirdnSize(h, a.up, y0, y1, a.kh, a.down), ow = upfirdnSize(w, a.up, x0, x1, a.kw, a.down);
-  if (oh < 1 || ow < 1) throw new Error(`upfirdn2d: [${x.shape}] with pad [${a.pad}] and a ${a.kh}x${a.kw} kernel leaves no output`);
-  const taps = a.k.map(f32Literal);
-  const program = flatProgram(`sgn_upfirdn2d_${a.up}_${a.down}_${a.kh}x${a.kw}_${taps.join(',')}`, ['X'], [n, oh, ow, c], 'x0 : i32, y0 : i32,', `
+// One FIR stage on NHWC (upfirdn2d, and each pass of filtered_lrelu): output pixel (oy, ox) gathers
+// k[i, j] * x[uy / upY, ux / upX] over the taps with uy = oy * downY + i - offY (likewise x) that
+// land on a real input pixel (not padding, not an inserted zero), rows then columns as the native
+// kernels sum them. Filter, factors and filter size are compiled in (a network uses a handful);
+// the offsets are uniforms.
+interface FirStage {
+  k: ArrayLike<number>;
+  kh: number;
+  kw: number;
+  up: [number, number];
+  down: [number, number];
+  off: [number, number];
+  out: [number, number];
+}
+
+function firStage(backend: WebGPUBackend, x: TensorInfo, st: FirStage): TensorInfo {
+  const [n, , , c] = x.shape;
+  const taps = Array.from(st.k, f32Literal);
+  const [upY, upX] = st.up, [dnY, dnX] = st.down;
+  const program = flatProgram(`sgn_fir_${upY}_${upX}_${dnY}_${dnX}_${st.kh}x${st.kw}_${taps.join(',')}`, ['X'], [n, ...st.out, c], 'offX : i32, offY : i32,', `
     var<private> sgnK : array<f32, ${taps.length}> = array<f32, ${taps.length}>(${taps.join(', ')});
     fn main(index : i32) {
       if (index < uniforms.size) {
@@ -166,20 +172,109 @@ const upfirdn2d: KernelFunc = ({ inputs, backend, attrs }) => {
         let w = uniforms.xShape.z;
         let c = uniforms.xShape.w;
         var acc = 0.0;
-        for (var i = 0; i < ${a.kh}; i++) {
-          let uy = o.y * ${a.down} + i - uniforms.y0;
-          if (uy < 0 || uy >= h * ${a.up} || uy % ${a.up} != 0) { continue; }
-          let row = (o.x * h + uy / ${a.up}) * w;
-          for (var j = 0; j < ${a.kw}; j++) {
-            let ux = o.z * ${a.down} + j - uniforms.x0;
-            if (ux < 0 || ux >= w * ${a.up} || ux % ${a.up} != 0) { continue; }
-            acc = acc + X[(row + ux / ${a.up}) * c + o.w] * sgnK[i * ${a.kw} + j];
+        for (var i = 0; i < ${st.kh}; i++) {
+          let uy = o.y * ${dnY} + i - uniforms.offY;
+          if (uy < 0 || uy >= h * ${upY} || uy % ${upY} != 0) { continue; }
+          let row = (o.x * h + uy / ${upY}) * w;
+          for (var j = 0; j < ${st.kw}; j++) {
+            let ux = o.z * ${dnX} + j - uniforms.offX;
+            if (ux < 0 || ux >= w * ${upX} || ux % ${upX} != 0) { continue; }
+            acc = acc + X[(row + ux / ${upX}) * c + o.w] * sgnK[i * ${st.kw} + j];
           }
         }
         setOutputAtIndex(index, acc);
       }
     }`);
-  return (backend as WebGPUBackend).runWebGPUProgram(program, [x], 'float32', scalars('int32', [x0, y0]));
+  return backend.runWebGPUProgram(program, [x], 'float32', scalars('int32', [st.off[1], st.off[0]]));
+}
+
+const upfirdn2d: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: TensorInfo };
+  float32(x, FUSED.upfirdn2d, 'x');
+  const a = attrs as unknown as UpFirDnAttrs;
+  if (x.shape.length !== 4) throw new Error(`${FUSED.upfirdn2d} (webgpu): x must be [N, H, W, C], got [${x.shape}]`);
+  if (a.k.length !== a.kh * a.kw) throw new Error(`${FUSED.upfirdn2d} (webgpu): ${a.k.length} taps for a ${a.kh}x${a.kw} kernel`);
+  const [, h, w] = x.shape;
+  const [x0, x1, y0, y1] = a.pad;
+  const oh = upfirdnSize(h, a.up, y0, y1, a.kh, a.down), ow = upfirdnSize(w, a.up, x0, x1, a.kw, a.down);
+  if (oh < 1 || ow < 1) throw new Error(`upfirdn2d: [${x.shape}] with pad [${a.pad}] and a ${a.kh}x${a.kw} kernel leaves no output`);
+  return firStage(backend as WebGPUBackend, x, { k: a.k, kh: a.kh, kw: a.kw, up: [a.up, a.up], down: [a.down, a.down], off: [y0, x0], out: [oh, ow] });
+};
+
+// StyleGAN3's filtered_lrelu as the native kernel's pipeline of WGSL dispatches (no composite tfjs
+// ops; the up-sampled intermediate exists in GPU memory):
+//   forward:  x + b -> up stage (ku) -> lrelu * gain, clamp -> down stage (kd) -> y
+//   gradient: dy -> transposed down stage (flipped kd) -> * act'(up stage of x + b, recomputed)
+//             -> transposed up stage (flipped ku) -> dx
+// A separable filter [k] is a W pass then an H pass, as native/src/filtered_lrelu.cc sums them.
+interface FilterSpec { k: number[]; kh: number; kw: number; sep: boolean }
+
+function filterSpec(k: number[], shape: number[]): FilterSpec {
+  return shape.length === 1 ? { k, kh: shape[0], kw: shape[0], sep: true } : { k, kh: shape[0], kw: shape[1], sep: false };
+}
+
+/** A stage with filter f from a source of [srcH, srcW] to [outH, outW]; temporaries freed. */
+function filterStage(backend: WebGPUBackend, x: TensorInfo, f: FilterSpec, up: number, down: number, off: [number, number], out: [number, number]): TensorInfo {
+  if (!f.sep) return firStage(backend, x, { k: f.k, kh: f.kh, kw: f.kw, up: [up, up], down: [down, down], off, out });
+  const wPass = firStage(backend, x, { k: f.k, kh: 1, kw: f.kw, up: [1, up], down: [1, down], off: [0, off[1]], out: [x.shape[1], out[1]] });
+  const y = firStage(backend, wPass, { k: f.k, kh: f.kh, kw: 1, up: [up, 1], down: [down, 1], off: [off[0], 0], out });
+  backend.disposeData(wPass.dataId);
+  return y;
+}
+
+const reversed = (f: FilterSpec): FilterSpec => ({ ...f, k: f.k.slice().reverse() });
+
+interface FlGeometry { ku: FilterSpec; kd: FilterSpec; mid: [number, number]; out: [number, number] }
+
+function flGeometry(x: TensorInfo, b: TensorInfo, a: FilteredLreluAttrs, kernel: string): FlGeometry {
+  if (x.shape.length !== 4) throw new Error(`${kernel} (webgpu): x must be [N, H, W, C], got [${x.shape}]`);
+  lastDim(x, b, kernel);
+  const [, h, w] = x.shape;
+  const [px0, px1, py0, py1] = a.padding;
+  const ku = filterSpec(a.ku, a.kuShape), kd = filterSpec(a.kd, a.kdShape);
+  const mid: [number, number] = [h * a.up + py0 + py1 - ku.kh + 1, w * a.up + px0 + px1 - ku.kw + 1];
+  const out: [number, number] = [Math.floor((mid[0] - kd.kh + a.down) / a.down), Math.floor((mid[1] - kd.kw + a.down) / a.down)];
+  if (out[0] < 1 || out[1] < 1) throw new Error(`${kernel} (webgpu): x [${x.shape}] with padding [${a.padding}] leaves no output`);
+  return { ku, kd, mid, out };
+}
+
+/** x + b, then the up stage: the activation's input. */
+function flPreActivation(backend: WebGPUBackend, x: TensorInfo, b: TensorInfo, a: FilteredLreluAttrs, g: FlGeometry): TensorInfo {
+  const xb = act(true)({ inputs: { x, b }, backend, attrs: { alpha: 1, gain: 1, clamp: -1 } }) as TensorInfo;
+  const pre = filterStage(backend, xb, g.ku, a.up, 1, [a.padding[2], a.padding[0]], g.mid);
+  backend.disposeData(xb.dataId);
+  return pre;
+}
+
+const filteredLrelu: KernelFunc = ({ inputs, backend: be, attrs }) => {
+  const backend = be as WebGPUBackend;
+  const { x, b } = inputs as { x: TensorInfo; b: TensorInfo };
+  float32(x, FUSED.filteredLrelu, 'x'); float32(b, FUSED.filteredLrelu, 'b');
+  const a = attrs as unknown as FilteredLreluAttrs;
+  const g = flGeometry(x, b, a, FUSED.filteredLrelu);
+  const pre = flPreActivation(backend, x, b, a, g);
+  const y = act(false)({ inputs: { x: pre }, backend, attrs: { alpha: a.slope, gain: a.gain, clamp: a.clamp } }) as TensorInfo;
+  backend.disposeData(pre.dataId);
+  const out = filterStage(backend, y, g.kd, 1, a.down, [0, 0], g.out);
+  backend.disposeData(y.dataId);
+  return out;
+};
+
+const filteredLreluGrad: KernelFunc = ({ inputs, backend: be, attrs }) => {
+  const backend = be as WebGPUBackend;
+  const { dy, x, b } = inputs as { dy: TensorInfo; x: TensorInfo; b: TensorInfo };
+  for (const [k, t] of Object.entries({ dy, x, b })) float32(t, FUSED.filteredLreluGrad, k);
+  const a = attrs as unknown as FilteredLreluAttrs;
+  const g = flGeometry(x, b, a, FUSED.filteredLreluGrad);
+  if (dy.shape[1] !== g.out[0] || dy.shape[2] !== g.out[1]) throw new Error(`${FUSED.filteredLreluGrad} (webgpu): dy [${dy.shape}] is not the output's shape`);
+  const dMid = filterStage(backend, dy, reversed(g.kd), a.down, 1, [g.kd.kh - 1, g.kd.kw - 1], g.mid);
+  const pre = flPreActivation(backend, x, b, a, g);
+  const dPre = actGrad(false)({ inputs: { dy: dMid, x: pre }, backend, attrs: { alpha: a.slope, gain: a.gain, clamp: a.clamp } }) as TensorInfo;
+  backend.disposeData(dMid.dataId); backend.disposeData(pre.dataId);
+  const [px0, , py0] = a.padding;
+  const dx = filterStage(backend, dPre, reversed(g.ku), 1, a.up, [g.ku.kh - 1 - py0, g.ku.kw - 1 - px0], [x.shape[1], x.shape[2]]);
+  backend.disposeData(dPre.dataId);
+  return dx;
 };
 
 /** The fused kernels that run as WGSL on webgpu. */
@@ -187,6 +282,7 @@ export const WEBGPU_FUSED_KERNELS: Record<string, KernelFunc> = {
   [FUSED.biasAct]: act(true), [FUSED.act]: act(false),
   [FUSED.biasActGrad]: actGrad(true), [FUSED.actGrad]: actGrad(false),
   [FUSED.adam]: adam, [FUSED.upfirdn2d]: upfirdn2d,
+  [FUSED.filteredLrelu]: filteredLrelu, [FUSED.filteredLreluGrad]: filteredLreluGrad,
 };
 
 let registered = false;

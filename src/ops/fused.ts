@@ -1,6 +1,6 @@
 /**
  * Fused kernels that a backend may provide (the Node 'native' backend does in C++, webgpu as WGSL
- * for bias_act, upfirdn2d and Adam: backend/webgpu-kernels.ts): NVIDIA's bias_act and upfirdn2d as
+ * for bias_act, upfirdn2d, filtered_lrelu and Adam: backend/webgpu-kernels.ts): NVIDIA's bias_act and upfirdn2d as
  * single kernels, and the Adam update. Callers check `hasFusedKernel` and fall back to the
  * composite tfjs ops elsewhere (wasm, WebGL), which give the same values.
  *

@@ -1,6 +1,6 @@
 /**
  * The fused kernels as WGSL on the webgpu backend (Dawn on SwiftShader here): each against a
- * plain-JS reference of the same formula (max error <= 1e-5 of the largest value), and their
+ * plain-JS reference (filtered_lrelu: the op's own plain-loop reference) of the same formula (max error <= 1e-5 of the largest value), and their
  * gradients (the pure-tfjs ones of ops/fused.ts, which run these kernels again) against the CPU
  * reference backend or the exact adjoint, gradients of gradients included.
  */
@@ -11,6 +11,7 @@ import { setup, testRandom } from '../helpers.js';
 import { referenceBackend, use } from './swiftshader.js';
 import { FUSED, fusedBiasAct, fusedUpFirDn2d, hasFusedKernel, upfirdnSize, type BiasActAttrs, type UpFirDnAttrs } from '../../src/ops/fused.js';
 import { biasAct, setupFilter } from '../../src/networks/stylegan2/ops.js';
+import { filteredLrelu, filteredLreluRef, type FilteredLreluOptions, type FirFilter } from '../../src/ops/filtered-lrelu.js';
 import type { BackendName } from '../../src/backend/node.js';
 
 let ref: BackendName;
@@ -50,7 +51,7 @@ async function on(backend: BackendName, f: () => tf.Tensor | tf.Tensor[]): Promi
 
 test('every fused kernel this backend provides as WGSL is registered on webgpu', async () => {
   await use('webgpu');
-  for (const name of [FUSED.biasAct, FUSED.act, FUSED.biasActGrad, FUSED.actGrad, FUSED.adam, FUSED.upfirdn2d]) {
+  for (const name of [FUSED.biasAct, FUSED.act, FUSED.biasActGrad, FUSED.actGrad, FUSED.adam, FUSED.upfirdn2d, FUSED.filteredLrelu, FUSED.filteredLreluGrad]) {
     assert.ok(hasFusedKernel(name), `${name} not registered on webgpu`);
   }
 });
@@ -164,5 +165,40 @@ test('SgnUpFirDn2d on webgpu: up 2 / down 2 / pads and crops / 4x4, 3x3 and 1-D 
     near(y, upfirdnRef(shape, a, 'forward', x), 1e-5, `upfirdn2d ${name}`);
     near(dx, upfirdnRef(shape, a, 'adjoint', w), 1e-5, `upfirdn2d ${name}: dx`);
     near(ddw, upfirdnRef(shape, a, 'forward', v), 1e-5, `upfirdn2d ${name}: d2/dw dx`);
+  }
+});
+
+/** Normalised taps: 1-D [k] (separable) or a radial-like 2-D [k, k]. */
+function fir(k: number, twoD: boolean): FirFilter {
+  const v = twoD
+    ? Array.from({ length: k * k }, (_, i) => 1 / (1 + Math.hypot(Math.floor(i / k) - (k - 1) / 2, (i % k) - (k - 1) / 2)) + rand() * 0.1)
+    : Array.from({ length: k }, (_, i) => 1 + Math.min(i, k - 1 - i) + rand() * 0.3);
+  const sum = v.reduce((a, b) => a + b);
+  return { data: v.map((t) => t / sum), shape: twoD ? [k, k] : [k] };
+}
+
+const FL_CASES: Array<{ name: string; shape: [number, number, number, number]; fu: FirFilter | null; fd: FirFilter | null; o: FilteredLreluOptions }> = [
+  { name: 'up 2 down 2, separable taps 6/6, clamp 0.7', shape: [2, 5, 6, 3], fu: fir(6, false), fd: fir(6, false), o: { up: 2, down: 2, padding: [5, 4, 5, 4], clamp: 0.7 } },
+  { name: 'up 2 down 1, taps 4, 2-D down 3x3, slope 0.1 gain 1.5', shape: [1, 4, 5, 2], fu: fir(4, false), fd: fir(3, true), o: { up: 2, padding: [2, 3, 3, 2], gain: 1.5, slope: 0.1 } },
+  { name: 'up 1 down 2, 2-D 5x5 down filter, crop, flipFilter', shape: [2, 7, 8, 2], fu: null, fd: fir(5, true), o: { down: 2, padding: [3, -1, 1, 4], flipFilter: true } },
+  { name: 'identity filters', shape: [1, 3, 4, 5], fu: null, fd: null, o: { clamp: 0.5 } },
+];
+
+test('SgnFilteredLrelu on webgpu equals the plain-loop reference; its gradient (dx, db) equals the CPU reference backend', async () => {
+  for (const cs of FL_CASES) {
+    const size = cs.shape.reduce((a, b) => a * b);
+    const x = randn(size, 2), b = randn(cs.shape[3], 0.5);
+    const want = filteredLreluRef(x, cs.shape, cs.fu, cs.fd, b, cs.o);
+    const w = randn(want.data.length);
+    const run = () => {
+      const xt = tf.tensor4d(x, cs.shape), bt = tf.tensor1d(b), wt = tf.tensor(w, want.shape);
+      const [dx, db] = tf.grads((xx: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(filteredLrelu(xx as tf.Tensor4D, cs.fu, cs.fd, bb as tf.Tensor1D, cs.o), wt)))([xt, bt]);
+      return [filteredLrelu(xt, cs.fu, cs.fd, bt, cs.o), dx, db];
+    };
+    const [y, dx, db] = await on('webgpu', run);
+    near(y, want.data, 1e-5, `filtered_lrelu ${cs.name}`);
+    const [, dxRef, dbRef] = await on(ref, run);
+    near(dx, dxRef, 1e-5, `filtered_lrelu ${cs.name}: dx vs ${ref}`);
+    near(db, dbRef, 1e-5, `filtered_lrelu ${cs.name}: db vs ${ref}`);
   }
 });

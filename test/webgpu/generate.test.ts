@@ -1,8 +1,8 @@
 /**
  * Generation on the webgpu backend (Dawn on SwiftShader here) against the CPU reference, for the
  * official fixtures of every family and for the baselines: the same uint8 images within 1 level.
- * bias_act and upfirdn2d run as their WGSL kernels there (src/backend/webgpu-kernels.ts); the
- * modulated conv and filtered_lrelu take their tfjs-op paths.
+ * bias_act, upfirdn2d and filtered_lrelu run as their WGSL kernels there
+ * (src/backend/webgpu-kernels.ts); the modulated conv takes its tfjs-op path.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
