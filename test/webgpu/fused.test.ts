@@ -77,6 +77,13 @@ test('SgnBiasAct / SgnAct on webgpu: alpha 1 and 0.2, gain 1 and sqrt 2, clamp o
   }
 });
 
+test('SgnBiasAct over more workgroups than one dispatch dimension allows (65535 x 64 < 4.7M elements: a 2-D dispatch)', async () => {
+  const shape = [3, 1100, 1424], n = 3 * 1100 * 1424, c = 1424;
+  const x = randn(n), b = randn(c, 0.5), a = { alpha: 0.2, gain: Math.SQRT2, clamp: 0.9 };
+  const [got] = await on('webgpu', () => fusedBiasAct(tf.tensor(x, shape), tf.tensor1d(b), a));
+  near(got, biasActRef(x, b, c, a), 1e-5, `act [${shape}] (every element, the last workgroups included)`);
+});
+
 test('bias_act gradients on webgpu (SgnBiasActGrad, SgnActGrad and their own gradient) equal the CPU reference backend', async () => {
   const shape = [3, 4, 4, 6], n = 3 * 4 * 4 * 6;
   const x = randn(n), b = randn(6, 0.5), w = randn(n), v = randn(n);
