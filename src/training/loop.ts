@@ -261,7 +261,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
 
   const saveSnapshot = async (): Promise<string> => {
     const file = path.join(o.outdir, snapshotName(tr.kimg));
-    if (asyncReadsOnly()) await tr.prefetchState?.();
+    if (asyncReadsOnly()) await tr.prefetchState();
     const snapshot = tr.toSnapshot();
     snapshot.training = { ...snapshot.training, data: choice };
     const bad = firstNonFinite(snapshot);
@@ -288,7 +288,7 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
     await new Promise((resolve) => setImmediate(resolve));
     if (o.signal?.aborted) break;
     // webgpu in Node has no synchronous reads: the step's losses are awaited instead.
-    last = tr.trainStepAsync && asyncReadsOnly() ? await tr.trainStepAsync() : tr.trainStep();
+    last = asyncReadsOnly() ? await tr.trainStepAsync() : tr.trainStep();
     poisonForTest(tr.step, tr.G.store.vars.values());
     for (const k of ['lossG', 'lossD', 'penalty'] as const) sums[k] += last[k];
     for (const [k, v] of Object.entries(last.extra ?? {})) extraSums[k] = (extraSums[k] ?? 0) + v;

@@ -37,6 +37,11 @@ export class Rmsprop {
     });
   }
 
+  /** The state toRaw() reads (v), for prefetchForSync. */
+  tensors(): tf.Tensor[] {
+    return [...this.v.values()];
+  }
+
   toRaw(): Record<string, RawTensor> {
     const out: Record<string, RawTensor> = {};
     for (const [k, t] of this.v) out[`v.${k}`] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array };

@@ -16,6 +16,7 @@ import { AdaptiveAugment, DEFAULT_AUGMENT, type AugmentOptions, type AugmentStat
 import { rngDraws } from './augment/draws.js';
 import { prefetchForSync } from '../backend/gpu-reads.js';
 import { gradNormSquared } from './losses.js';
+import { StepReads, runStepAsync, runStepSync } from './step-reads.js';
 
 /** Real images at the final resolution, [N, R, R, 3] in [-1, 1]. */
 export type RealSampler = (indices: number[], flips: boolean[]) => Float32Array;
@@ -80,9 +81,9 @@ export interface TrainerLike {
   schedule(): SchedulePoint;
   trainStep(): StepStats;
   /** trainStep with its reads awaited (webgpu in Node has no synchronous reads); same numbers. */
-  trainStepAsync?(): Promise<StepStats>;
+  trainStepAsync(): Promise<StepStats>;
   /** Makes toSnapshot()'s synchronous reads possible on webgpu (awaits every tensor it reads). */
-  prefetchState?(): Promise<void>;
+  prefetchState(): Promise<void>;
   /** G_ema's images for z (and labels c, conditional networks) at the full resolution (noise const), for the fakes grids. */
   emaImages(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor4D;
   toSnapshot(): Snapshot<NetworkConfig>;
@@ -122,30 +123,24 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
     return this.augment.apply(img, rngDraws(this.rng));
   }
 
-  /** Scalars and logits a step reads, deferred to its end (so webgpu can await them: no dataSync there). */
-  private pendingReads: Array<{ t: tf.Tensor; use: (v: Float32Array) => void }> = [];
+  /** What the step reads back, deferred to its end (webgpu in Node has no dataSync). */
+  protected readonly reads = new StepReads();
 
-  /** Reads `t` at the end of the step (flushReadsSync / flushReads); `t` is kept until then. */
-  protected readLater(t: tf.Tensor, use: (v: Float32Array) => void): void {
-    this.pendingReads.push({ t: tf.keep(t), use });
+  /** One minibatch: its reads queued on {@link reads}; the returned function finishes the step once they are read. */
+  protected abstract stepBody(): () => StepStats;
+
+  trainStep(): StepStats {
+    return runStepSync(this.reads, () => this.stepBody());
   }
 
-  protected flushReadsSync(): void {
-    const p = this.pendingReads.splice(0);
-    for (const { t, use } of p) use(t.dataSync() as Float32Array);
-    tf.dispose(p.map((r) => r.t));
-  }
-
-  protected async flushReads(): Promise<void> {
-    const p = this.pendingReads.splice(0);
-    const values = await Promise.all(p.map((r) => r.t.data()));
-    p.forEach(({ use }, i) => use(values[i] as Float32Array));
-    tf.dispose(p.map((r) => r.t));
+  /** trainStep with its reads awaited (webgpu in Node); the same numbers. */
+  trainStepAsync(): Promise<StepStats> {
+    return runStepAsync(this.reads, () => this.stepBody());
   }
 
   /** Logits of D on (augmented) reals, for r_t (read at the end of the step). */
   protected reportRealLogits(logits: tf.Tensor): void {
-    this.readLater(logits, (v) => this.augment.reportReal(v));
+    this.reads.later(logits, (v) => this.augment.reportReal(v));
   }
 
   /** Adam on `grads`, with zeros for the variables off the loss path (NVIDIA's `x * 0` terms); nan_to_num is Adam's `clip`. */
@@ -172,9 +167,8 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
     }, reals)) as tf.Scalar;
   }
 
-  /** The end of a minibatch of n images: ADA's adjustment (every `interval` steps). Call after step++. */
+  /** The end of a minibatch of n images, its reads done: ADA's adjustment (every `interval` steps). Call after step++. */
   protected afterStep(n: number): void {
-    this.flushReadsSync();
     this.augment.afterStep(this.step, n);
   }
 

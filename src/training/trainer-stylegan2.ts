@@ -91,20 +91,8 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     return this.G.synthesis.forward(ws, { noiseMode: 'random', noiseSeed });
   }
 
-  trainStep(): StepStats {
-    const done = this.stepBody();
-    this.flushReadsSync();
-    return done();
-  }
-
-  async trainStepAsync(): Promise<StepStats> {
-    const done = this.stepBody();
-    await this.flushReads();
-    return done();
-  }
-
-  /** One minibatch's four phases; its scalar reads are deferred (readLater), the returned function finishes the step once they are read. */
-  private stepBody(): () => StepStats {
+  /** One minibatch's four phases; its scalar reads are deferred (reads), the returned function finishes the step once they are read. */
+  protected stepBody(): () => StepStats {
     const n = this.hyper.batch, h = this.hyper;
     const { greg, dreg } = phasesAt(this.step, h);
     const gVars = [...this.G.store.vars.values()];
@@ -121,7 +109,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     {
       const z = this.latents(n), c = this.fakeLabels(n), noiseSeed = this.rng.nextUint32();
       const { value, grads } = tf.variableGrads(() => tf.mean(tf.softplus(tf.neg(D(this.synth(this.trainingWs(z, c), noiseSeed), c)))) as tf.Scalar, gVars);
-      this.readLater(value, (v) => { lossG = v[0]; });
+      this.reads.scalar(value, (v) => { lossG = v; });
       this.applyClean(this.optG, grads, gVars);
       tf.dispose([z, c, grads].filter((t) => t !== null));
     }
@@ -134,8 +122,8 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
       const { value, grads } = tf.variableGrads(() => {
         const lengths = pathLengths((ws) => this.synth(ws, noiseSeed), this.trainingWs(z, c), plNoise);
         const t = pathLengthPenalty(lengths, this.plMean, h.plDecay);
-        this.readLater(t.plMean, (v) => { this.plMean = v[0]; });
-        this.readLater(t.penalty, (v) => { this.lastPl = v[0]; });
+        this.reads.scalar(t.plMean, (v) => { this.plMean = v; });
+        this.reads.scalar(t.penalty, (v) => { this.lastPl = v; });
         return tf.mul(t.penalty, h.plWeight * h.gRegInterval) as tf.Scalar;
       }, gVars);
       this.applyClean(this.optG, grads, gVars);
@@ -149,7 +137,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
       const z = this.latents(n), c = this.fakeLabels(n), noiseSeed = this.rng.nextUint32();
       const fakes = tf.tidy(() => this.synth(this.trainingWs(z, c), noiseSeed));
       const { value, grads } = tf.variableGrads(() => this.dMainLoss(D, fakes, c, realImg, realC), dVars);
-      this.readLater(value, (v) => { lossD = v[0]; });
+      this.reads.scalar(value, (v) => { lossD = v; });
       this.applyClean(this.optD, grads, dVars);
       tf.dispose([z, c, fakes, grads].filter((t) => t !== null));
     }
@@ -158,7 +146,7 @@ export class Stylegan2Trainer extends TrainerBase<StyleGAN2Config, Stylegan2Hype
     if (dreg) {
       const { value, grads } = tf.variableGrads(() => {
         const penalty = this.r1Penalty(D, realImg, realC);
-        this.readLater(penalty, (v) => { this.lastR1 = v[0]; });
+        this.reads.scalar(penalty, (v) => { this.lastR1 = v; });
         return tf.mul(penalty, (h.r1Gamma / 2) * h.dRegInterval) as tf.Scalar;
       }, dVars);
       this.applyClean(this.optD, grads, dVars);

@@ -50,7 +50,7 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
     return this.Gema.forward(z, { c });
   }
 
-  trainStep(): StepStats {
+  protected stepBody(): () => StepStats {
     const n = this.hyper.batch, h = this.hyper;
     const dreg = h.r1Gamma !== 0 && h.dRegInterval > 0 && this.step % h.dRegInterval === 0;
     const gVars = [...this.G.store.vars.values()], dVars = [...this.D.store.vars.values()];
@@ -65,9 +65,9 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
     {
       const z = this.latents(n), c = this.fakeLabels(n);
       const { value, grads } = tf.variableGrads(() => tf.mean(tf.softplus(tf.neg(D(this.G.forward(z, { c: c ?? undefined }), c)))) as tf.Scalar, gVars);
-      lossG = value.dataSync()[0];
+      this.reads.scalar(value, (v) => { lossG = v; });
       this.applyClean(this.optG, grads, gVars);
-      tf.dispose([z, c, value, grads].filter((t) => t !== null));
+      tf.dispose([z, c, grads].filter((t) => t !== null));
     }
 
     // Dmain: softplus(D(G(z))) + softplus(-D(x)); the fake pass updates G's EMAs (w_avg, input magnitudes).
@@ -82,20 +82,18 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
         return this.G.synthesis.forward(ws, { updateEmas: true });
       });
       const { value, grads } = tf.variableGrads(() => this.dMainLoss(D, fakes, c, realImg, realC), dVars);
-      lossD = value.dataSync()[0];
+      this.reads.scalar(value, (v) => { lossD = v; });
       this.applyClean(this.optD, grads, dVars);
-      tf.dispose([z, fakes, value, grads, ...(c ? [c] : [])]);
+      tf.dispose([z, fakes, grads, ...(c ? [c] : [])]);
     }
 
     // Dreg: R1 = gamma / 2 * ||grad_x D(blur(x))||^2 on the same reals, weighted by the interval.
     if (dreg) {
-      let r1 = 0;
       const { value, grads } = tf.variableGrads(() => {
         const penalty = this.r1Penalty(D, realImg, realC);
-        r1 = penalty.dataSync()[0];
+        this.reads.scalar(penalty, (v) => { this.lastR1 = v; });
         return tf.mul(penalty, (h.r1Gamma / 2) * h.dRegInterval) as tf.Scalar;
       }, dVars);
-      this.lastR1 = r1;
       this.applyClean(this.optD, grads, dVars);
       tf.dispose([value, grads]);
     }
@@ -105,8 +103,10 @@ export class Stylegan3Trainer extends TrainerBase<StyleGAN3Config, Stylegan3Hype
     this.updateEma(n, h.emaKimg, h.emaRampup, this.nimg);
     this.nimg += n;
     this.step++;
-    this.afterStep(n);
-    return { lossG, lossD, penalty: this.lastR1, extra: sigma > 0 ? { blurSigma: sigma } : undefined };
+    return () => {
+      this.afterStep(n);
+      return { lossG, lossD, penalty: this.lastR1, extra: sigma > 0 ? { blurSigma: sigma } : undefined };
+    };
   }
 
 }

@@ -90,8 +90,8 @@ export class Trainer extends TrainerBase<StyleGANConfig, TrainHyperParams, Gener
     });
   }
 
-  /** One minibatch: D step, then G step, w_avg and EMA updates. */
-  trainStep(): StepStats {
+  /** One minibatch: D step, then G step, w_avg and EMA updates (reads deferred to the step's end). */
+  protected stepBody(): () => StepStats {
     const n = this.hyper.batch;
     const sched = this.schedule();
     const synthOpts = { res: sched.res, alpha: sched.alpha, noiseMode: 'random' as const };
@@ -108,8 +108,8 @@ export class Trainer extends TrainerBase<StyleGANConfig, TrainHyperParams, Gener
     let penalty = 0, lossD = 0;
     const dStep = tf.variableGrads(() => {
       const terms = discriminatorLoss(this.hyper.loss, dFn, reals, fakes, { r1Gamma: this.hyper.r1Gamma, mixWeights });
-      penalty = terms.penalty.dataSync()[0];
-      lossD = terms.gan.dataSync()[0];
+      this.reads.scalar(terms.penalty, (v) => { penalty = v; });
+      this.reads.scalar(terms.gan, (v) => { lossD = v; });
       return terms.total;
     }, [...this.D.store.vars.values()]);
     this.optD.apply(dStep.grads);
@@ -123,9 +123,10 @@ export class Trainer extends TrainerBase<StyleGANConfig, TrainHyperParams, Gener
       batchW = tf.keep(tf.mean(tf.slice(ws, [0, 0, 0], [n, 1, -1]), [0, 1]) as tf.Tensor1D);
       return generatorLoss(this.hyper.loss, dFn(this.G.synthesis.forward(ws, { ...synthOpts, noiseSeed })));
     }, [...this.G.store.vars.values()]);
-    const lossG = gStep.value.dataSync()[0];
+    let lossG = 0;
+    this.reads.scalar(gStep.value, (v) => { lossG = v; });
     this.optG.apply(gStep.grads);
-    tf.dispose([gStep.value, gStep.grads]);
+    tf.dispose(gStep.grads);
 
     // w_avg <- lerp(batch mean of w, w_avg, beta), as NVIDIA's dlatent_avg.
     trackWAvg(this.G.wAvg, batchW!, this.hyper.wAvgBeta);
@@ -133,9 +134,11 @@ export class Trainer extends TrainerBase<StyleGANConfig, TrainHyperParams, Gener
 
     this.nimg += n;
     this.step++;
-    this.afterStep(n);
     // After counting the batch (NVIDIA's 2019 loop; stylegan2-ada ramps on the count before it).
     this.updateEma(n, this.hyper.emaKimg, this.hyper.emaRampup, this.nimg);
-    return { lossG, lossD, penalty };
+    return () => {
+      this.afterStep(n);
+      return { lossG, lossD, penalty };
+    };
   }
 }

@@ -19,7 +19,7 @@ function trainer(arch: BaselineArch, lrScaleG = 1): BaselineTrainer {
   return new BaselineTrainer(baselineConfig(arch, 16), { ...h, batch: 8, seed: 3, lrG: h.lrG * lrScaleG }, tinyData(16, 8));
 }
 
-type Minimize = (opt: unknown, vars: tf.Variable[], loss: () => tf.Scalar) => number;
+type Minimize = (opt: unknown, vars: tf.Variable[], loss: () => tf.Scalar) => tf.Scalar;
 
 for (const arch of BASELINE_ARCHS) {
   test(`${arch}: every update lowers the objective it minimises (re-evaluated with the same batch and randomness)`, () => {
@@ -31,13 +31,13 @@ for (const arch of BASELINE_ARCHS) {
     const pairs: Array<[number, number]> = [];
     t.minimize = (opt, vars, loss) => {
       const rng = tr.rng.getState();
-      const v = orig(opt, vars, loss);
+      const value = orig(opt, vars, loss), v = value.dataSync()[0];
       const next = tr.rng.getState();
       tr.rng.setState(rng); // the same dropout masks and draws as the update saw
       const again = tf.tidy(() => loss().dataSync()[0]);
       tr.rng.setState(next);
       pairs.push([v, again]);
-      return v;
+      return value;
     };
     try {
       for (let i = 0; i < 3; i++) tr.trainStep();

@@ -18,6 +18,8 @@ import { Adam } from '../adam.js';
 import { Rmsprop } from '../rmsprop.js';
 import type { SchedulePoint } from '../schedule.js';
 import type { DataInfo, StepStats, TrainerLike } from '../trainer-base.js';
+import { StepReads, runStepAsync, runStepSync } from '../step-reads.js';
+import { prefetchForSync } from '../../backend/gpu-reads.js';
 import { RandomState } from '../../sampling/rng.js';
 import type { BaselineHyperParams } from './hyper.js';
 import {
@@ -40,6 +42,8 @@ export class BaselineTrainer implements TrainerLike {
   M = 0;
   /** The last generator loss (WGAN steps without a G update report it again). */
   lastLossG = 0;
+  /** What a step reads back, deferred to its end (webgpu in Node has no dataSync). */
+  private readonly reads = new StepReads();
 
   constructor(readonly cfg: BaselineConfig, readonly hyper: BaselineHyperParams, readonly data: DataInfo) {
     if (hyper.baseline !== cfg.arch) throw new Error(`hyperparameters of '${hyper.baseline}' given to a '${cfg.arch}' network`);
@@ -93,23 +97,37 @@ export class BaselineTrainer implements TrainerLike {
     return (D as { forward(x: tf.Tensor4D): tf.Tensor2D }).forward(x);
   }
 
-  /** One optimizer step on `loss` over `vars`; returns the loss before the step. */
-  private minimize(opt: Optimizer, vars: tf.Variable[], loss: () => tf.Scalar): number {
+  /** One optimizer step on `loss` over `vars`; returns the loss before the step (a scalar for the step's reads, or to dispose). */
+  private minimize(opt: Optimizer, vars: tf.Variable[], loss: () => tf.Scalar): tf.Scalar {
     const { value, grads } = tf.variableGrads(loss, vars);
     opt.apply(grads);
-    const v = value.dataSync()[0];
-    tf.dispose([value, grads]);
-    return v;
+    tf.dispose(grads);
+    return value;
   }
 
   trainStep(): StepStats {
-    const stats = this.stepFor(this.hyper.baseline);
-    this.nimg += this.hyper.batch;
-    this.step++;
-    return stats;
+    return runStepSync(this.reads, () => this.stepBody());
   }
 
-  private stepFor(arch: BaselineConfig['arch']): StepStats {
+  /** trainStep with its reads awaited (webgpu in Node); the same numbers. */
+  trainStepAsync(): Promise<StepStats> {
+    return runStepAsync(this.reads, () => this.stepBody());
+  }
+
+  async prefetchState(): Promise<void> {
+    const nets = [this.G, this.D].flatMap((m) => [...m.store.vars.values(), ...m.store.buffers.values()]);
+    await prefetchForSync([...nets, ...this.optG.tensors(), ...this.optD.tensors()]);
+  }
+
+  private stepBody(): () => StepStats {
+    const finish = this.stepFor(this.hyper.baseline);
+    this.nimg += this.hyper.batch;
+    this.step++;
+    return finish;
+  }
+
+  /** The arch's step; its reads queued, the returned function gives its stats once they are read. */
+  private stepFor(arch: BaselineConfig['arch']): () => StepStats {
     switch (arch) {
       case 'gan': case 'dcgan': return this.stepAlternating(bceWithLogits, 0);
       case 'lsgan': return this.stepAlternating(leastSquares, 0);
@@ -125,29 +143,30 @@ export class BaselineTrainer implements TrainerLike {
    * gan.py, dcgan.py, lsgan.py, dragan.py: G step on D(G(z)) against "real", then D step on reals
    * and the same (detached) fakes, (real + fake) / 2; DRAGAN adds lambda x its penalty at reals.
    */
-  private stepAlternating(adv: (out: tf.Tensor, target: number) => tf.Scalar, gpLambda: number): StepStats {
+  private stepAlternating(adv: (out: tf.Tensor, target: number) => tf.Scalar, gpLambda: number): () => StepStats {
     const n = this.hyper.batch;
     const gVars = [...this.G.store.vars.values()], dVars = [...this.D.store.vars.values()];
     const z = this.latents(n);
-    let fakes: tf.Tensor4D | undefined;
-    const lossG = this.minimize(this.optG, gVars, () => {
+    let fakes: tf.Tensor4D | undefined, lossG = 0, lossD = 0, penalty = 0;
+    this.reads.scalar(this.minimize(this.optG, gVars, () => {
       fakes = tf.keep(this.G.net.decode(z, true));
       return adv(this.dLogits(fakes), 1);
-    });
+    }), (v) => { lossG = v; });
     const reals = this.reals(n);
     const alpha = gpLambda > 0 ? this.uniform(reals.shape) as tf.Tensor4D : undefined;
     const u = gpLambda > 0 ? this.uniform(reals.shape) as tf.Tensor4D : undefined;
-    let penalty = 0;
-    const lossD = this.minimize(this.optD, dVars, () => {
+    this.reads.scalar(this.minimize(this.optD, dVars, () => {
       const d = tf.div(tf.add(adv(this.dLogits(reals), 1), adv(this.dLogits(fakes!), 0)), 2) as tf.Scalar;
       if (!alpha || !u) return d;
       const gp = draganGradientPenalty((x) => this.dLogits(x), reals, alpha, u);
-      penalty = gp.dataSync()[0];
+      this.reads.scalar(gp, (v) => { penalty = v; });
       return tf.add(d, tf.mul(gp, gpLambda)) as tf.Scalar;
-    });
+    }), (v) => { lossD = v; });
     tf.dispose([z, fakes!, reals, alpha, u].filter(Boolean) as tf.Tensor[]);
-    this.lastLossG = lossG;
-    return { lossG, lossD, penalty };
+    return () => {
+      this.lastLossG = lossG;
+      return { lossG, lossD, penalty };
+    };
   }
 
   /**
@@ -155,93 +174,96 @@ export class BaselineTrainer implements TrainerLike {
    * interpolates; or weights clipped after the update); every nCritic-th step (i % n_critic == 0,
    * the first included) G trains on -D(G(z)) with the same z.
    */
-  private stepWasserstein(): StepStats {
+  private stepWasserstein(): () => StepStats {
     const h = this.hyper, n = h.batch;
     const gVars = [...this.G.store.vars.values()], dVars = [...this.D.store.vars.values()];
     const z = this.latents(n);
     const reals = this.reals(n);
     const fakes = tf.tidy(() => this.G.net.decode(z, true));
     const alpha = h.gpLambda > 0 ? this.uniform([n]) as tf.Tensor1D : undefined;
-    let penalty = 0;
-    const lossD = this.minimize(this.optD, dVars, () => {
+    let penalty = 0, lossD = 0;
+    this.reads.scalar(this.minimize(this.optD, dVars, () => {
       const c = wassersteinCritic(this.dLogits(reals), this.dLogits(fakes));
       if (!alpha) return c;
       const gp = wganGradientPenalty((x) => this.dLogits(x), reals, fakes, alpha);
-      penalty = gp.dataSync()[0];
+      this.reads.scalar(gp, (v) => { penalty = v; });
       return tf.add(c, tf.mul(gp, h.gpLambda)) as tf.Scalar;
-    });
+    }), (v) => { lossD = v; });
     if (h.clip > 0) tf.tidy(() => { for (const v of dVars) v.assign(tf.clipByValue(v, -h.clip, h.clip)); });
     if (this.step % h.nCritic === 0) {
-      this.lastLossG = this.minimize(this.optG, gVars, () => wassersteinGenerator(this.dLogits(this.G.net.decode(z, true))));
+      this.reads.scalar(this.minimize(this.optG, gVars, () => wassersteinGenerator(this.dLogits(this.G.net.decode(z, true)))), (v) => { this.lastLossG = v; });
     }
     tf.dispose([z, reals, fakes, ...(alpha ? [alpha] : [])]);
-    return { lossG: this.lastLossG, lossD, penalty };
+    return () => ({ lossG: this.lastLossG, lossD, penalty });
   }
 
   /**
    * began.py: G minimises the energy of its fakes; D minimises E(reals) - k E(fakes); then
    * k <- clip(k + lambda_k (gamma E(reals) - E(fakes)), 0, 1) and M = E(reals) + |gamma E(reals) - E(fakes)|.
    */
-  private stepBegan(): StepStats {
+  private stepBegan(): () => StepStats {
     const h = this.hyper, n = h.batch, D = this.D as BeganDiscriminator;
     const gVars = [...this.G.store.vars.values()], dVars = [...D.store.vars.values()];
     const z = this.latents(n);
-    let fakes: tf.Tensor4D | undefined;
-    const lossG = this.minimize(this.optG, gVars, () => {
+    let fakes: tf.Tensor4D | undefined, lossG = 0, lossD = 0;
+    this.reads.scalar(this.minimize(this.optG, gVars, () => {
       fakes = tf.keep(this.G.net.decode(z, true));
       return beganEnergy(D.forward(fakes), fakes);
-    });
+    }), (v) => { lossG = v; });
     const reals = this.reals(n);
     let real = 0, fake = 0;
-    const lossD = this.minimize(this.optD, dVars, () => {
+    this.reads.scalar(this.minimize(this.optD, dVars, () => {
       const eReal = beganEnergy(D.forward(reals), reals), eFake = beganEnergy(D.forward(fakes!), fakes!);
-      real = eReal.dataSync()[0];
-      fake = eFake.dataSync()[0];
+      this.reads.scalar(eReal, (v) => { real = v; });
+      this.reads.scalar(eFake, (v) => { fake = v; });
       return tf.sub(eReal, tf.mul(eFake, this.k)) as tf.Scalar;
-    });
-    const u = beganUpdate(this.k, real, fake, h.gamma, h.lambdaK);
-    this.k = u.k;
-    this.M = u.M;
+    }), (v) => { lossD = v; });
     tf.dispose([z, fakes!, reals]);
-    return { lossG, lossD, penalty: 0, extra: { k: this.k, M: this.M } };
+    // k moves once the energies are read (the next step's D loss uses it).
+    return () => {
+      const u = beganUpdate(this.k, real, fake, h.gamma, h.lambdaK);
+      this.k = u.k;
+      this.M = u.M;
+      return { lossG, lossD, penalty: 0, extra: { k: this.k, M: this.M } };
+    };
   }
 
   /** Kingma & Welling: encode, reparameterise, decode; minimise the negative ELBO (no D). */
-  private stepVae(): StepStats {
+  private stepVae(): () => StepStats {
     const n = this.hyper.batch, vae = this.G.net as Vae;
     const reals = this.reals(n);
     const eps = this.latents(n);
-    let recon = 0, kl = 0;
-    const loss = this.minimize(this.optG, [...vae.store.vars.values()], () => {
+    let recon = 0, kl = 0, loss = 0;
+    this.reads.scalar(this.minimize(this.optG, [...vae.store.vars.values()], () => {
       const { mu, logvar } = vae.encode(reals);
       const l = vaeLoss(vae.decodeLogits(reparameterize(mu, logvar, eps)), reals, mu, logvar);
-      recon = l.recon.dataSync()[0];
-      kl = l.kl.dataSync()[0];
+      this.reads.scalar(l.recon, (v) => { recon = v; });
+      this.reads.scalar(l.kl, (v) => { kl = v; });
       return l.total;
-    });
+    }), (v) => { loss = v; });
     tf.dispose([reals, eps]);
-    return { lossG: loss, lossD: 0, penalty: 0, extra: { recon, kl } };
+    return () => ({ lossG: loss, lossD: 0, penalty: 0, extra: { recon, kl } });
   }
 
   /**
    * aae.py: encoder + decoder minimise 0.999 L1 reconstruction + 0.001 BCE(D(code), real); then D
    * tells prior samples z ~ N(0, I) (real) from the detached codes (fake), (real + fake) / 2.
    */
-  private stepAae(): StepStats {
+  private stepAae(): () => StepStats {
     const n = this.hyper.batch, ae = this.G.net as AdversarialAutoencoder, D = this.D as LatentDiscriminator;
     const reals = this.reals(n);
     const eps = this.latents(n);
-    let codes: tf.Tensor2D | undefined;
-    const lossG = this.minimize(this.optG, [...ae.store.vars.values()], () => {
+    let codes: tf.Tensor2D | undefined, lossG = 0, lossD = 0;
+    this.reads.scalar(this.minimize(this.optG, [...ae.store.vars.values()], () => {
       const { mu, logvar } = ae.encode(reals);
       codes = tf.keep(reparameterize(mu, logvar, eps));
       return aaeGeneratorLoss(D.forward(codes), ae.decode(codes, true), reals);
-    });
+    }), (v) => { lossG = v; });
     const prior = this.latents(n);
-    const lossD = this.minimize(this.optD, [...D.store.vars.values()], () =>
-      tf.div(tf.add(bceWithLogits(D.forward(prior), 1), bceWithLogits(D.forward(codes!), 0)), 2) as tf.Scalar);
+    this.reads.scalar(this.minimize(this.optD, [...D.store.vars.values()], () =>
+      tf.div(tf.add(bceWithLogits(D.forward(prior), 1), bceWithLogits(D.forward(codes!), 0)), 2) as tf.Scalar), (v) => { lossD = v; });
     tf.dispose([reals, eps, codes!, prior]);
-    return { lossG, lossD, penalty: 0 };
+    return () => ({ lossG, lossD, penalty: 0 });
   }
 
   toSnapshot(): Snapshot<NetworkConfig> {
