@@ -20,7 +20,7 @@ import { Trainer, DEFAULT_HYPER } from '../../src/training/trainer.js';
 import { defaultStyleGAN3Config } from '../../src/networks/stylegan3/config.js';
 import { Stylegan3Trainer } from '../../src/training/trainer-stylegan3.js';
 import { stylegan3Preset } from '../../src/training/stylegan3-presets.js';
-import { BASELINE_ARCHS, baselineConfig } from '../../src/networks/baselines/config.js';
+import { BASELINE_ARCHS, baselineConfig, minResolution } from '../../src/networks/baselines/config.js';
 import { BaselineTrainer } from '../../src/training/baselines/trainer.js';
 import { BASELINE_HYPER } from '../../src/training/baselines/hyper.js';
 import type { StepStats, TrainerLike } from '../../src/training/trainer-base.js';
@@ -98,14 +98,19 @@ async function compare<T extends TrainerLike>(label: string, make: () => T, step
   // by |g|, so where the gradient is rounding noise the update is ~lr * sign(noise) on any backend:
   // parameters whose gradient is 0 in exact arithmetic (a bias right before a normalization: the
   // 2019 G's first bias under instance norm, biases under BatchNorm) show as an RMS gradient below
-  // 1e-2 of their net's median and are left out (named in the log); and so are single elements whose
-  // gradient is below 1e-3 of their parameter's RMS (the non-zero ones counted: at most 5% of all).
+  // 1e-2 of their net's median and may differ (named in the log, at most 4); and single elements whose
+  // gradient is below 1e-3 of their parameter's RMS are left out (the non-zero ones counted: at most 5% of all).
   const rms = (g: Float32Array) => Math.sqrt(g.reduce((m, x) => m + x * x, 0) / g.length);
   const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const netMedian = (net: string) => median([...want.grads].filter(([k, g]) => k.startsWith(net) && rms(g) > 0).map(([, g]) => rms(g)));
   const medians = { G: netMedian('G.'), D: netMedian('D.') };
-  const noiseOnly = [...want.grads].filter(([k, g]) => rms(g) > 0 && rms(g) < 1e-2 * medians[k[0] as 'G' | 'D']).map(([k]) => k);
-  assert.ok(noiseOnly.length <= 5, `${label}: ${noiseOnly.length} parameters with rounding-noise gradients: ${noiseOnly.join(', ')}`);
+  const noiseLike = (k: string) => rms(want.grads.get(k) ?? new Float32Array(1)) < 1e-2 * medians[k[0] as 'G' | 'D'];
+  /** Noise-like parameters that differ (excused); every other one must match. */
+  const excused = new Set<string>();
+  const check = (k: string, ok: boolean, what: string) => {
+    if (!ok && noiseLike(k)) excused.add(k);
+    else assert.ok(ok, `${label}: ${k}: ${what}`);
+  };
   const relDiff = (a: Float32Array, b: Float32Array, keep: (i: number) => boolean = () => true) => {
     let num = 0, den = 0;
     for (let i = 0; i < b.length; i++) if (keep(i)) { num += (a[i] - b[i]) ** 2; den += b[i] ** 2; }
@@ -114,24 +119,24 @@ async function compare<T extends TrainerLike>(label: string, make: () => T, step
   let moved = 0, worstRel = 0, worstGrad = 0, exempt = 0, elements = 0;
   assert.ok(want.grads.size > 0 && want.grads.size === got.grads.size, `${label}: optimizer state of ${want.grads.size} vs ${got.grads.size} parameters`);
   for (const [k, w] of want.grads) {
-    if (noiseOnly.includes(k)) continue;
-    const { num, den } = relDiff(got.grads.get(k)!, w);
-    if (den > 0) worstGrad = Math.max(worstGrad, num / den);
-    assert.ok(num <= 1e-3 * den + 1e-12, `${label}: ${k}: gradient (optimizer state) differs by ${num / Math.max(den, 1e-30)} (relative)`);
+    const { num, den } = relDiff(got.grads.get(k)!, w), ok = num <= 1e-3 * den + 1e-12;
+    check(k, ok, `gradient (optimizer state) differs by ${num / Math.max(den, 1e-30)} (relative)`);
+    if (den > 0 && ok) worstGrad = Math.max(worstGrad, num / den);
   }
   for (const [k, w] of want.updates) {
-    if (noiseOnly.includes(k)) continue;
     const g = got.updates.get(k)!, grad = want.grads.get(k), tiny = grad ? 1e-3 * rms(grad) : 0;
     const keep = (i: number) => !grad || Math.abs(grad[i]) >= tiny;
     for (let i = 0; i < w.length; i++) if (!keep(i) && grad![i] !== 0) exempt++;
     elements += w.length;
-    const { num, den } = relDiff(g, w, keep);
-    if (den > 0) { moved++; worstRel = Math.max(worstRel, num / den); }
-    assert.ok(num <= 1e-3 * den + 1e-12, `${label}: ${k}: update differs by ${num / Math.max(den, 1e-30)} (relative)`);
+    const { num, den } = relDiff(g, w, keep), ok = num <= 1e-3 * den + 1e-12;
+    check(k, ok, `update differs by ${num / Math.max(den, 1e-30)} (relative)`);
+    if (den > 0) moved++;
+    if (den > 0 && ok) worstRel = Math.max(worstRel, num / den);
   }
+  assert.ok(excused.size <= 4, `${label}: ${excused.size} parameters with rounding-noise gradients differ: ${[...excused].join(', ')}`);
   assert.ok(exempt <= 0.05 * elements, `${label}: ${exempt} of ${elements} parameter elements have rounding-noise gradients`);
   console.log(`# ${label}: ${Object.keys(want.stats).length} stats within ${worstStat.toExponential(2)} (${nonZero.map((k) => `${k} ${got.stats[k].toPrecision(6)} vs ${want.stats[k].toPrecision(6)}`).join(', ')}); ` +
-    `gradients within ${worstGrad.toExponential(2)}, updates within ${worstRel.toExponential(2)} over ${moved} moved parameters (left out: ${exempt} of ${elements} elements, noise-only ${noiseOnly.join(' ') || 'none'})`);
+    `gradients within ${worstGrad.toExponential(2)}, updates within ${worstRel.toExponential(2)} over ${moved} moved parameters (left out: ${exempt} of ${elements} elements; noise-only gradients that differ: ${[...excused].join(' ') || 'none'})`);
   assert.ok(moved > want.updates.size / 2, `${label}: only ${moved} of ${want.updates.size} parameters moved`);
 }
 
@@ -181,12 +186,14 @@ test('StyleGAN3-T steps (G, D with the EMAs, R1) on webgpu match the CPU', async
 test('every baseline\'s steps (WGAN-GP and DRAGAN penalties, BEGAN\'s k, RMSprop with clipping, VAE, AAE) on webgpu match the CPU', async () => {
   for (const arch of BASELINE_ARCHS) {
     const h = BASELINE_HYPER[arch];
-    const make = () => new BaselineTrainer(baselineConfig(arch, 16), { ...h, batch: 4, seed: 3 }, tinyData(16, 6));
-    const nonZero = arch === 'vae' ? ['lossG@0', 'recon@0', 'kl@1'] : ['lossG@0', 'lossD@0', 'lossD@1'];
-    if (h.gpLambda > 0) nonZero.push('penalty@0', 'penalty@1');
-    if (arch === 'began') nonZero.push('k@0', 'M@1');
-    // Two steps: BEGAN's second D loss uses the k the first one read back.
-    await compare(arch, make, 2, nonZero);
+    // The MLP networks at 8 px, the DCGAN family at its smallest, 16.
+    const res = minResolution(arch) === 16 ? 16 : 8;
+    const make = () => new BaselineTrainer(baselineConfig(arch, res), { ...h, batch: 4, seed: 3 }, tinyData(res, 6));
+    const nonZero = arch === 'vae' ? ['lossG@0', 'recon@0', 'kl@0'] : ['lossG@0', 'lossD@0'];
+    if (h.gpLambda > 0) nonZero.push('penalty@0');
+    // BEGAN two steps: the second D loss uses the k the first one read back.
+    if (arch === 'began') nonZero.push('k@0', 'lossD@1', 'M@1');
+    await compare(arch, make, arch === 'began' ? 2 : 1, nonZero);
   }
 });
 
