@@ -1,6 +1,6 @@
 /**
  * Training on the webgpu backend (Dawn on SwiftShader here): a few steps of every family's trainer
- * (StyleGAN2 with all four phases, StyleGAN 2019 in a progressive-growing fade with R1, StyleGAN3-T
+ * (StyleGAN2 with all four phases and with ADA, StyleGAN 2019 in a progressive-growing fade with R1, StyleGAN3-T
  * with R1 and its magnitude EMAs, the nine baselines with the WGAN-GP and DRAGAN penalties and
  * BEGAN's k) give the losses, penalties and parameter updates of the CPU reference (relative 1e-3),
  * with no leaked tensors, StyleGAN2 and StyleGAN3 running the fused ops (bias_act, upfirdn2d,
@@ -182,6 +182,12 @@ test('a StyleGAN2 step (G, path length, D, R1) on webgpu matches the CPU: losses
   const got = await compare('stylegan2', () => new Stylegan2Trainer(sg2Cfg, sg2Hyper, tinyData(8, 6)), 1, ['lossG@0', 'lossD@0', 'penalty@0', 'pl', 'plMean'],
     async (tr) => ({ pl: tr.lastPl, plMean: tr.plMean }));
   assertRan('stylegan2', got, [FUSED.biasAct, FUSED.biasActGrad, FUSED.upfirdn2d, FUSED.adam]);
+});
+
+test('a StyleGAN2 step with ADA (bgc at p 0.5: geometric stage gathered on the GPU; R1 through it) on webgpu matches the CPU', async () => {
+  const hyper = { ...sg2Hyper, plWeight: 0, augment: { mode: 'fixed' as const, pipe: 'bgc' as const, p: 0.5, target: 0.6, interval: 4, kimg: 500 } };
+  const got = await compare('stylegan2 + ADA', () => new Stylegan2Trainer(sg2Cfg, hyper, tinyData(8, 6)), 1, ['lossG@0', 'lossD@0', 'penalty@0']);
+  assertRan('stylegan2 + ADA', got, ['GatherV2']);
 });
 
 test('StyleGAN 2019 steps (D with R1, G, style mixing) in a progressive-growing fade on webgpu match the CPU', async () => {

@@ -9,7 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { HZ_GEOM } from './filter-bank.js';
-import { affineSamplePlan, bilinearSample, type SamplePlan } from './sample.js';
+import { affineSamplePlan, bilinearSample, bilinearSampleComposite, type SamplePlan } from './sample.js';
+import { asyncReadsOnly } from '../../backend/gpu-reads.js';
 import { FUSED, hasFusedKernel, type AugmentGeomAttrs } from '../../ops/fused.js';
 
 const f = Math.fround;
@@ -142,7 +143,8 @@ export function applyGeometricComposite(x: tf.Tensor4D, plan: GeometricPlan): tf
     // move the small images, not the 2x upsampled padded ones.
     y = alongW(alongH(y, plan.up.y.m, plan.up.y.rows), plan.up.x.m, plan.up.x.rows);
     const sample: SamplePlan = affineSamplePlan(plan.theta, n, plan.inH, plan.inW, plan.outH, plan.outW);
-    const s = bilinearSample(tf.reshape(y, [n, c, plan.inH, plan.inW]), sample);
+    // The JS sampling reads x synchronously; webgpu in Node cannot, so it gathers on the GPU (same values).
+    const s = (asyncReadsOnly() ? bilinearSampleComposite : bilinearSample)(tf.reshape(y, [n, c, plan.inH, plan.inW]), sample);
     y = tf.reshape(s, [n * c, plan.outH, plan.outW]);
     y = alongH(alongW(y, plan.down.x.m, w), plan.down.y.m, h);
     return tf.transpose(tf.reshape(y, [n, c, h, w]), [0, 2, 3, 1]);
