@@ -9,6 +9,7 @@ import { initNodeBackend } from '../src/backend/node.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { stylegan2Preset, type Stylegan2HyperParams } from '../src/training/stylegan2-presets.js';
 import { Stylegan2Trainer } from '../src/training/trainer-stylegan2.js';
+import { DEFAULT_AUGMENT } from '../src/training/augment/ada.js';
 import type { StyleGAN2Config } from '../src/networks/stylegan2/config.js';
 
 type Change = { hyper?: Partial<Stylegan2HyperParams>; cmax?: number; cbase?: number };
@@ -25,6 +26,9 @@ const VARIANTS: Record<string, Change> = {
   'pl0-b32': { hyper: { plWeight: 0, batch: 32 } },
   'pl0-b64': { hyper: { plWeight: 0, batch: 64 } },
   'pl0-noreg': { hyper: { plWeight: 0, dRegInterval: 0 } },
+  'pl0-b32-c2048': { hyper: { plWeight: 0, batch: 32 }, cmax: 64, cbase: 2048 },
+  'ada-p04': { hyper: { augment: { ...DEFAULT_AUGMENT, mode: 'fixed', pipe: 'bgc', p: 0.4 } } },
+  'pl0-b32-mix0': { hyper: { plWeight: 0, batch: 32, mixing: 0 } },
 };
 
 const rounds = Number(process.argv[2] ?? 2);
@@ -41,20 +45,24 @@ const trainers = names.map((name) => {
   } : config;
   const t = new Stylegan2Trainer(cfg, { ...hyper, ...c.hyper }, data);
   t.trainStep(); // warm-up (kernels, buffer pool)
-  return { name, t, ms: [] as number[], imgs: [] as number[] };
+  return { name, t, ms: [] as number[], cpu: [] as number[], imgs: [] as number[] };
 });
 for (let r = 0; r < rounds; r++) {
   for (const v of trainers) {
-    const n0 = v.t.nimg, t0 = performance.now();
+    const n0 = v.t.nimg, t0 = performance.now(), c0 = process.cpuUsage();
     for (let i = 0; i < 16; i++) v.t.trainStep();
     v.ms.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    v.cpu.push((c.user + c.system) / 1000);
     v.imgs.push(v.t.nimg - n0);
   }
 }
 console.log(`backend ${backend}, ${rounds} rounds of 16 steps each, interleaved`);
 for (const v of trainers) {
   const rates = v.ms.map((ms, i) => (1000 * v.imgs[i]) / ms);
-  console.log(`${v.name.padEnd(10)} img/s ${rates.map((x) => x.toFixed(1)).join(' ')}  (best ${Math.max(...rates).toFixed(1)})`);
+  // CPU ms per image: less sensitive than img/s to other processes' load (not to cache sharing).
+  const cpuPerImg = v.cpu.map((ms, i) => ms / v.imgs[i]);
+  console.log(`${v.name.padEnd(10)} img/s ${rates.map((x) => x.toFixed(1)).join(' ')}  (best ${Math.max(...rates).toFixed(1)}); CPU ms/img ${cpuPerImg.map((x) => x.toFixed(2)).join(' ')}`);
   v.t.dispose();
 }
 console.log(`tensors left: ${tf.memory().numTensors}`);
