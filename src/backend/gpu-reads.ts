@@ -20,18 +20,15 @@ export async function prefetchForSync(tensors: Iterable<tf.Tensor>): Promise<voi
 }
 
 /**
- * Runs `fn` on a CPU backend (native when registered, else cpu) when the current one is webgpu,
- * then switches back: for CPU-side work built on dataSync (SWD's sorting, descriptors). Tensors
- * `fn` makes live on that CPU backend; hand it arrays, not GPU tensors.
+ * The values of `tensors`, in order: dataSync on the CPU backends (the numbers their code always
+ * read), one awaited batch of data() on webgpu (Node has no synchronous GPU reads). With
+ * `dispose`, the tensors are disposed once read (also when a read fails).
  */
-export async function onCpu<T>(fn: () => T | Promise<T>): Promise<T> {
-  if (!asyncReadsOnly()) return fn();
-  const prev = tf.getBackend();
-  if (tf.findBackendFactory('native') == null) await import('@tensorflow/tfjs-backend-cpu');
-  await tf.setBackend(tf.findBackendFactory('native') != null ? 'native' : 'cpu');
+export async function readTensors(tensors: tf.Tensor[], o: { dispose?: boolean } = {}): Promise<Float32Array[]> {
   try {
-    return await fn();
+    if (!asyncReadsOnly()) return tensors.map((t) => t.dataSync() as Float32Array);
+    return (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
   } finally {
-    await tf.setBackend(prev);
+    if (o.dispose) tf.dispose(tensors);
   }
 }

@@ -14,6 +14,7 @@ import type { RandomState } from '../sampling/rng.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
 import { hasInputTransform } from '../sampling/input-transform.js';
 import { applyFractionalPseudoRotation, applyFractionalRotation, rotationMatrix } from './equivariance-rotation.js';
+import { readTensors } from '../backend/gpu-reads.js';
 
 /** What the metric needs: a mapping, a synthesis, and the input's transform [3, 3] to set. */
 export interface TransformableGenerator {
@@ -108,14 +109,13 @@ export async function computeEquivariance(G: TransformableGenerator, o: Equivari
   const { zDim, cDim, imgResolution: res } = G.cfg;
   const batch = o.batch ?? 8, tmax = o.translateMax ?? 0.125, rmax = o.rotateMax ?? 1;
   const sums = Object.fromEntries(o.kinds.map((k) => [k, { err: 0, mask: 0 }])) as Record<EquivarianceKind, { err: number; mask: number }>;
-  const saved = G.transform.dataSync().slice();
+  const saved = (await readTensors([G.transform]))[0].slice();
   const setM = (m: number[]) => tf.tidy(() => G.transform.assign(tf.tensor2d(m, [3, 3])));
   const setT = (tx: number, ty: number) => setM([1, 0, -tx, 0, 1, -ty, 0, 0, 1]);
   const synth = async (ws: tf.Tensor3D): Promise<Images> => {
     const img = tf.tidy(() => G.synthesis.forward(ws));
-    const data = (await img.data()) as Float32Array;
     const shape = img.shape as [number, number, number, number];
-    img.dispose();
+    const [data] = await readTensors([img], { dispose: true });
     return { data, shape };
   };
   try {

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { RandomState } from '../sampling/rng.js';
+import { readTensors } from '../backend/gpu-reads.js';
 
 export interface KidOptions {
   numSubsets?: number;
@@ -27,12 +28,11 @@ function gather(x: Float32Array, idx: Int32Array, d: number): Float32Array {
   return out;
 }
 
-/** kernelSums via one tfjs matMul; the cubic kernel and the sums in Float64. */
-function kernelSumsTf(x: Float32Array, ia: Int32Array, y: Float32Array, ib: Int32Array, d: number): { all: number; diag: number } {
+/** kernelSums via one tfjs matMul (on the GPU on webgpu); the cubic kernel and the sums in Float64. */
+async function kernelSumsTf(x: Float32Array, ia: Int32Array, y: Float32Array, ib: Int32Array, d: number): Promise<{ all: number; diag: number }> {
   const m = ia.length;
   const g = tf.tidy(() => tf.matMul(tf.tensor2d(gather(x, ia, d), [m, d]), tf.tensor2d(gather(y, ib, d), [m, d]), false, true));
-  const dots = g.dataSync() as Float32Array;
-  g.dispose();
+  const [dots] = await readTensors([g], { dispose: true });
   let all = 0, diag = 0;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < m; j++) {
@@ -65,7 +65,7 @@ function kernelSums(x: Float32Array, ia: Int32Array, y: Float32Array, ib: Int32A
 }
 
 /** KID between gen [nGen, d] and real [nReal, d] features. */
-export function kernelInceptionDistance(gen: Float32Array, real: Float32Array, d: number, o: KidOptions = {}): number {
+export async function kernelInceptionDistance(gen: Float32Array, real: Float32Array, d: number, o: KidOptions = {}): Promise<number> {
   const numSubsets = o.numSubsets ?? 100;
   const maxSubsetSize = o.maxSubsetSize ?? 1000;
   const rng = o.rng ?? new RandomState(0);
@@ -78,9 +78,9 @@ export function kernelInceptionDistance(gen: Float32Array, real: Float32Array, d
   for (let s = 0; s < numSubsets; s++) {
     const ix = rng.permutation(nGen).subarray(0, m);
     const iy = rng.permutation(nReal).subarray(0, m);
-    const xx = gram(gen, ix, gen, ix, d);
-    const yy = gram(real, iy, real, iy, d);
-    const xy = gram(gen, ix, real, iy, d);
+    const xx = await gram(gen, ix, gen, ix, d);
+    const yy = await gram(real, iy, real, iy, d);
+    const xy = await gram(gen, ix, real, iy, d);
     t += (xx.all + yy.all - xx.diag - yy.diag) / (m - 1) - (xy.all * 2) / m;
   }
   return t / numSubsets / m;

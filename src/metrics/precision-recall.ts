@@ -8,6 +8,7 @@
  * matMuls for large ones (NVIDIA itself uses float16 features).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readTensors } from '../backend/gpu-reads.js';
 
 export type DistanceMode = 'js' | 'tfjs' | 'auto';
 const ROW_BLOCK = 512;
@@ -50,29 +51,28 @@ function kthSmallest(v: ArrayLike<number>, k: number, n = v.length): number {
   return best[k];
 }
 
-/** Squared distances of rows [r0, r0 + rows) of a to all of b, [rows, nb], via one tfjs matMul. */
-function blockDistancesTf(a: tf.Tensor2D, na: Float64Array, r0: number, rows: number, b: tf.Tensor2D, nb: Float64Array): Float32Array {
+/** Squared distances of rows [r0, r0 + rows) of a to all of b, [rows, nb], via one tfjs matMul (on the GPU on webgpu). */
+async function blockDistancesTf(a: tf.Tensor2D, na: Float64Array, r0: number, rows: number, b: tf.Tensor2D, nb: Float64Array): Promise<Float32Array> {
   const g = tf.tidy(() => tf.matMul(tf.slice(a, [r0, 0], [rows, -1]), b, false, true));
-  const out = g.dataSync() as Float32Array;
-  g.dispose();
+  const [out] = await readTensors([g], { dispose: true });
   const n = nb.length;
   for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) out[i * n + j] = Math.max(na[r0 + i] + nb[j] - 2 * out[i * n + j], 0);
   return out;
 }
 
-function coverageTf(manifold: Float32Array, probes: Float32Array, d: number, k: number, nm: Float64Array, np: Float64Array): number {
+async function coverageTf(manifold: Float32Array, probes: Float32Array, d: number, k: number, nm: Float64Array, np: Float64Array): Promise<number> {
   const M = tf.tensor2d(manifold, [nm.length, d]), P = tf.tensor2d(probes, [np.length, d]);
   try {
     const radii = new Float64Array(nm.length);
     for (let r = 0; r < nm.length; r += ROW_BLOCK) {
       const rows = Math.min(ROW_BLOCK, nm.length - r);
-      const dist = blockDistancesTf(M, nm, r, rows, M, nm);
+      const dist = await blockDistancesTf(M, nm, r, rows, M, nm);
       for (let i = 0; i < rows; i++) radii[r + i] = kthSmallest(dist.subarray(i * nm.length, (i + 1) * nm.length), k);
     }
     let inside = 0;
     for (let r = 0; r < np.length; r += ROW_BLOCK) {
       const rows = Math.min(ROW_BLOCK, np.length - r);
-      const dist = blockDistancesTf(P, np, r, rows, M, nm);
+      const dist = await blockDistancesTf(P, np, r, rows, M, nm);
       for (let i = 0; i < rows; i++) {
         const o = i * nm.length;
         for (let j = 0; j < nm.length; j++) {
@@ -90,7 +90,7 @@ function coverageTf(manifold: Float32Array, probes: Float32Array, d: number, k: 
 }
 
 /** Share of probes within the k-NN radius of some manifold point. */
-export function manifoldCoverage(manifold: Float32Array, probes: Float32Array, d: number, k: number, mode: DistanceMode = 'auto'): number {
+export async function manifoldCoverage(manifold: Float32Array, probes: Float32Array, d: number, k: number, mode: DistanceMode = 'auto'): Promise<number> {
   const nm = sqNorms(manifold, d), np = sqNorms(probes, d);
   if (nm.length <= k) throw new Error(`precision/recall: need more than k=${k} features, got ${nm.length}`);
   if (mode === 'tfjs' || (mode === 'auto' && nm.length * (nm.length + np.length) * d > 1e8)) return coverageTf(manifold, probes, d, k, nm, np);
@@ -113,6 +113,6 @@ export function manifoldCoverage(manifold: Float32Array, probes: Float32Array, d
   return inside / np.length;
 }
 
-export function precisionRecall(real: Float32Array, gen: Float32Array, d: number, k = 3, mode: DistanceMode = 'auto'): { precision: number; recall: number } {
-  return { precision: manifoldCoverage(real, gen, d, k, mode), recall: manifoldCoverage(gen, real, d, k, mode) };
+export async function precisionRecall(real: Float32Array, gen: Float32Array, d: number, k = 3, mode: DistanceMode = 'auto'): Promise<{ precision: number; recall: number }> {
+  return { precision: await manifoldCoverage(real, gen, d, k, mode), recall: await manifoldCoverage(gen, real, d, k, mode) };
 }

@@ -25,6 +25,7 @@ import { cacheKey, datasetFingerprint, defaultCacheDir, readCache, writeCache } 
 import { CustomFeatureNet, modelHash, type FeatureRange } from './custom-features.js';
 import { CLASSIFIERS_HELP, classifierFiles } from './classifiers.js';
 import { computeLinearSeparability } from './ls-run.js';
+import { readTensors } from '../backend/gpu-reads.js';
 
 /** metric_main.py's batch_size for the equivariance metrics: one transform per 4 samples. */
 const EQ_BATCH = 4;
@@ -90,6 +91,9 @@ export function nvidiaToUint8(x: Float32Array): Uint8Array {
 
 type Batch = { data: Uint8Array; n: number };
 type Detector = 'inception' | 'vgg16-fc2' | 'custom';
+/** A feature network's outputs for one batch: features [n, dim], and Inception's logits when asked for. */
+type Extracted = { features: tf.Tensor2D; logits?: tf.Tensor2D };
+type Extract = (b: Batch) => Extracted;
 
 /** NVIDIA's dnnlib.util.format_time. */
 export function formatTime(seconds: number): string {
@@ -179,9 +183,8 @@ export class MetricsRunner {
         for (let i = 0; i < b; i++) c[i * cDim + rng.randomInterval(cDim - 1)] = 1;
       }
       const img = tf.tidy(() => G.forward(tf.tensor2d(z, [b, G.cfg.zDim]), { noiseMode: 'random', c: c ? tf.tensor2d(c, [b, cDim]) : undefined }));
-      const data = convert((await img.data()) as Float32Array);
-      img.dispose();
-      yield { data, n: b };
+      const [pixels] = await readTensors([img], { dispose: true });
+      yield { data: convert(pixels), n: b };
     }
   }
 
@@ -203,13 +206,14 @@ export class MetricsRunner {
     return (await this.dataset(this.o.data!)).numImages;
   }
 
-  /** Features of a source through one feature network, with progress. */
-  private async features(src: AsyncGenerator<Batch>, stats: FeatureStats, extract: (b: Batch) => tf.Tensor2D, what: string, total: number, logits?: Float32Array[]): Promise<void> {
+  /** Features (and, when `logits` is given, the logits) of a source through one feature network, with progress. */
+  private async features(src: AsyncGenerator<Batch>, stats: FeatureStats, extract: Extract, what: string, total: number, logits?: Float32Array[]): Promise<void> {
     let last = Date.now();
     for await (const b of src) {
-      const f = extract(b);
-      stats.append((await f.data()) as Float32Array);
-      f.dispose();
+      const out = extract(b);
+      const [f, l] = await readTensors(out.logits ? [out.features, out.logits] : [out.features], { dispose: true });
+      stats.append(f);
+      if (l && logits) logits.push(l);
       if (Date.now() - last > 10000) {
         this.log(`  ${what}: ${stats.num}/${total}`);
         last = Date.now();
@@ -218,29 +222,22 @@ export class MetricsRunner {
     }
   }
 
-  private inceptionExtract(withLogits = false, logits?: Float32Array[]) {
-    return (b: Batch): tf.Tensor2D => {
-      const out = this.inception().forward(b.data, b.n, this.o.resolution, withLogits);
-      if (out.logits && logits) {
-        logits.push(out.logits.dataSync() as Float32Array);
-        out.logits.dispose();
-      }
-      return out.features;
-    };
+  private inceptionExtract(withLogits = false): Extract {
+    return (b) => this.inception().forward(b.data, b.n, this.o.resolution, withLogits);
   }
 
   private customNet?: CustomFeatureNet;
 
   /** Feature network by name: its dimension, identity for the cache, and extractor. */
-  private async detector(d: Detector): Promise<{ dim: number; id: string; extract: (b: Batch) => tf.Tensor2D }> {
+  private async detector(d: Detector): Promise<{ dim: number; id: string; extract: Extract }> {
     if (d === 'inception') return { dim: InceptionV3.FEATURES, id: fileHash(this.o.inception!), extract: this.inceptionExtract() };
-    if (d === 'vgg16-fc2') return { dim: 4096, id: fileHash(this.o.vgg16!), extract: (b) => this.vgg(true).fc2(b.data, b.n, this.o.resolution) };
+    if (d === 'vgg16-fc2') return { dim: 4096, id: fileHash(this.o.vgg16!), extract: (b) => ({ features: this.vgg(true).fc2(b.data, b.n, this.o.resolution) }) };
     this.customNet ??= await CustomFeatureNet.load(this.o.featureNet!, this.o.featureRange);
     const net = this.customNet;
     const probe = net.features(new Uint8Array(this.o.resolution * this.o.resolution * 3), 1, this.o.resolution);
     const dim = probe.shape[1];
     probe.dispose();
-    return { dim, id: `${modelHash(this.o.featureNet!)}-${net.range}`, extract: (b) => net.features(b.data, b.n, this.o.resolution) };
+    return { dim, id: `${modelHash(this.o.featureNet!)}-${net.range}`, extract: (b) => ({ features: net.features(b.data, b.n, this.o.resolution) }) };
   }
 
   /** Real-image features through a detector, cached per data set, resolution, weights and cap. */
@@ -286,20 +283,20 @@ export class MetricsRunner {
       case 'kid': {
         const real = (await this.realStats('inception', 'all', maxReal)).getAll();
         const gen = (await this.genStats('inception', 'all', numGen)).getAll();
-        results = { [m.name]: kernelInceptionDistance(gen, real, InceptionV3.FEATURES, { ...m.kid!, rng: new RandomState(this.o.seed ?? 0) }) };
+        results = { [m.name]: await kernelInceptionDistance(gen, real, InceptionV3.FEATURES, { ...m.kid!, rng: new RandomState(this.o.seed ?? 0) }) };
         break;
       }
       case 'pr': {
         const real = (await this.realStats('vgg16-fc2', 'all', maxReal)).getAll();
         const gen = (await this.genStats('vgg16-fc2', 'all', numGen)).getAll();
-        const r = precisionRecall(real, gen, 4096, m.pr!.nhoodSize);
+        const r = await precisionRecall(real, gen, 4096, m.pr!.nhoodSize);
         results = { [`${m.name}_precision`]: r.precision, [`${m.name}_recall`]: r.recall };
         break;
       }
       case 'is': {
         const logits: Float32Array[] = [];
         const stats = new FeatureStats(InceptionV3.FEATURES, { maxItems: numGen });
-        await this.features(this.generated(numGen, nvidiaToUint8), stats, this.inceptionExtract(true, logits), 'generated Inception logits', numGen, logits);
+        await this.features(this.generated(numGen, nvidiaToUint8), stats, this.inceptionExtract(true), 'generated Inception logits', numGen, logits);
         const all = new Float32Array(logits.reduce((a, l) => a + l.length, 0));
         let o = 0;
         for (const l of logits) { all.set(l, o); o += l.length; }
@@ -369,7 +366,7 @@ export class MetricsRunner {
     };
     const real = await collect(this.folder(this.o.data!, Number.isFinite(maxReal) ? maxReal : undefined));
     const fake = await collect(this.generated(n, floatToUint8Range));
-    const r = swdFromDescriptors(real.finalize(), fake.finalize(), real.resolutions, rng);
+    const r = await swdFromDescriptors(real.finalize(), fake.finalize(), real.resolutions, rng);
     const results: Record<string, number> = { swd: r.avg };
     for (const l of r.levels) results[`swd_${l.resolution}`] = l.swd;
     return { results, num: n };

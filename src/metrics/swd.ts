@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { RandomState } from '../sampling/rng.js';
+import { readTensors } from '../backend/gpu-reads.js';
 
 export const SWD_NHOOD_SIZE = 7;
 export const SWD_NHOODS_PER_IMAGE = 128;
@@ -240,15 +241,19 @@ export class RadixSorter {
   }
 }
 
-/** sliced_wasserstein(A, B): A and B [n, d] with the same n. */
-export function slicedWasserstein(a: Float32Array, b: Float32Array, d: number, rng: RandomState,
-  repeats = SWD_DIR_REPEATS, dirsPerRepeat = SWD_DIRS_PER_REPEAT): number {
+/**
+ * sliced_wasserstein(A, B): A and B [n, d] with the same n. The projections run on the current
+ * backend (the GPU on webgpu) and are read back to be sorted in JS on every backend.
+ */
+export async function slicedWasserstein(a: Float32Array, b: Float32Array, d: number, rng: RandomState,
+  repeats = SWD_DIR_REPEATS, dirsPerRepeat = SWD_DIRS_PER_REPEAT): Promise<number> {
   if (a.length !== b.length || a.length % d !== 0) throw new Error(`SWD: descriptor sets differ in size (${a.length / d} vs ${b.length / d})`);
   const n = a.length / d;
   const sorter = new RadixSorter(n);
   const sa = new Float32Array(n), sb = new Float32Array(n);
   const [ta, tb] = [tf.tensor2d(a, [n, d]), tf.tensor2d(b, [n, d])];
   let total = 0;
+  try {
   for (let r = 0; r < repeats; r++) {
     const dirs = rng.randn(d, dirsPerRepeat); // [component, direction]
     for (let j = 0; j < dirsPerRepeat; j++) {
@@ -263,18 +268,18 @@ export function slicedWasserstein(a: Float32Array, b: Float32Array, d: number, r
       const D = tf.tensor2d(Float32Array.from(dirs), [d, dirsPerRepeat]);
       return [tf.matMul(D, ta, true, true), tf.matMul(D, tb, true, true)];
     });
-    const va = pa.dataSync() as Float32Array, vb = pb.dataSync() as Float32Array;
+    const [va, vb] = await readTensors([pa, pb], { dispose: true });
     let sum = 0;
     for (let j = 0; j < dirsPerRepeat; j++) {
       sorter.sort(va.subarray(j * n, (j + 1) * n), sa);
       sorter.sort(vb.subarray(j * n, (j + 1) * n), sb);
       for (let i = 0; i < n; i++) sum += Math.abs(sa[i] - sb[i]);
     }
-    pa.dispose();
-    pb.dispose();
     total += sum / (n * dirsPerRepeat);
   }
-  tf.dispose([ta, tb]);
+  } finally {
+    tf.dispose([ta, tb]);
+  }
   return total / repeats;
 }
 
@@ -286,8 +291,10 @@ export interface SwdResult {
 }
 
 /** SWD between two descriptor sets (reals first, as the reference's desc_real). */
-export function swdFromDescriptors(real: Float32Array[], fake: Float32Array[], resolutions: number[], rng: RandomState): SwdResult {
-  const levels = resolutions.map((resolution, l) => ({ resolution, swd: slicedWasserstein(real[l], fake[l], DESC_LEN, rng) * 1e3 }));
+export async function swdFromDescriptors(real: Float32Array[], fake: Float32Array[], resolutions: number[], rng: RandomState): Promise<SwdResult> {
+  const levels: SwdResult['levels'] = [];
+  // In order: the levels draw their directions from the one random state.
+  for (const [l, resolution] of resolutions.entries()) levels.push({ resolution, swd: (await slicedWasserstein(real[l], fake[l], DESC_LEN, rng)) * 1e3 });
   return { levels, avg: levels.reduce((a, x) => a + x.swd, 0) / levels.length };
 }
 

@@ -13,7 +13,7 @@ import { RandomState, type RandomStateSnapshot } from '../sampling/rng.js';
 import { upsample2d } from '../ops/resample.js';
 import { SwdDescriptors, swdFromDescriptors, floatToUint8Range, swdResolutions } from './swd.js';
 import { appendMetricJsonl } from './run.js';
-import { onCpu } from '../backend/gpu-reads.js';
+import { readTensors } from '../backend/gpu-reads.js';
 import { computeEquivariance, transformableGenerator, type EquivarianceKind } from './equivariance.js';
 import { hasInputTransform } from '../sampling/input-transform.js';
 import type { GeneratorLike } from '../networks/generator-api.js';
@@ -87,10 +87,11 @@ function realSide(ds: Dataset, n: number, seed: number): RealSide {
 export async function trainingSwd(o: TickMetricsOptions, seed = 0): Promise<Record<string, number>> {
   const full = o.ds.resolution;
   const n = Math.min(o.ds.numImages, TRAINING_SWD_IMAGES);
-  // Descriptors and projections read synchronously: on the CPU when training runs on webgpu.
-  const real = await onCpu(() => realSide(o.ds, n, seed));
+  // Descriptors (pyramids, neighbourhoods) are plain JS; the projections run on the training
+  // backend (the GPU on webgpu) and are sorted in JS once read back.
+  const real = realSide(o.ds, n, seed);
   const rng = RandomState.fromState(real.rng);
-  const fake = await onCpu(() => new SwdDescriptors(full, rng));
+  const fake = new SwdDescriptors(full, rng);
   const zr = new RandomState(seed + 1);
   const cDim = (o.G.cfg as { cDim?: number }).cDim ?? 0;
   if (cDim > 0 && o.ds.labels?.dim !== cDim) throw new Error(`swd: the network takes ${cDim} label values, the data set has ${o.ds.labels ? o.ds.labels.dim : 'no labels'}`);
@@ -105,11 +106,10 @@ export async function trainingSwd(o: TickMetricsOptions, seed = 0): Promise<Reco
       for (let r = o.res; r < full; r *= 2) x = upsample2d(x);
       return x;
     });
-    const pixels = floatToUint8Range((await img.data()) as Float32Array);
-    img.dispose();
-    await onCpu(() => fake.feed(pixels, b));
+    const [pixels] = await readTensors([img], { dispose: true });
+    fake.feed(floatToUint8Range(pixels), b);
   }
-  const r = await onCpu(() => swdFromDescriptors(real.desc, fake.finalize(), real.resolutions, rng));
+  const r = await swdFromDescriptors(real.desc, fake.finalize(), real.resolutions, rng);
   const results: Record<string, number> = { swd: r.avg };
   for (const l of r.levels) results[`swd_${l.resolution}`] = l.swd;
   return results;

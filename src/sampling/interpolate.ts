@@ -10,6 +10,7 @@ import { seedToZ } from './rng.js';
 import { checkClass } from './labels.js';
 import { hasInputTransform } from './input-transform.js';
 import { inputTransform, setInputTransform } from '../networks/stylegan3/transform.js';
+import { readTensors } from '../backend/gpu-reads.js';
 
 export type LatentSpace = 'z' | 'w';
 
@@ -164,7 +165,7 @@ export async function interpolate(
   // A sweep sets the one input transform per frame, so a batch holds one frame's cells.
   const step = sweep ? cells : batch;
   const transform = sweep && hasInputTransform(G) ? G.synthesis.input.transform : undefined;
-  const saved = transform?.dataSync().slice();
+  const saved = transform ? (await readTensors([transform]))[0].slice() : undefined;
   try {
     for (let start = 0; start < total; start += step) {
       const k = Math.min(step, total - start);

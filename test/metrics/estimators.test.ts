@@ -105,28 +105,28 @@ test('FeatureStats mean/cov by batches equals one pass, and maxItems caps the co
   assert.deepEqual(a.getAll(), gen.subarray(0, 45 * d));
 });
 
-test('KID matches NumPy (same RandomState subsets)', () => {
+test('KID matches NumPy (same RandomState subsets)', async () => {
   const d = REF.dim, gen = f32(REF.gen), real = f32(REF.real);
   for (const k of [REF.kid, REF.kid_full]) {
-    const v = kernelInceptionDistance(gen, real, d, { numSubsets: k.numSubsets, maxSubsetSize: k.maxSubsetSize, rng: new RandomState(k.seed) });
+    const v = await kernelInceptionDistance(gen, real, d, { numSubsets: k.numSubsets, maxSubsetSize: k.maxSubsetSize, rng: new RandomState(k.seed) });
     close(v, k.value, 1e-10, `KID subsets ${k.numSubsets}x${k.maxSubsetSize}`);
   }
   // Unbiased: two halves of one distribution give about 0; a shifted set does not.
   const rng = new RandomState(9), n = 400, dd = 4;
   const x = Float32Array.from(rng.randn(n, dd)), y = Float32Array.from(rng.randn(n, dd));
-  const same = kernelInceptionDistance(x, y, dd, { numSubsets: 5 });
-  const shifted = kernelInceptionDistance(x, y.map((v) => v + 1), dd, { numSubsets: 5 });
+  const same = await kernelInceptionDistance(x, y, dd, { numSubsets: 5 });
+  const shifted = await kernelInceptionDistance(x, y.map((v) => v + 1), dd, { numSubsets: 5 });
   assert.ok(Math.abs(same) < 0.02, `KID same distribution ${same}`);
   assert.ok(shifted > 0.5, `KID shifted ${shifted}`);
 });
 
-test('precision/recall (k=3) match the NumPy brute force; identical sets give 1, 1', () => {
+test('precision/recall (k=3) match the NumPy brute force; identical sets give 1, 1', async () => {
   const d = REF.dim, gen = f32(REF.gen), real = f32(REF.real);
-  const pr = precisionRecall(real, gen, d, REF.pr.k);
+  const pr = await precisionRecall(real, gen, d, REF.pr.k);
   assert.equal(pr.precision, REF.pr.precision);
   assert.equal(pr.recall, REF.pr.recall);
-  assert.deepEqual(precisionRecall(real, real, d, 3), { precision: 1, recall: 1 });
-  const far = precisionRecall(real, gen.map((v) => v + 100), d, 3);
+  assert.deepEqual(await precisionRecall(real, real, d, 3), { precision: 1, recall: 1 });
+  const far = await precisionRecall(real, gen.map((v) => v + 100), d, 3);
   assert.deepEqual(far, { precision: 0, recall: 0 });
 });
 
@@ -152,10 +152,10 @@ test('KID and precision/recall: the tfjs matMul paths agree with the Float64 JS 
   const x = Float32Array.from(rng.randn(300, d), (v) => Math.max(0, v + 0.3));
   const y = Float32Array.from(rng.randn(250, d), (v) => Math.max(0, v + 0.5));
   const o = { numSubsets: 4, maxSubsetSize: 200 };
-  const js = kernelInceptionDistance(x, y, d, { ...o, gram: 'js', rng: new RandomState(1) });
-  const tfv = kernelInceptionDistance(x, y, d, { ...o, gram: 'tfjs', rng: new RandomState(1) });
+  const js = await kernelInceptionDistance(x, y, d, { ...o, gram: 'js', rng: new RandomState(1) });
+  const tfv = await kernelInceptionDistance(x, y, d, { ...o, gram: 'tfjs', rng: new RandomState(1) });
   assert.ok(Math.abs(js - tfv) < 1e-5 * Math.abs(js) + 1e-9, `KID js ${js} vs tfjs ${tfv}`);
-  const a = precisionRecall(x, y, d, 3, 'js'), b = precisionRecall(x, y, d, 3, 'tfjs');
+  const a = await precisionRecall(x, y, d, 3, 'js'), b = await precisionRecall(x, y, d, 3, 'tfjs');
   assert.ok(a.precision > 0 && a.precision < 1 && a.recall > 0 && a.recall < 1, JSON.stringify(a));
   assert.deepEqual(b, a);
 });

@@ -28,8 +28,8 @@ function swdOf(reals: Uint8Array, fakes: Uint8Array, res: number, batches: numbe
   return swdFromDescriptors(real, fake, swdResolutions(res), rng);
 }
 
-test('SWD per level and average match the reference implementation (same RandomState draws)', () => {
-  const r = swdOf(u8(REF.reals), u8(REF.fakes), REF.resolution, REF.batches, REF.seed);
+test('SWD per level and average match the reference implementation (same RandomState draws)', async () => {
+  const r = await swdOf(u8(REF.reals), u8(REF.fakes), REF.resolution, REF.batches, REF.seed);
   assert.deepEqual(r.levels.map((l) => l.resolution), REF.resolutions);
   r.levels.forEach((l, i) => assert.ok(Math.abs(l.swd - REF.levels[i]) < 1e-4 * REF.levels[i], `level ${l.resolution}: ${l.swd} vs ${REF.levels[i]}`));
   assert.ok(Math.abs(r.avg - REF.avg) < 1e-4 * REF.avg, `avg ${r.avg} vs ${REF.avg}`);
@@ -48,7 +48,7 @@ function images(n: number, rng: RandomState, noisy: boolean, jitter = 20): Uint8
   return out;
 }
 
-test('SWD: 0 for identical sets, and grows with the amount of added noise', () => {
+test('SWD: 0 for identical sets, and grows with the amount of added noise', async () => {
   const rng = new RandomState(2);
   const reals = images(8, rng, false);
   const noisy = (amp: number) => reals.map((v) => Math.max(0, Math.min(255, v + Math.round((rng.randomSample() - 0.5) * 2 * amp))));
@@ -60,9 +60,9 @@ test('SWD: 0 for identical sets, and grows with the amount of added noise', () =
     return d.finalize();
   };
   const base = desc(reals);
-  const swd = (images: Uint8Array) => swdFromDescriptors(base, desc(images), [32, 16], new RandomState(3)).avg;
-  assert.equal(swd(reals), 0);
-  const small = swd(noisy(5)), large = swd(noisy(60));
+  const swd = async (images: Uint8Array) => (await swdFromDescriptors(base, desc(images), [32, 16], new RandomState(3))).avg;
+  assert.equal(await swd(reals), 0);
+  const small = await swd(noisy(5)), large = await swd(noisy(60));
   assert.ok(small > 0 && large > 3 * small, `noise 60: ${large}, noise 5: ${small}`);
 });
 
