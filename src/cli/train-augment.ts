@@ -1,11 +1,12 @@
 /** `train --aug ada|noaug|fixed --p F --target F --augpipe NAME`: NVIDIA's train.py rules for the augmentation flags. */
 import { parseChoice, parseNumber, UsageError } from './args.js';
-import { DEFAULT_AUGMENT, type AugmentOptions } from '../training/augment/ada.js';
+import { DEFAULT_AUGMENT, type AugmentOptions, type AugMode } from '../training/augment/ada.js';
 import { AUGPIPE_NAMES, augmentSpec, stagesOf, type AugpipeName } from '../training/augment/specs.js';
 import { HZ_FBANK } from '../training/augment/filter-bank.js';
 
 export const AUGMENT_HELP = `Augmentation (StyleGAN2-ADA; D sees augmented reals and fakes):
-  --aug ada|noaug|fixed  adaptive p, none, or a fixed --p (default noaug)
+  --aug ada|noaug|fixed  adaptive p, none, or a fixed --p (default: ada for stylegan2 and stylegan3,
+                         as NVIDIA's train.py; noaug for stylegan)
   --p F                  fixed augmentation strength in [0, 1] (--aug fixed only)
   --target F             ADA's target for r_t = E[sign(D(real))] (default 0.6)
   --augpipe NAME         ${AUGPIPE_NAMES.join(' | ')} (default bgc:
@@ -35,10 +36,13 @@ export function parseAdaKimg(v: Record<string, string | boolean | undefined>): n
   return parseNumber(s, 'ada-kimg', { min: 0.001 });
 }
 
-/** The options (a resumed run keeps its checkpoint's). minResolution: the smallest image D sees. */
-export function parseAugment(v: Record<string, string | boolean | undefined>, minResolution: number): AugmentOptions {
+/**
+ * The options (a resumed run keeps its checkpoint's). minResolution: the smallest image D sees;
+ * defaultMode: NVIDIA's default (ada) for StyleGAN2/3, noaug where NVIDIA's code has no ADA.
+ */
+export function parseAugment(v: Record<string, string | boolean | undefined>, minResolution: number, defaultMode: AugMode = 'noaug'): AugmentOptions {
   const str = (k: string) => v[k] as string | undefined;
-  const mode = parseChoice(str('aug'), 'aug', ['ada', 'noaug', 'fixed'] as const, 'noaug');
+  const mode = parseChoice(str('aug'), 'aug', ['ada', 'noaug', 'fixed'] as const, defaultMode);
   if (str('p') !== undefined && mode !== 'fixed') throw new UsageError('--p can only be given with --aug fixed');
   if (mode === 'fixed' && str('p') === undefined) throw new UsageError('--aug fixed needs --p');
   if (str('target') !== undefined && mode !== 'ada') throw new UsageError('--target can only be given with --aug ada');

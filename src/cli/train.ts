@@ -164,7 +164,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution);
+  // ADA by default where NVIDIA's code has it (StyleGAN2/3): on the 3,786 emoji it lowered the main job's SWD (docs/main-job.md).
+  const augment = parseAugment(v, setup || !hyper.growth.enabled ? resolution : hyper.growth.initialResolution, arch === 'stylegan2' || arch === 'stylegan3' ? 'ada' : 'noaug');
   if (isBaselineArch(arch) && augment.mode !== 'noaug') throw new UsageError(`--aug is for --arch stylegan, stylegan2 and stylegan3, not ${arch}`);
   const cond = checkCond(v, arch);
   const adaKimg = parseAdaKimg(v);

@@ -50,8 +50,19 @@ test('train --aug ada: p and r_t in stats.jsonl and log, p in the snapshot, exac
   assert.match(fs.readFileSync(path.join(run, 'log.txt'), 'utf8'), /ADA: p moves by 1 per 0\.016 kimg \(was 500\)/);
   const s2 = path.join(run, 'network-snapshot-000000.safetensors');
   assert.equal((decodeNetworkSnapshot(fs.readFileSync(s2), s2).training as { hyper: { augment: { kimg: number } } }).hyper.augment.kimg, 0.016);
-  const notAda = await runCli(['train', '--outdir', straight + '-x', '--kimg', '0.008', ...NET.filter((a, i, all) => !['--aug', '--target', '--augpipe'].includes(a) && !['--aug', '--target', '--augpipe'].includes(all[i - 1]))]);
+  // Without --aug, StyleGAN2 trains with ADA (NVIDIA's default); --aug noaug turns it off.
+  const plain = NET.filter((a, i, all) => !['--aug', '--target', '--augpipe'].includes(a) && !['--aug', '--target', '--augpipe'].includes(all[i - 1]));
+  const [byDefault, notAda] = await Promise.all([
+    runCli(['train', '--outdir', straight + '-d', '--kimg', '0.008', ...plain]),
+    runCli(['train', '--outdir', straight + '-x', '--kimg', '0.008', ...plain, '--aug', 'noaug']),
+  ]);
+  assert.equal(byDefault.code, 0, byDefault.stderr);
   assert.equal(notAda.code, 0, notAda.stderr);
+  const modeOf = (dir: string) => {
+    const f = path.join(dir, 'network-snapshot-000000.safetensors');
+    return (decodeNetworkSnapshot(fs.readFileSync(f), f).training as { hyper: { augment: { mode: string } } }).hyper.augment.mode;
+  };
+  assert.deepEqual([modeOf(straight + '-d'), modeOf(straight + '-x')], ['ada', 'noaug']);
   const bad = await runCli(['train', '--outdir', straight + '-x', '--resume', 'latest', '--kimg', '0.016', '--ada-kimg', '10', '--backend', 'wasm']);
   assert.equal(bad.code, 1, bad.stderr);
   assert.match(bad.stderr.trim(), /--ada-kimg: .* does not use --aug ada$/);
