@@ -1,9 +1,12 @@
 /**
  * Metrics on the webgpu backend (Dawn on SwiftShader here) against the CPU reference, in-process
- * through the library `stylegan metrics` runs on: swd and ppl (StyleGAN2's ppl2_wend and the 2019
- * paper's ppl_zfull) on the official StyleGAN2 fixture, eqt50k_int / eqr50k on the StyleGAN3-T
- * fixture, fid with hashed Inception-v3 weights (the CPU tests' stand-in for the real file), KID's and precision/recall's tfjs Gram paths against their Float64 JS paths, and the
- * training SWD monitor. Every read on these paths is awaited (webgpu in Node has no dataSync).
+ * through the library `stylegan metrics` runs on: swd and ppl2_wend on the official StyleGAN2
+ * fixture, eqt50k_int / eqr50k on the StyleGAN3-T fixture, KID's and precision/recall's tfjs Gram
+ * paths against their Float64 JS paths, and the training SWD monitor. Every read on these paths is
+ * awaited (webgpu in Node has no dataSync). Not here, for CI time: fid50k_full with hashed
+ * Inception-v3 weights (checked once on SwiftShader, 1e-7 relative, but 7 minutes there: every
+ * Inception conv shape compiles a shader on the CPU) and ppl_zfull (the same VGG16 path as
+ * ppl2_wend; 2e-3 then).
  *
  * Tolerances: the images, features and projections are float32 on both backends, with different
  * summation orders (relative differences ~1e-6 per value); swd, eq, fid and kid aggregate them
@@ -23,7 +26,6 @@ import type { BackendName } from '../../src/backend/node.js';
 import { loadGenerator } from '../../src/sampling/load-generator.js';
 import { MetricsRunner, type MetricsOptions } from '../../src/metrics/run.js';
 import { METRICS } from '../../src/metrics/registry.js';
-import { InceptionV3 } from '../../src/metrics/inception.js';
 import { Vgg16 } from '../../src/metrics/vgg16.js';
 import { kernelInceptionDistance } from '../../src/metrics/kid.js';
 import { precisionRecall } from '../../src/metrics/precision-recall.js';
@@ -36,7 +38,7 @@ import { HashWeights } from '../metrics/hash-weights.js';
 import type { Generator } from '../../src/networks/stylegan/generator.js';
 
 let ref: BackendName;
-let dir = '', data = '', inception = '', vgg16 = '';
+let dir = '', data = '', vgg16 = '';
 
 /** `n` blocky 32 px images with noise: something SWD and the detectors can tell apart from fakes. */
 async function imageFolder(p: string, n: number): Promise<void> {
@@ -65,7 +67,6 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stylegan-webgpu-metrics-'));
   data = path.join(dir, 'data');
   await imageFolder(data, 64);
-  inception = hashedWeights(path.join(dir, 'inception.safetensors'), (hw) => new InceptionV3(hw, 'hash'));
   vgg16 = hashedWeights(path.join(dir, 'vgg16.safetensors'), (hw) => new Vgg16(hw, 'hash'));
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -80,10 +81,7 @@ function constNoise<T extends { forward(z: tf.Tensor2D, o?: object): tf.Tensor4D
   return Object.assign(Object.create(G) as T, { forward: (z: tf.Tensor2D, o: object = {}) => G.forward(z, { ...o, noiseMode: 'const' }) });
 }
 
-/**
- * One metric on `backend`; no tensors left behind (Inception-v3 runs leave one behind on the CPU
- * backend too, not from the reads this test is about: not checked there yet).
- */
+/** One metric on `backend`; no tensors left behind. */
 async function metric(backend: BackendName, name: string, network: string, o: Partial<MetricsOptions>): Promise<Record<string, number>> {
   await use(backend);
   const G = fixture(network);
@@ -93,7 +91,7 @@ async function metric(backend: BackendName, name: string, network: string, o: Pa
     return (await runner.run(METRICS[name])).results;
   } finally {
     runner.dispose();
-    if (!o.inception) assert.equal(tf.memory().numTensors, before, `${name} on ${backend} left tensors behind`);
+    assert.equal(tf.memory().numTensors, before, `${name} on ${backend} left tensors behind`);
     G.dispose();
   }
 }
@@ -116,15 +114,11 @@ async function sameOnWebGPU(name: string, network: string, o: Partial<MetricsOpt
 const SG2 = 'stylegan2-ada-tiny/network.pkl', SG3 = 'stylegan3-tiny/t32/network.pkl';
 
 test('swd --num 16 on webgpu gives the CPU value (StyleGAN2 fixture)', () => sameOnWebGPU('swd', SG2, { data, num: 16, batch: 16 }, 1e-3));
-test('ppl2_wend and ppl_zfull on webgpu give the CPU values (StyleGAN2 fixture, hashed VGG16/LPIPS)', async () => {
-  await sameOnWebGPU('ppl2_wend', SG2, { vgg16, num: 4 }, 2e-2);
-  await sameOnWebGPU('ppl_zfull', SG2, { vgg16, num: 4 }, 2e-2);
-});
+test('ppl2_wend on webgpu gives the CPU value (StyleGAN2 fixture, hashed VGG16/LPIPS)', () => sameOnWebGPU('ppl2_wend', SG2, { vgg16, num: 4 }, 2e-2));
 test('eqt50k_int and eqr50k on webgpu give the CPU values (StyleGAN3-T fixture)', async () => {
   await sameOnWebGPU('eqt50k_int', SG3, { num: 4 }, 1e-3);
   await sameOnWebGPU('eqr50k', SG3, { num: 4 }, 1e-3);
 });
-test('fid50k_full on webgpu gives the CPU value (hashed Inception-v3)', () => sameOnWebGPU('fid50k_full', SG2, { data, inception, num: 4, batch: 4 }, 1e-3));
 
 test('KID and precision/recall: the tfjs Gram paths on webgpu agree with the Float64 JS paths', async () => {
   await use('webgpu');
