@@ -117,7 +117,8 @@ export class InceptionV3 {
     if (w.has('fc.weight')) {
       const fw = take(w, 'fc.weight', [InceptionV3.CLASSES, 2048], this.source);
       const fb = take(w, 'fc.bias', [InceptionV3.CLASSES], this.source);
-      this.fcW = tf.transpose(tf.tensor2d(fw, [InceptionV3.CLASSES, 2048]));
+      // [2048, classes] for matMul; the [classes, 2048] tensor it came from is freed (tidy).
+      this.fcW = tf.tidy(() => tf.transpose(tf.tensor2d(fw, [InceptionV3.CLASSES, 2048])));
       this.fcB = tf.tensor1d(fb);
     }
   }

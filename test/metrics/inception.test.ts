@@ -15,7 +15,8 @@ const f32 = (b64: string) => {
 
 test.before(setup);
 
-test('Inception-v3 pool3 features and logits match NumPy (107x107 input: a 2x2 last map, hashed weights)', async () => {
+test('Inception-v3 pool3 features and logits match NumPy (107x107 input: a 2x2 last map, hashed weights); no tensor left behind', async () => {
+  const before = tf.memory().numTensors;
   const net = new InceptionV3(new HashWeights(), 'hash');
   const r = REF.inception;
   const img = new Uint8Array(Buffer.from(r.input, 'base64'));
@@ -33,6 +34,7 @@ test('Inception-v3 pool3 features and logits match NumPy (107x107 input: a 2x2 l
   r.logits_first16.forEach((row: number[], n: number) => row.forEach((v, j) => assert.ok(Math.abs(lg[n][j] - v) < 1e-4, `logit ${n},${j}: ${lg[n][j]} vs ${v}`)));
   tf.dispose([x, features, logits!]);
   net.dispose();
+  assert.equal(tf.memory().numTensors, before, 'Inception-v3 (with its fc layer) left tensors behind');
 });
 
 test('Inception input: TF1 legacy bilinear resize to 299 and (x - 128) / 128', async () => {
