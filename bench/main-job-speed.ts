@@ -12,7 +12,9 @@ import { Stylegan2Trainer } from '../src/training/trainer-stylegan2.js';
 import { DEFAULT_AUGMENT } from '../src/training/augment/ada.js';
 import type { StyleGAN2Config } from '../src/networks/stylegan2/config.js';
 
-type Change = { hyper?: Partial<Stylegan2HyperParams>; cmax?: number; cbase?: number };
+type Change = { hyper?: Partial<Stylegan2HyperParams>; cmax?: number; cbase?: number; gbase?: number; dbase?: number };
+// The main job's default since ADA (issue 19): no PL, batch 32, ADA ('bgc', adaptive; p starts at 0).
+const MAIN: Partial<Stylegan2HyperParams> = { plWeight: 0, batch: 32, augment: { ...DEFAULT_AUGMENT, mode: 'ada', pipe: 'bgc' } };
 const VARIANTS: Record<string, Change> = {
   base: {},
   pl0: { hyper: { plWeight: 0 } },
@@ -29,6 +31,11 @@ const VARIANTS: Record<string, Change> = {
   'pl0-b32-c2048': { hyper: { plWeight: 0, batch: 32 }, cmax: 64, cbase: 2048 },
   'ada-p04': { hyper: { augment: { ...DEFAULT_AUGMENT, mode: 'fixed', pipe: 'bgc', p: 0.4 } } },
   'pl0-b32-mix0': { hyper: { plWeight: 0, batch: 32, mixing: 0 } },
+  main: { hyper: MAIN },
+  'main-c512': { hyper: MAIN, cmax: 64, cbase: 512 },
+  'main-g1024-d512': { hyper: MAIN, gbase: 1024, dbase: 512 },
+  'main-g512-d1024': { hyper: MAIN, gbase: 512, dbase: 1024 },
+  'main-mix0': { hyper: { ...MAIN, mixing: 0 } },
 };
 
 const rounds = Number(process.argv[2] ?? 2);
@@ -40,9 +47,12 @@ const trainers = names.map((name) => {
   const c = VARIANTS[name];
   if (!c) throw new Error(`unknown variant ${name} (${Object.keys(VARIANTS).join(', ')})`);
   const { config, hyper } = stylegan2Preset('cpu', 32);
-  const cfg: StyleGAN2Config = c.cmax ? {
-    ...config, synthesis: { ...config.synthesis, channelMax: c.cmax, channelBase: c.cbase! }, discriminator: { ...config.discriminator, channelMax: c.cmax, channelBase: c.cbase! },
-  } : config;
+  const gb = c.gbase ?? c.cbase, db = c.dbase ?? c.cbase;
+  const cfg: StyleGAN2Config = {
+    ...config,
+    synthesis: { ...config.synthesis, channelMax: c.cmax ?? config.synthesis.channelMax, channelBase: gb ?? config.synthesis.channelBase },
+    discriminator: { ...config.discriminator, channelMax: c.cmax ?? config.discriminator.channelMax, channelBase: db ?? config.discriminator.channelBase },
+  };
   const t = new Stylegan2Trainer(cfg, { ...hyper, ...c.hyper }, data);
   t.trainStep(); // warm-up (kernels, buffer pool)
   return { name, t, ms: [] as number[], cpu: [] as number[], imgs: [] as number[] };

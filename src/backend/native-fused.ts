@@ -88,8 +88,22 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
     const x = (transpose ? args.inputs.dy : args.inputs.x) as TensorInfo;
     const a = args.attrs as unknown as AugmentGeomAttrs;
     const [n, h, w, c] = x.shape;
-    const y = allocOutput(backend, n * h * w * c);
-    addon.augmentGeom(f32(backend, x, 'x'), a.theta, a.upX, a.upY, a.downX, a.downY, y, Int32Array.from([n, h, w, c, ...a.dims, transpose ? 1 : 0]));
+    const y = allocOutput(backend, n * h * w * c), xv = f32(backend, x, 'x');
+    const run = (xs: Float32Array, theta: Float64Array, ys: Float32Array, m: number) =>
+      addon.augmentGeom(xs, theta, a.upX, a.upY, a.downX, a.downY, ys, Int32Array.from([m, h, w, c, ...a.dims, transpose ? 1 : 0]));
+    if (!a.pass?.some((v) => v)) {
+      run(xv, a.theta, y, n);
+      return backend.makeTensorInfo(x.shape, 'float32', y);
+    }
+    // Images without a transform are copied; the others are resampled as one smaller batch.
+    const size = h * w * c, moved = Array.from({ length: n }, (_, b) => b).filter((b) => !a.pass![b]);
+    const xs = new Float32Array(moved.length * size), ys = new Float32Array(moved.length * size), theta = new Float64Array(moved.length * 6);
+    moved.forEach((b, i) => {
+      xs.set(xv.subarray(b * size, (b + 1) * size), i * size);
+      theta.set(a.theta.subarray(b * 6, b * 6 + 6), i * 6);
+    });
+    if (moved.length) run(xs, theta, ys, moved.length);
+    for (let b = 0, i = 0; b < n; b++) y.set(a.pass![b] ? xv.subarray(b * size, (b + 1) * size) : ys.subarray(i++ * size, i * size), b * size);
     return backend.makeTensorInfo(x.shape, 'float32', y);
   };
   const adam: KernelFunc = (args) => {

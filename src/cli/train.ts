@@ -88,7 +88,7 @@ Output:
   --metrics LIST         weight-free metrics during training: swd (to metric-swd.jsonl; 256 images
                          a side, a few seconds); stylegan3: eqt50k_int, eqt50k_frac, eqr50k (64
                          samples each, the same every tick); or none (default: swd from 16 px up)
-  --metrics-every N      ticks between metric runs (default 1)
+  --metrics-every N      ticks between metric runs (default: --snap, on every snapshot)
   --grid CxR             fakes grid size (default 8x4)
   --resume FILE|latest   continue a run exactly where it stopped (network, schedule and data
                          options come from the checkpoint; --kimg sets the new total)
@@ -170,12 +170,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const cond = checkCond(v, arch);
   const adaKimg = parseAdaKimg(v);
   const trainMetrics = metrics;
-  const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: 1 });
+
   // Every flag is checked before the backend starts and the signal handlers are installed.
   const kimg = v.kimg === undefined ? undefined : parseNumber(v.kimg, 'kimg', { min: 0.001 });
   const minutes = v.minutes === undefined ? undefined : parseNumber(v.minutes, 'minutes', { min: 0.001 });
   const tick = parseNumber(v.tick, 'tick', { min: 0.001, def: 4 });
   const snap = parseNumber(v.snap, 'snap', { int: true, min: 1, def: 2 });
+  // Metrics on every snapshot by default, as NVIDIA's training loop (and the last one).
+  const metricsEvery = parseNumber(v['metrics-every'], 'metrics-every', { int: true, min: 1, def: snap });
   const grid = parseGrid(v.grid, [8, 4]);
   const maxImages = v['max-images'] === undefined ? undefined : parseNumber(v['max-images'], 'max-images', { int: true, min: 1 });
   const dashboardPort = parseNumber(v['dashboard-port'], 'dashboard-port', { int: true, min: 0, max: 65535, def: 8081 });

@@ -62,6 +62,11 @@ export interface AugmentGeomAttrs {
   upX: Float32Array; upY: Float32Array; downX: Float32Array; downY: Float32Array;
   /** [ih2, iw2, oh2, ow2] */
   dims: number[];
+  /**
+   * Images to pass unchanged (1), those without a transform: the native kernel skips them (and
+   * so does its transpose, the identity's); other backends resample them (float rounding apart).
+   */
+  pass?: Uint8Array;
 }
 
 export interface UpFirDnAttrs {

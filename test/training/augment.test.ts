@@ -203,3 +203,35 @@ test('stages whose draws change nothing are skipped: p = 0 leaves the images (NV
   assert.deepEqual(Array.from(applyAugment(x, strong, { skipIdentity: true }).dataSync()), Array.from(applyAugment(x, strong).dataSync()));
   tf.dispose([x, skipped, full]);
 });
+
+test('skipping per image: where some images drew no geometric transform, the fused kernel resamples only the others, as in the whole batch', () => {
+  assert.ok(hasFusedKernel(FUSED.augmentGeom), 'the native backend has the fused geometric kernel');
+  const n = 8, shape: [number, number, number, number] = [n, 3, 16, 16];
+  const rr = testRandom(5);
+  const x = tf.tensor4d(Float32Array.from({ length: n * 16 * 16 * 3 }, () => rr() * 2 - 1), [n, 16, 16, 3]);
+  const geom = { ...augmentSpec('bg') };
+  for (const seed of [1, 2, 3]) {
+    const q = testRandom(seed);
+    const draws = { rand: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => q()), randn: (s: number[]) => Float64Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => q() * 2 - 1) };
+    const params = drawAugmentParams(geom, 0.1, shape, draws);
+    const g = params.gInv!;
+    const still = Array.from({ length: n }, (_, b) => b).filter((b) => g.subarray(b * 9, b * 9 + 9).every((v, i) => v === (i % 4 === 0 ? 1 : 0)));
+    assert.ok(still.length > 0 && still.length < n, `seed ${seed}: ${still.length} of ${n} images without a transform (the test needs some of each)`);
+    {
+      const skipped = applyAugment(x, params, { skipIdentity: true }), full = applyAugment(x, params);
+      const xs = x.dataSync(), ys = skipped.dataSync(), fs = full.dataSync(), m = 16 * 16 * 3;
+      for (let b = 0; b < n; b++) {
+        const part = (a: ArrayLike<number>) => Array.from(a).slice(b * m, (b + 1) * m);
+        if (still.includes(b)) assert.deepEqual(part(ys), part(xs), `image ${b} (no transform) changed`);
+        else assert.ok(maxAbsDiff(part(ys), part(fs)) < 1e-6, `image ${b}: differs from the whole batch's stage by ${maxAbsDiff(part(ys), part(fs))}`);
+      }
+      // The transformed images really moved, and the gradient reaches x through both paths.
+      assert.ok(maxAbsDiff(ys, xs) > 0.1);
+      const gs = tf.grad((t: tf.Tensor) => tf.sum(tf.square(applyAugment(t as tf.Tensor4D, params, { skipIdentity: true }))))(x);
+      const gf = tf.grad((t: tf.Tensor) => tf.sum(tf.square(applyAugment(t as tf.Tensor4D, params))))(x);
+      assert.ok(maxAbsDiff(gs.dataSync(), gf.dataSync()) < 1e-4, `gradients differ by ${maxAbsDiff(gs.dataSync(), gf.dataSync())}`);
+      tf.dispose([skipped, full, gs, gf]);
+    }
+  }
+  x.dispose();
+});

@@ -32,9 +32,10 @@ test('train --minutes stops on a tick once the budget is spent; --resume continu
   // It stopped at the first tick past the budget: the tick before was still inside it (stats.jsonl rounds trainSec to 0.1 s, so 2.96 s reads 3).
   if (s1.length > 1) assert.ok(s1[s1.length - 2].trainSec <= 3, JSON.stringify(s1.slice(-2)));
   assert.match(first.stderr, /^tick \d+ kimg [\d.]+ min [\d.]+\/0\.05 res 16/m);
-  // The default monitor: SWD on every tick, 16 images here (all there are).
+  // The default monitor: SWD on every snapshot (here every tick, --snap 1), 16 images here (all there are).
   const swd = fs.readFileSync(path.join(dir, 'metric-swd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(swd.length, s1.length);
+  assert.equal(swd.length, s1.length, `${swd.length} SWD lines over ${s1.length} ticks`);
+  assert.ok(swd.every((l) => /^network-snapshot-\d{6}\.safetensors$/.test(l.snapshot_pkl)), JSON.stringify(swd.map((l) => l.snapshot_pkl)));
   assert.equal(swd[0].num, 16);
 
   // Resumed without a budget: the run's own (already spent) budget, so nothing more is trained.

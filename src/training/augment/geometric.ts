@@ -94,6 +94,8 @@ export interface GeometricPlan {
   theta: Float64Array;
   /** The padded, upsampled image [inH, inW] and the sampled one [outH, outW]. */
   inH: number; inW: number; outH: number; outW: number;
+  /** Images to leave unchanged (1): see AugmentGeomAttrs.pass. */
+  pass?: Uint8Array;
 }
 
 /** Everything the stage needs from G_inv, built in JS before any tensor op. */
@@ -129,7 +131,7 @@ export function applyGeometric(x: tf.Tensor4D, plan: GeometricPlan): tf.Tensor4D
   if (!hasFusedKernel(FUSED.augmentGeom) || x.dtype !== 'float32') return applyGeometricComposite(x, plan);
   const attrs: AugmentGeomAttrs = {
     theta: plan.theta, upX: plan.up.x.m, upY: plan.up.y.m, downX: plan.down.x.m, downY: plan.down.y.m,
-    dims: [plan.inH, plan.inW, plan.outH, plan.outW],
+    dims: [plan.inH, plan.inW, plan.outH, plan.outW], ...(plan.pass ? { pass: plan.pass } : {}),
   };
   return tf.engine().runKernel(FUSED.augmentGeom, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

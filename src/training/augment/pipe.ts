@@ -95,15 +95,30 @@ export interface ApplyOptions {
   composite?: boolean;
 }
 
+/**
+ * The geometric stage. With skipIdentity, images whose G_inv is the identity are passed over
+ * (at p = 0.1 about half of them) by the native kernel, the others resampled with the whole
+ * batch's padding as in NVIDIA's batch; with none left to resample the stage is skipped.
+ */
+function geometricStage(x: tf.Tensor4D, gInv: Float64Array, opts: ApplyOptions): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  const plan = geometricPlan(gInv, n, h, w);
+  if (opts.composite) return applyGeometricComposite(x, plan);
+  if (!opts.skipIdentity) return applyGeometric(x, plan);
+  const pass = Uint8Array.from({ length: n }, (_, b) => (isIdentity(gInv.subarray(b * 9, b * 9 + 9)) ? 1 : 0));
+  if (pass.every((v) => v)) return x;
+  return applyGeometric(x, { ...plan, pass });
+}
+
 /** Applies drawn parameters to images [N, H, W, C]. */
 export function applyAugment(images: tf.Tensor4D, params: AugmentParams, opts: ApplyOptions = {}): tf.Tensor4D {
   return tf.tidy(() => {
     let x = images;
-    const [n, h, w] = x.shape;
     // Stages whose draws left every image alone are skipped: exactly so for colour, noise and
     // cutout (identity matrix, zero sigma, no cut); NVIDIA's geometric stage at the identity
-    // changes the images by float rounding only (~1e-7), so at p = 0 the pipe costs nothing.
-    if (params.gInv && !(opts.skipIdentity && isIdentity(params.gInv))) x = (opts.composite ? applyGeometricComposite : applyGeometric)(x, geometricPlan(params.gInv, n, h, w));
+    // changes the images by float rounding only (~1e-7), so at p = 0 the pipe costs nothing,
+    // and at small p the native kernel resamples only the images with a transform.
+    if (params.gInv) x = geometricStage(x, params.gInv, opts);
     if (params.color && !(opts.skipIdentity && isIdentityColor(params.color))) x = applyColor(x, params.color);
     if (params.filterGains) x = applyFilter(x, params.filterGains);
     if (params.noise && !(opts.skipIdentity && params.noise.sigma.every((s) => s === 0))) x = applyNoise(x, params.noise);
