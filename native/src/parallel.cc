@@ -33,29 +33,47 @@ class Pool {
   int size() const { return active_; }
 
   void run(int64_t n, int chunks, const std::function<void(int64_t, int64_t, int)>& fn) {
+    // Claims of the last run are closed before its job is replaced and the done count reset: a
+    // worker still in work() from that run must not claim (or count) a chunk of this one. (With
+    // a plain fetch_add counter, such a worker's count could land before the reset and be lost:
+    // the caller then spun forever, seen once in CI with the workers asleep.)
+    const uint64_t g = ++runs_;
+    next_.store(g << 32 | kClosed);
+    fn_.store(&fn);
+    n_.store(n);
+    chunks_.store(chunks);
+    done_.store(0);
+    next_.store(g << 32);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      fn_ = &fn;
-      n_ = n;
-      chunks_ = chunks;
-      next_.store(0);
-      done_.store(0);
       gen_.fetch_add(1);
     }
     cv_.notify_all();
     work(0);
     // Chunks other threads claimed are short; wait for them without sleeping.
-    while (done_.load(std::memory_order_acquire) < chunks_) std::this_thread::yield();
+    while (done_.load() < chunks) std::this_thread::yield();
   }
 
  private:
+  static constexpr uint64_t kClosed = 0xffffffffu;
+
+  // Claims chunks of the current run until none is left: next_ holds (run << 32 | next chunk),
+  // and a claim is a compare-exchange on it, so it succeeds only while the job read with it is
+  // that run's (the caller closes next_ before writing a new job).
   void work(int tid) {
+    uint64_t v = next_.load();
     for (;;) {
-      const int c = next_.fetch_add(1);
-      if (c >= chunks_) return;
-      const int64_t b = n_ * c / chunks_, e = n_ * (c + 1) / chunks_;
-      if (b < e) (*fn_)(b, e, tid);
-      done_.fetch_add(1, std::memory_order_release);
+      const uint64_t c = v & 0xffffffffu;
+      if (c == kClosed) return;
+      const auto* fn = fn_.load();
+      const int64_t n = n_.load();
+      const int chunks = chunks_.load();
+      if ((int64_t)c >= chunks) return;
+      if (!next_.compare_exchange_weak(v, v + 1)) continue;  // v now holds the current value
+      const int64_t b = n * (int64_t)c / chunks, e = n * ((int64_t)c + 1) / chunks;
+      if (b < e) (*fn)(b, e, tid);
+      done_.fetch_add(1);
+      v = next_.load();
     }
   }
 
@@ -82,10 +100,14 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> gen_{0};
-  std::atomic<int> next_{0}, done_{0};
-  const std::function<void(int64_t, int64_t, int)>* fn_ = nullptr;
-  int64_t n_ = 0;
-  int chunks_ = 0;
+  // The current run's job, written only while next_ is closed (all seq_cst: a worker that reads a
+  // new job before its run opens fails its claim).
+  std::atomic<uint64_t> next_{kClosed};
+  std::atomic<int> done_{0};
+  std::atomic<const std::function<void(int64_t, int64_t, int)>*> fn_{nullptr};
+  std::atomic<int64_t> n_{0};
+  std::atomic<int> chunks_{0};
+  uint64_t runs_ = 0;  // the caller's own count (one caller at a time: JS's thread)
   int active_ = 1;
   bool stop_ = false;
 };
