@@ -11,6 +11,7 @@ import { initNodeBackend } from '../src/backend/node.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { stylegan2Preset } from '../src/training/stylegan2-presets.js';
 import { Stylegan2Trainer } from '../src/training/trainer-stylegan2.js';
+import { emaBeta } from '../src/training/trainer-base.js';
 import { DEFAULT_AUGMENT } from '../src/training/augment/ada.js';
 import { encodeSnapshot } from '../src/io/snapshot.js';
 
@@ -35,7 +36,7 @@ while (next < points.length) {
   const n = t.nimg - nimg;
   tf.tidy(() => {
     for (const v of variants) {
-      const beta = 0.5 ** (n / Math.max(Math.min(v.kimg * 1000, nimg * v.ramp), 1e-8));
+      const beta = emaBeta(n, v.kimg, v.ramp, nimg);
       for (const [k, p] of t.G.store.vars) { const e = v.vars.get(k)!; e.assign(tf.add(p, tf.mul(tf.sub(e, p), beta))); }
     }
   });

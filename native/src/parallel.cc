@@ -37,7 +37,7 @@ class Pool {
     // worker still in work() from that run must not claim (or count) a chunk of this one. (With
     // a plain fetch_add counter, such a worker's count could land before the reset and be lost:
     // the caller then spun forever, seen once in CI with the workers asleep.)
-    const uint64_t g = ++runs_;
+    const uint64_t g = gen_.load() + 1;  // only this caller moves gen_
     next_.store(g << 32 | kClosed);
     fn_.store(&fn);
     n_.store(n);
@@ -46,7 +46,7 @@ class Pool {
     next_.store(g << 32);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      gen_.fetch_add(1);
+      gen_.store(g);
     }
     cv_.notify_all();
     work(0);
@@ -107,7 +107,6 @@ class Pool {
   std::atomic<const std::function<void(int64_t, int64_t, int)>*> fn_{nullptr};
   std::atomic<int64_t> n_{0};
   std::atomic<int> chunks_{0};
-  uint64_t runs_ = 0;  // the caller's own count (one caller at a time: JS's thread)
   int active_ = 1;
   bool stop_ = false;
 };

@@ -170,7 +170,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const cond = checkCond(v, arch);
   const adaKimg = parseAdaKimg(v);
   const trainMetrics = metrics;
-
   // Every flag is checked before the backend starts and the signal handlers are installed.
   const kimg = v.kimg === undefined ? undefined : parseNumber(v.kimg, 'kimg', { min: 0.001 });
   const minutes = v.minutes === undefined ? undefined : parseNumber(v.minutes, 'minutes', { min: 0.001 });

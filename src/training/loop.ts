@@ -331,10 +331,11 @@ export async function runTraining(o: RunOptions): Promise<{ snapshot: string; ki
       extraSums = {};
       tickStartNimg = tr.nimg;
       tickStartTime = Date.now();
-      if (tick % o.snap === 0 || done) lastSnapshot = await saveSnapshot();
+      const snapNow = tick % o.snap === 0 || done;
+      if (snapNow) lastSnapshot = await saveSnapshot();
       // The last tick too: the final snapshot always gets its metrics.
       if (metrics.length && (tick % (o.metricsEvery ?? 1) === 0 || done)) {
-        const snapshot = tick % o.snap === 0 || done ? lastSnapshot : null;
+        const snapshot = snapNow ? lastSnapshot : null;
         // A stylegan2 G ignores res/alpha (always full resolution, alpha 1): the metric's calls fit both.
         await tickMetrics({ metrics, G: tr.Gema as unknown as Generator, res: sched.res, alpha: sched.alpha, ds, outdir: o.outdir, snapshot, kimg: tr.kimg, log });
       }

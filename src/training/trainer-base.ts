@@ -214,9 +214,7 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
    * The ramp-up caps the half-life at `rampup` x `nimg` (NVIDIA's ema_rampup).
    */
   protected updateEma(n: number, emaKimg: number, rampup: number | null | undefined, nimg: number): void {
-    let emaNimg = emaKimg * 1000;
-    if (rampup) emaNimg = Math.min(emaNimg, nimg * rampup);
-    const beta = 0.5 ** (n / Math.max(emaNimg, 1e-8));
+    const beta = emaBeta(n, emaKimg, rampup, nimg);
     tf.tidy(() => {
       for (const [name, p] of this.G.store.vars) {
         const e = this.Gema.store.vars.get(name)!;
@@ -269,6 +267,13 @@ export abstract class TrainerBase<C extends NetworkConfig, H extends BaseHyperPa
   dispose(): void {
     for (const m of [this.G, this.Gema, this.D, this.optG, this.optD]) m.dispose();
   }
+}
+
+/** G_ema's weight on its old value after a batch of n: half-life emaKimg, capped at rampup x nimg (NVIDIA's ema_rampup). */
+export function emaBeta(n: number, emaKimg: number, rampup: number | null | undefined, nimg: number): number {
+  let emaNimg = emaKimg * 1000;
+  if (rampup) emaNimg = Math.min(emaNimg, nimg * rampup);
+  return 0.5 ** (n / Math.max(emaNimg, 1e-8));
 }
 
 /** w_avg <- lerp(batch mean of w, w_avg, beta), as NVIDIA's mapping in training mode. */
